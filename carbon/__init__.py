@@ -1,0 +1,1 @@
+"""Carbon metrics for the four strategies and the reports built from them: pure functions over frames."""

@@ -1,0 +1,1 @@
+"""The Plotly Dash building management console."""

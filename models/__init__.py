@@ -1,0 +1,1 @@
+"""The shared vocabulary: site, templates, points, readings, quality, errors. Imports nothing of ours."""

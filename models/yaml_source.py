@@ -1,0 +1,115 @@
+"""YAML reading that remembers where each key came from, and pydantic errors turned into file:line messages."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from models.errors import ConfigProblem
+
+Loc = tuple[str | int, ...]
+
+
+class YamlSource:
+    """A parsed YAML file plus a map from key paths to 1-based line numbers."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.text = path.read_text(encoding="utf-8")
+        self.lines: dict[Loc, int] = {}
+        try:
+            node = yaml.compose(self.text, Loader=yaml.SafeLoader)
+            self.data: Any = yaml.safe_load(self.text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            msg = f"not valid YAML: {getattr(exc, 'problem', None) or exc}"
+            raise SourceProblem(ConfigProblem(str(path), line, "", msg)) from exc
+        if node is not None:
+            self._walk(node, ())
+
+    def _walk(self, node: yaml.Node, loc: Loc) -> None:
+        self.lines[loc] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                k = key.value
+                self.lines[(*loc, k)] = key.start_mark.line + 1
+                self._walk(value, (*loc, k))
+                self.lines[(*loc, k)] = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self._walk(item, (*loc, i))
+
+    def line_of(self, loc: Loc) -> int | None:
+        """Line of the deepest existing prefix of ``loc`` (a missing key points at its parent)."""
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self.lines:
+                return self.lines[loc[:end]]
+        return None
+
+    def problem(self, loc: Loc, message: str) -> ConfigProblem:
+        return ConfigProblem(str(self.path), self.line_of(loc), format_loc(loc), message)
+
+
+class SourceProblem(Exception):
+    def __init__(self, problem: ConfigProblem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+def format_loc(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def data_loc(data: Any, loc: tuple[Any, ...], keep_missing: bool = False) -> Loc:
+    """Drop pydantic's union tags and model names from an error location, keeping real keys and indexes."""
+    out: list[str | int] = []
+    current = data
+    for i, part in enumerate(loc):
+        if isinstance(current, dict) and part in current:
+            out.append(part)
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            out.append(part)
+            current = current[part]
+        elif keep_missing and i == len(loc) - 1:
+            out.append(part)  # a missing key: name it
+        # else: a discriminator tag or model name, not in the data
+    return tuple(out)
+
+
+def known_fields(*models: type[BaseModel]) -> set[str]:
+    names: set[str] = set()
+    for m in models:
+        names.update(m.model_fields)
+    return names
+
+
+def validation_problems(
+    source: YamlSource, exc: ValidationError, vocabulary: set[str], prefix: Loc = ()
+) -> list[ConfigProblem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = data_loc(source.data, (*prefix, *err["loc"]), keep_missing=err["type"] == "missing")
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden" and loc and isinstance(loc[-1], str):
+            close = difflib.get_close_matches(loc[-1], sorted(vocabulary), n=1)
+            msg = "unknown key" + (f" (did you mean '{close[0]}'?)" if close else "; remove it")
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        elif "input" in err and not isinstance(err["input"], dict | list) and err["type"] != "missing":
+            msg = f"{msg} (got {err['input']!r})"
+        problems.append(source.problem(loc, msg))
+    return problems
+
+
+def suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -1,0 +1,1 @@
+"""The simulated site: every device of a site file served over real Modbus TCP and MQTT, faults on demand."""

@@ -1,0 +1,1 @@
+"""One module per ``zerocarbon`` subcommand; each exposes ``register(app)``."""

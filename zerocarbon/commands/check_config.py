@@ -1,0 +1,41 @@
+"""``zerocarbon check-config``: validate a site file and its templates; nothing starts with an invalid one."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import typer
+
+from models.errors import ConfigError
+from models.loader import load_site
+from models.site import ModbusConnection
+
+
+def check_config(
+    path: Path = typer.Argument(None, help="site YAML (default: ZEROCARBON_SITE or config/site.yaml)"),
+    templates: Path = typer.Option(None, help="templates directory (default: templates/ beside the site file)"),
+) -> None:
+    """Validate a site file: one line per problem with file:line, key path, and what to do."""
+    from zerocarbon.settings import load_settings
+
+    site_path = path or load_settings().site
+    try:
+        site = load_site(site_path, templates)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"{len(exc.problems)} problem(s) in {site_path}", err=True)
+        raise typer.Exit(1) from None
+    protocols = Counter("modbus" if isinstance(d.connection, ModbusConnection) else "mqtt" for d in site.devices)
+    es = site.energy_systems
+    typer.echo(
+        f"{site_path}: OK - {site.info.name} ({site.info.name_zh}), {len(site.subsystems)} subsystems, "
+        f"{len(site.devices)} devices ({protocols['modbus']} Modbus, {protocols['mqtt']} MQTT), "
+        f"{len(site.points())} points; PV {sum(p.capacity_kwp for p in es.pv):g} kWp, "
+        f"wind {sum(w.rated_kw for w in es.wind):g} kW, storage {sum(s.capacity_kwh for s in es.storage):g} kWh"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check-config")(check_config)

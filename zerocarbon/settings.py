@@ -1,0 +1,70 @@
+"""Settings shared by every service, read from the environment (and a ``.env`` file) with defaults.
+
+Precedence: explicit command-line option > environment variable > ``.env`` in the working directory > default.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from models.errors import ConfigError, ConfigProblem
+
+PREFIX = "ZEROCARBON_"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    site: Path = Path("config/site.yaml")
+    data_dir: Path = Path("data")
+    store: Literal["duckdb", "influxdb"] = "duckdb"
+    influx_url: str = "http://127.0.0.1:8086"
+    influx_db: str = "zerocarbon"
+    influx_username: str | None = None
+    influx_password: str | None = None  # for InfluxDB 2.x v1-compat auth, the token goes here
+    mqtt_host: str | None = None  # overrides the site file's broker
+    mqtt_port: int | None = Field(default=None, ge=1, le=65535)
+    mqtt_username: str | None = None
+    mqtt_password: str | None = None
+    spool_max_mb: float = Field(default=512.0, gt=0)
+    log_level: str = "INFO"
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.data_dir / "zerocarbon.duckdb"
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.data_dir / "spool"
+
+
+def load_settings(env_file: Path = Path(".env"), **overrides: object) -> Settings:
+    """Settings from defaults, ``.env``, the environment and ``overrides`` (non-None values only)."""
+    values: dict[str, object] = {}
+    sources: dict[str, str] = {}
+    if env_file.is_file():
+        for key, value in dotenv_values(env_file).items():
+            if key.startswith(PREFIX) and value is not None:
+                values[key[len(PREFIX) :].lower()] = value
+                sources[key[len(PREFIX) :].lower()] = str(env_file)
+    for key, value in os.environ.items():
+        if key.startswith(PREFIX):
+            values[key[len(PREFIX) :].lower()] = value
+            sources[key[len(PREFIX) :].lower()] = "environment"
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            key = str(err["loc"][0]) if err["loc"] else ""
+            where = sources.get(key, "settings")
+            name = PREFIX + key.upper()
+            msg = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
+            problems.append(ConfigProblem(where, None, name, msg))
+        raise ConfigError(problems) from None
