@@ -45,9 +45,17 @@ class Reading:
 
 
 class ReadingSink(Protocol):
-    """Where collectors hand readings. ``zerocarbon/`` connects it to the spool and the store."""
+    """Where collectors hand readings (the spool). Must not block the caller on a slow store."""
 
     def put(self, readings: Sequence[Reading]) -> None: ...
+
+
+class ReadingWriter(Protocol):
+    """What the spool drains into: a store. ``write`` returns only once the batch is durable in the store,
+    and raises :class:`models.errors.StoreError` (``StoreUnavailable`` when unreachable) otherwise.
+    Writing the same (point_id, ts) twice overwrites: replays never double count."""
+
+    def write(self, readings: Sequence[Reading]) -> None: ...
 
 
 def point_id(device_id: str, point_name: str) -> str:
