@@ -33,6 +33,10 @@ class Settings(BaseModel):
     mqtt_password: str | None = None
     spool_max_mb: float = Field(default=512.0, gt=0)
     log_level: str = "INFO"
+    health_port: int | None = Field(default=None, ge=0, le=65535)  # /health and /metrics; off when unset
+    health_host: str = "127.0.0.1"  # 0.0.0.0 in a container so Prometheus can scrape it
+    scheduler_lease_s: float = Field(default=30.0, ge=5)  # one instance runs scheduled jobs (scheduler_lock)
+    instance_id: str | None = None  # who holds the lease; default <hostname>:<pid>
 
     @property
     def duckdb_path(self) -> Path:

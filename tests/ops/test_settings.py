@@ -1,0 +1,60 @@
+"""The settings the stack adds (health port, lease) are validated at start: a bad value stops with its name."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from models.errors import ConfigError
+from zerocarbon.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_stack_settings_have_safe_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ZEROCARBON_HEALTH_PORT", "ZEROCARBON_HEALTH_HOST", "ZEROCARBON_SCHEDULER_LEASE_S"):
+        monkeypatch.delenv(name, raising=False)
+    s = load_settings(env_file=Path("/nonexistent/.env"))
+    assert s.health_port is None and s.health_host == "127.0.0.1" and s.scheduler_lease_s == 30.0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ZEROCARBON_HEALTH_PORT", "ninety"),
+        ("ZEROCARBON_HEALTH_PORT", "70000"),
+        ("ZEROCARBON_SCHEDULER_LEASE_S", "1"),
+        ("ZEROCARBON_HEALTH_PROT", "9108"),
+    ],
+)
+def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as err:
+        load_settings(env_file=Path("/nonexistent/.env"))
+    assert f"environment {name}:" in str(err.value)
+
+
+def test_bad_value_in_dotenv_names_the_file_and_the_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ZEROCARBON_HEALTH_PORT", raising=False)
+    env_file = tmp_path / ".env"
+    env_file.write_text("ZEROCARBON_HEALTH_PORT=-1\n")
+    with pytest.raises(ConfigError, match=rf"{env_file} ZEROCARBON_HEALTH_PORT: Input should be greater than"):
+        load_settings(env_file=env_file)
+
+
+def test_a_command_stops_on_a_bad_setting_and_says_which(tmp_path: Path) -> None:
+    env = {**os.environ, "ZEROCARBON_HEALTH_PORT": "http"}
+    done = subprocess.run(
+        [sys.executable, "-m", "zerocarbon", "check-config"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "ZEROCARBON_HEALTH_PORT" in done.stderr
