@@ -1,0 +1,131 @@
+"""Decode whole register blocks into engineering values with one ``struct`` call per block.
+
+pymodbus' ``convert_from_registers`` costs ~44 µs for 62 float32, ``struct`` ~2 µs (feasibility §3.4), so a
+block is packed to bytes once and unpacked with one precompiled format that skips the unused registers.
+
+Byte and word order: with registers ``r0, r1`` as pymodbus returns them, the value's bytes are
+``r0.hi r0.lo r1.hi r1.lo`` (big/big, ABCD), ``r1.lo r1.hi r0.lo r0.hi`` (little/little, DCBA),
+``r0.lo r0.hi r1.lo r1.hi`` (byte little, BADC) or ``r1.hi r1.lo r0.hi r0.lo`` (word little, CDAB).
+All four are one pack and one unpack: pack the registers big-endian when byte and word order agree (else
+little-endian), then unpack big-endian when the word order is big (else little-endian).
+
+``value = raw * scale * 10**sf + offset``. SunSpec's "not implemented" values (0x8000, 0xFFFF, NaN, an
+accumulator at 0) and NaN anywhere become ``None`` with :attr:`Quality.NOT_IMPLEMENTED`, never a number.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from models.reading import Quality
+from models.template import RegisterPoint
+from models.vocabulary import STRUCT_CODE, DataType
+
+Raw = int | float | str
+
+
+@dataclass(frozen=True)
+class ByteOrder:
+    byte_order: str = "big"
+    word_order: str = "big"
+
+    @property
+    def pack_code(self) -> str:
+        return ">" if self.byte_order == self.word_order else "<"
+
+    @property
+    def unpack_code(self) -> str:
+        return ">" if self.word_order == "big" else "<"
+
+
+class BlockDecoder:
+    """Raw values of a block's points from the block's registers. Built once per planned read."""
+
+    def __init__(self, address: int, count: int, points: Sequence[RegisterPoint], order: ByteOrder) -> None:
+        self.address = address
+        self.count = count
+        self.order = order
+        self.numeric = [p for p in points if p.type is not DataType.STRING]
+        self.strings = [p for p in points if p.type is DataType.STRING]
+        self._pack = struct.Struct(f"{order.pack_code}{count}H")
+        self._layers = _layers(self.numeric, address, order.unpack_code)
+
+    def raw(self, registers: Sequence[int]) -> dict[str, Raw]:
+        """``{point name: raw value}`` (ints, floats, stripped strings)."""
+        if len(registers) < self.count:
+            raise ValueError(f"block {self.address}+{self.count}: device returned {len(registers)} registers")
+        buf = self._pack.pack(*registers[: self.count])
+        out: dict[str, Raw] = {}
+        for names, unpacker in self._layers:
+            out.update(zip(names, unpacker.unpack_from(buf), strict=True))
+        for p in self.strings:
+            out[p.name] = decode_string(registers[p.address - self.address : p.end - self.address], self.order)
+        return out
+
+
+def _layers(points: Sequence[RegisterPoint], base: int, code: str) -> list[tuple[list[str], struct.Struct]]:
+    """Non-overlapping runs of points, each one struct format with pad bytes for unread registers.
+    Templates rarely alias registers, so this is nearly always a single layer."""
+    layers: list[tuple[list[str], struct.Struct]] = []
+    remaining = sorted(points, key=lambda p: p.address)
+    while remaining:
+        names, fmt, cursor, later = [], [code], base, []
+        for p in remaining:
+            if p.address < cursor:
+                later.append(p)
+                continue
+            if p.address > cursor:
+                fmt.append(f"{2 * (p.address - cursor)}x")
+            fmt.append(STRUCT_CODE[p.type])
+            names.append(p.name)
+            cursor = p.end
+        layers.append((names, struct.Struct("".join(fmt))))
+        remaining = later
+    return layers
+
+
+def decode_string(registers: Sequence[int], order: ByteOrder) -> str:
+    code = "<" if order.byte_order == "little" else ">"
+    data = struct.pack(f"{code}{len(registers)}H", *registers)
+    return data.split(b"\0", 1)[0].decode("utf-8", errors="replace").strip()
+
+
+def is_not_implemented(point: RegisterPoint, raw: Raw) -> bool:
+    if isinstance(raw, float):
+        return math.isnan(raw)
+    if point.accumulator:
+        return raw == 0
+    return point.sentinel is not None and raw == point.sentinel
+
+
+def scale_value(
+    point: RegisterPoint, raw: Raw, raws: dict[str, Raw]
+) -> tuple[float | None, Quality]:
+    """Engineering value of one numeric point; ``raws`` holds the scale-factor points read in the same cycle."""
+    if isinstance(raw, str):
+        return None, Quality.GOOD
+    if is_not_implemented(point, raw):
+        return None, Quality.NOT_IMPLEMENTED
+    value = raw * point.scale if point.scale != 1.0 else float(raw)
+    if point.scale_factor is not None:
+        sf = raws.get(point.scale_factor)
+        if sf is None or sf == -0x8000 or isinstance(sf, str):
+            return None, Quality.NOT_IMPLEMENTED
+        value = value * 10.0 ** int(sf)
+    if math.isinf(value):
+        return None, Quality.NOT_IMPLEMENTED
+    return value + point.offset, Quality.GOOD
+
+
+def flag_names(point: RegisterPoint, raw: Raw) -> list[str]:
+    """Names of the set bits of an event bitfield (unnamed bits as ``bit<N>``)."""
+    if not isinstance(raw, int) or raw < 0:
+        return []
+    return [point.flags.get(bit, f"bit{bit}") for bit in range(raw.bit_length()) if raw >> bit & 1]
+
+
+def state_name(point: RegisterPoint, raw: Raw) -> str | None:
+    return point.states.get(raw) if isinstance(raw, int) else None
