@@ -1,0 +1,78 @@
+"""Raw-readings frames: build them from readings, check and normalise them before any store sees them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from models.errors import StoreError
+from models.reading import Quality, Reading
+from storage.base import RAW_COLUMNS, ROLLUP_COLUMNS
+
+TS_DTYPE = "datetime64[ns, UTC]"
+# Beyond the contract's rollup columns: what counter energy and gap marking need (see storage.rollups).
+ROLLUP_ENERGY_COLUMNS = ("first", "increase", "resets", "glitches", "max_gap_s")
+ALL_ROLLUP_COLUMNS = (*ROLLUP_COLUMNS, *ROLLUP_ENERGY_COLUMNS)
+_QUALITIES = frozenset(q.value for q in Quality)
+
+
+def readings_frame(readings: Sequence[Reading]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "ts": pd.to_datetime(np.array([r.ts for r in readings], dtype=np.float64), unit="s", utc=True),
+            "point_id": pd.array([r.point_id for r in readings], dtype="str"),
+            "value": np.array([np.nan if r.value is None else r.value for r in readings], dtype=np.float64),
+            "quality": pd.array([str(r.quality) for r in readings], dtype="str"),
+        }
+    ).astype({"ts": TS_DTYPE})
+
+
+def empty_raw() -> pd.DataFrame:
+    return normalise_raw(pd.DataFrame({c: [] for c in RAW_COLUMNS}))
+
+
+def empty_rollup() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="float64") for c in ALL_ROLLUP_COLUMNS})
+    return frame.astype({"ts": TS_DTYPE, "point_id": "str", "count": "int64", "bad_count": "int64",
+                         "resets": "int64", "glitches": "int64"})
+
+
+def normalise_raw(frame: pd.DataFrame) -> pd.DataFrame:
+    """The raw columns with their contract dtypes; later duplicates of (point_id, ts) win.
+
+    Raises StoreError naming what is wrong: a missing column, a naive timestamp, an unknown quality.
+    """
+    missing = [c for c in RAW_COLUMNS if c not in frame.columns]
+    if missing:
+        raise StoreError(f"readings frame lacks column(s) {missing}; expected {list(RAW_COLUMNS)}")
+    ts = frame["ts"]
+    if pd.api.types.is_numeric_dtype(ts):
+        ts = pd.to_datetime(ts.astype("float64"), unit="s", utc=True)
+    elif getattr(ts.dtype, "tz", None) is None and len(ts):
+        raise StoreError("readings frame has naive timestamps; localise them (the site's zone) before writing")
+    out = pd.DataFrame(
+        {
+            "ts": pd.to_datetime(ts, utc=True).astype(TS_DTYPE),
+            "point_id": frame["point_id"].astype("str"),
+            "value": pd.to_numeric(frame["value"], errors="raise").astype("float64"),
+            "quality": frame["quality"].astype("str"),
+        }
+    )
+    unknown = set(out["quality"].unique()) - _QUALITIES
+    if unknown:
+        raise StoreError(f"unknown quality value(s) {sorted(unknown)}; use one of {sorted(_QUALITIES)}")
+    dup = out.duplicated(["point_id", "ts"], keep="last")
+    if dup.any():
+        out = out[~dup]
+    return out.reset_index(drop=True)
+
+
+def utc(moment: datetime | pd.Timestamp) -> pd.Timestamp:
+    """A tz-aware UTC timestamp; naive datetimes are refused (whose zone would they be in?)."""
+    stamp = pd.Timestamp(moment)
+    if stamp.tzinfo is None:
+        raise StoreError(f"naive datetime {moment!r}: pass a tz-aware datetime (e.g. datetime(..., tzinfo=UTC))")
+    return stamp.tz_convert(UTC)

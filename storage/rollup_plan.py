@@ -1,0 +1,77 @@
+"""Which rollups to rebuild after new, late or backfilled data, and rebuilding them day by day.
+
+Both stores hand the planner the time ranges they wrote; the planner widens each by the glitch window
+(a late reading changes how its neighbours are judged), cuts the result into local days, rebuilds the
+15-minute, hourly and daily rollups of each day from raw readings plus context, then each touched month
+from its daily rollups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+import pandas as pd
+
+from storage.counters import GLITCH_WINDOW_S
+from storage.rollups import bucket_end, bucket_start, months_from_days, rollup_many
+
+DAY_RESOLUTIONS = ("15min", "hour", "day")
+CONTEXT = pd.Timedelta(seconds=GLITCH_WINDOW_S)
+
+
+class RollupHost(Protocol):
+    """What a store offers the planner."""
+
+    def read_context(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame: ...
+
+    def previous_good(self, before: pd.Timestamp, lookback_days: int = 35) -> pd.DataFrame: ...
+
+    def replace_rollups(self, resolution: str, lo: pd.Timestamp, hi: pd.Timestamp, rows: pd.DataFrame) -> None: ...
+
+    def read_rollups_all(self, resolution: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame: ...
+
+
+class RollupPlanner:
+    def __init__(self, timezone: str) -> None:
+        self.timezone = timezone
+
+    def days_touched(self, ranges: Iterable[tuple[pd.Timestamp, pd.Timestamp]]) -> list[pd.Timestamp]:
+        """Local day starts (UTC) covering every range widened by the glitch window."""
+        days: set[pd.Timestamp] = set()
+        for lo, hi in ranges:
+            first, last = self._day(lo - CONTEXT), self._day(hi + CONTEXT)
+            local = pd.date_range(
+                first.tz_convert(self.timezone), last.tz_convert(self.timezone), freq="D", normalize=False
+            )
+            days.update(ts.tz_convert("UTC") for ts in local)
+        return sorted(days)
+
+    def _day(self, ts: pd.Timestamp) -> pd.Timestamp:
+        return bucket_start(pd.Series([ts]), "day", self.timezone).iloc[0]
+
+    def rebuild(self, host: RollupHost, ranges: Iterable[tuple[pd.Timestamp, pd.Timestamp]]) -> int:
+        """Rebuild every rollup the ranges touch; returns the number of days rebuilt."""
+        days = self.days_touched(ranges)
+        for day in days:
+            self.rebuild_day(host, day)
+        for month in sorted({self._month(day) for day in days}):
+            self.rebuild_month(host, month)
+        return len(days)
+
+    def rebuild_day(self, host: RollupHost, day: pd.Timestamp) -> None:
+        end = bucket_end(pd.Series([day]), "day", self.timezone).iloc[0]
+        raw = host.read_context(day - CONTEXT, end + CONTEXT)
+        before = host.previous_good(day - CONTEXT)
+        if not before.empty:
+            raw = pd.concat([before, raw], ignore_index=True) if not raw.empty else before
+        for resolution, rows in rollup_many(raw, DAY_RESOLUTIONS, self.timezone, day, end).items():
+            host.replace_rollups(resolution, day, end, rows)
+
+    def _month(self, day: pd.Timestamp) -> pd.Timestamp:
+        return bucket_start(pd.Series([day]), "month", self.timezone).iloc[0]
+
+    def rebuild_month(self, host: RollupHost, month: pd.Timestamp) -> None:
+        end = bucket_end(pd.Series([month]), "month", self.timezone).iloc[0]
+        days = host.read_rollups_all("day", month, end)
+        host.replace_rollups("month", month, end, months_from_days(days, self.timezone))
