@@ -1,0 +1,275 @@
+"""MQTT acquisition: subscribe to the gateways' topics, map JSON payloads to points, never lose or choke.
+
+QoS 1 with a persistent session (``clean_session=False`` on MQTT 3.1.1, a session expiry on MQTT 5), so the
+broker keeps what is published while the collector is down. Readings are handed to the sink inside the
+message callback, before paho acknowledges the message: a message is either in the spool or will be
+redelivered. Bad payloads (not JSON, not an object, too big, unknown topic, missing fields, wrong types,
+NaN) are counted by kind, logged once per kind, and kept with their raw bytes in a dead-letter file; the
+good fields of a partly bad payload are still collected.
+
+Several collector processes can share one subscription (``shared_group``: MQTT ``$share/<group>/...``,
+served by mosquitto 2), so the broker spreads messages over them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import math
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+
+from collectors.jsonpath import compile_path, lookup
+from models.reading import Quality, Reading, ReadingSink, point_id
+from models.site import Device, MqttConnection, Site
+from models.template import MqttPoint, MqttTemplate
+
+log = logging.getLogger(__name__)
+
+MAX_PAYLOAD_BYTES = 256 * 1024
+DEAD_LETTER_MAX_BYTES = 64 * 1024 * 1024
+
+
+class Route:
+    """How one device's topic becomes readings."""
+
+    def __init__(self, device: Device, template: MqttTemplate) -> None:
+        self.device = device.id
+        self.template = template
+        self.ts_path = compile_path(template.timestamp_path) if template.timestamp_path else None
+        self.fields = [(point_id(device.id, p.name), compile_path(p.path), p) for p in template.points]
+
+
+class DeadLetters:
+    """Append-only JSON lines ``{ts, topic, kind, detail, payload_b64}``; one rotation keeps it bounded."""
+
+    def __init__(self, path: Path | None, max_bytes: int = DEAD_LETTER_MAX_BYTES) -> None:
+        self.path = path
+        self.max_bytes = max_bytes
+        self.counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def add(self, topic: str, kind: str, detail: str, payload: bytes) -> None:
+        with self._lock:
+            self.counts[kind] += 1
+            if self.counts[kind] == 1:
+                log.warning("dead letter (%s) on %s: %s; more of this kind are logged at DEBUG", kind, topic, detail)
+            else:
+                log.debug("dead letter (%s) on %s: %s", kind, topic, detail)
+            if self.path is None:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path.exists() and self.path.stat().st_size > self.max_bytes:
+                self.path.replace(self.path.with_suffix(self.path.suffix + ".1"))
+            row = {"ts": time.time(), "topic": topic, "kind": kind, "detail": detail,
+                   "payload_b64": base64.b64encode(payload).decode()}
+            with self.path.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(row) + "\n")
+
+
+def subscriptions(topics: Sequence[str]) -> list[str]:
+    """One wildcard for a shared first level (so unknown topics there are seen and dead-lettered),
+    else each topic."""
+    firsts = {t.split("/", 1)[0] for t in topics}
+    if len(firsts) == 1 and all("/" in t for t in topics):
+        return [f"{firsts.pop()}/#"]
+    return sorted(topics)
+
+
+class MqttCollector:
+    def __init__(
+        self,
+        site: Site,
+        devices: Sequence[Device],
+        sink: ReadingSink,
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        tls: bool | None = None,
+        ca_file: str | None = None,
+        client_id: str | None = None,
+        shared_group: str | None = None,
+        protocol: int = 4,
+        dead_letter_path: Path | None = None,
+        max_payload_bytes: int = MAX_PAYLOAD_BYTES,
+    ) -> None:
+        broker = site.mqtt
+        self.host, self.port = host or broker.host, port or broker.port
+        self.devices = list(devices)
+        self.routes: dict[str, Route] = {}
+        for d in self.devices:
+            template = site.template_of(d)
+            assert isinstance(template, MqttTemplate) and isinstance(d.connection, MqttConnection)
+            self.routes[template.topic.replace("{topic}", d.connection.topic)] = Route(d, template)
+        self.sink = sink
+        self.max_payload_bytes = max_payload_bytes
+        self.dead = DeadLetters(dead_letter_path)
+        self.received = 0
+        self.readings = 0
+        self.last_message: dict[str, float] = {}
+        topics = subscriptions(list(self.routes))
+        self.topics = [f"$share/{shared_group}/{t}" for t in topics] if shared_group else topics
+        self.client = self._client(client_id or broker.client_id, protocol)
+        self._auth(username or broker.username, password or broker.password, broker.tls if tls is None else tls,
+                   ca_file or broker.ca_file)
+
+    def _client(self, client_id: str, protocol: int) -> mqtt.Client:
+        if protocol == 5:
+            client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+        else:
+            client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
+        self.protocol = protocol
+        client.on_connect = self._on_connect
+        client.on_message = self._on_message
+        client.reconnect_delay_set(1, 30)
+        return client
+
+    def _auth(self, username: str | None, password: str | None, tls: bool, ca_file: str | None) -> None:
+        if username:
+            self.client.username_pw_set(username, password)
+        if tls:
+            self.client.tls_set(ca_certs=ca_file)
+
+    def start(self) -> None:
+        """Connect in the background (paho's network thread); reconnects by itself."""
+        if self.protocol == 5:
+            from paho.mqtt.packettypes import PacketTypes
+            from paho.mqtt.properties import Properties
+
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = 7 * 24 * 3600  # keep our queue for a week of downtime
+            self.client.connect_async(self.host, self.port, clean_start=False, properties=props)
+        else:
+            self.client.connect_async(self.host, self.port)
+        self.client.loop_start()
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any = None) -> None:
+        if reason.is_failure:
+            log.error("MQTT broker %s:%d refused the connection: %s", self.host, self.port, reason)
+            return
+        client.subscribe([(t, 1) for t in self.topics])
+        log.info("subscribed to %s on %s:%d", ", ".join(self.topics), self.host, self.port)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        try:
+            readings = self.handle(msg.topic, msg.payload, time.time())
+        except Exception as exc:  # never let one message kill the network thread
+            self.dead.add(msg.topic, "internal_error", repr(exc), msg.payload)
+            return
+        if readings:
+            self.sink.put(readings)
+
+    def handle(self, topic: str, payload: bytes, received: float) -> list[Reading]:
+        """Readings of one message (public so tests and benchmarks can drive it without a broker)."""
+        self.received += 1
+        route = self.routes.get(topic)
+        if route is None:
+            self.dead.add(topic, "unknown_topic", "no device uses this topic", payload)
+            return []
+        if len(payload) > self.max_payload_bytes:
+            self.dead.add(topic, "huge", f"{len(payload)} bytes > {self.max_payload_bytes}", payload)
+            return []
+        try:
+            data = json.loads(payload)
+        except (ValueError, UnicodeDecodeError) as exc:
+            self.dead.add(topic, "not_json", str(exc), payload)
+            return []
+        if not isinstance(data, dict):
+            self.dead.add(topic, "not_object", f"payload is a JSON {type(data).__name__}", payload)
+            return []
+        ts = self._timestamp(route, data, received, topic, payload)
+        if ts is None:
+            return []
+        readings, problems = _map_fields(route, data, ts)
+        for kind, detail in problems[:1]:
+            self.dead.add(topic, kind, detail, payload)
+        self.readings += len(readings)
+        self.last_message[route.device] = received
+        return readings
+
+    def _timestamp(
+        self, route: Route, data: dict[str, Any], received: float, topic: str, payload: bytes
+    ) -> float | None:
+        if route.ts_path is None:
+            return received
+        raw = lookup(data, route.ts_path)
+        if raw is None:
+            return received
+        ts = parse_timestamp(raw)
+        if ts is None:
+            self.dead.add(topic, "bad_timestamp", f"{route.template.timestamp_path}={raw!r}", payload)
+        return ts
+
+    def stats(self) -> dict[str, Any]:
+        return {"received": self.received, "readings": self.readings, "dead_letters": dict(self.dead.counts),
+                "subscriptions": self.topics}
+
+    def device_status(self) -> list[dict[str, Any]]:
+        return [
+            {"device": d.id, "protocol": "mqtt", "state": "ok" if d.id in self.last_message else "waiting",
+             "last_value_ts": self.last_message.get(d.id)}
+            for d in self.devices
+        ]
+
+
+_ISO = re.compile(r"^\d{4}-\d\d-\d\d[T ]")
+
+
+def parse_timestamp(raw: Any) -> float | None:
+    """Epoch seconds (or milliseconds, when implausibly large) or an ISO 8601 string with zone."""
+    from datetime import datetime
+
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float) and math.isfinite(raw):
+        return raw / 1000.0 if raw > 1e11 else float(raw)
+    if isinstance(raw, str) and _ISO.match(raw):
+        try:
+            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed.timestamp() if parsed.tzinfo else None
+    return None
+
+
+def _map_fields(route: Route, data: dict[str, Any], ts: float) -> tuple[list[Reading], list[tuple[str, str]]]:
+    readings: list[Reading] = []
+    problems: list[tuple[str, str]] = []
+    for pid, path, point in route.fields:
+        raw = lookup(data, path)
+        value, problem = _value(point, raw)
+        if problem:
+            problems.append((problem, f"{point.path}={raw!r}"[:200]))
+            readings.append(Reading(pid, ts, None, Quality.BAD_PAYLOAD))
+        else:
+            readings.append(Reading(pid, ts, value))
+    return readings, problems
+
+
+def _value(point: MqttPoint, raw: Any) -> tuple[float | None, str]:
+    if raw is None:
+        return None, "missing_field"
+    if isinstance(raw, str) and raw in point.states:
+        return point.states[raw], ""
+    if isinstance(raw, bool):
+        return float(raw), ""
+    if not isinstance(raw, int | float):
+        return None, "wrong_type"
+    value = raw * point.scale + point.offset
+    if not math.isfinite(value):
+        return None, "nan"
+    return float(value), ""

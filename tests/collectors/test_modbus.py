@@ -1,0 +1,133 @@
+"""Polling real pymodbus servers: planned reads, decoding, SunSpec, comm loss, backoff, exceptions, read-only."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import struct
+from pathlib import Path
+
+import pytest
+from pymodbus.constants import ExcCodes
+
+from collectors.modbus import DevicePoller
+from models.reading import Quality, Reading
+from models.template import ModbusTemplate
+from tests.collectors.conftest import load_sunspec, modbus_device, write_site
+from tests.support.modbus import RegisterServer
+from tests.support.processes import free_port
+
+
+def by_name(readings: list[Reading]) -> dict[str, Reading]:
+    return {r.point_id.split(".", 1)[1]: r for r in readings}
+
+
+def floats(*values: float) -> list[int]:
+    data = struct.pack(f">{len(values)}f", *values)
+    return list(struct.unpack(f">{2 * len(values)}H", data))
+
+
+def poller_for(tmp_path: Path, template: str, port: int, **extra: object) -> DevicePoller:
+    site = write_site(tmp_path, [modbus_device("dev-1", template, port, **extra)])
+    t = site.template_of(site.devices[0])
+    assert isinstance(t, ModbusTemplate)
+    return DevicePoller(site.devices[0], t)
+
+
+def test_energy_meter_values_in_one_request_per_group(tmp_path: Path, register_server: RegisterServer) -> None:
+    register_server.set_registers(0, floats(231.5, 12.25, 8.5, 1.25, 0.97, 50.0))
+    register_server.set_registers(100, [0x0001, 0x86A0, 0, 250])  # 100000 and 250 hundredths of kWh
+    poller = poller_for(tmp_path, "energy-meter", register_server.port, poll_s={"default": 1, "energy": 60})
+    default = by_name(asyncio.run(poller.poll("default")))
+    energy = by_name(asyncio.run(poller.poll("energy")))
+    assert {k: r.value for k, r in default.items()} == {
+        "v_avg": 231.5, "i_avg": 12.25, "p_kw": 8.5, "q_kvar": 1.25, "pf": pytest.approx(0.97), "hz": 50.0
+    }
+    # 0x0001_86A0 = 100000 * 0.01 = 1000.0 kWh; 250 * 0.01 = 2.5 kWh
+    assert energy["import_kwh"].value == pytest.approx(1000.0) and energy["export_kwh"].value == pytest.approx(2.5)
+    assert register_server.reads == [(3, 0, 12), (3, 100, 4)]
+    assert poller.health.requests_per_cycle == {"default": 1, "energy": 1}
+
+
+def test_sunspec_inverter_scales_and_marks_not_implemented(tmp_path: Path, register_server: RegisterServer) -> None:
+    load_sunspec(register_server, 40000, [1, 103], {
+        "Mn": "Zhuhai PV", "W": 12850, "W_SF": -1, "A": 1834, "AphA": 611, "AphB": 612, "AphC": 0xFFFF,
+        "A_SF": -2, "WH": 0, "WH_SF": 0, "Hz": 5002, "Hz_SF": -2, "St": 4, "Evt1": 128,
+    })
+    poller = poller_for(tmp_path, "sunspec-inverter", register_server.port)
+    got = by_name(asyncio.run(poller.poll("default")))
+    assert got["W"].value == pytest.approx(1285.0)  # 12850 * 10**-1
+    assert got["A"].value == pytest.approx(18.34)  # 1834 * 10**-2
+    assert got["Hz"].value == pytest.approx(50.02)
+    assert (got["AphC"].value, got["AphC"].quality) == (None, Quality.NOT_IMPLEMENTED)  # 0xFFFF sentinel
+    assert (got["WH"].value, got["WH"].quality) == (None, Quality.NOT_IMPLEMENTED)  # accumulator at 0
+    assert got["Evt1"].value == 128.0 and got["St"].value == 4.0
+    assert poller.health.requests_per_cycle["default"] == 1  # model 103's 50 registers in one read
+
+
+def test_dead_device_gives_comm_loss_in_the_same_cycle_and_backs_off(tmp_path: Path) -> None:
+    poller = poller_for(tmp_path, "energy-meter", free_port(), poll_s={"default": 1, "energy": 60})
+    readings = asyncio.run(poller.poll("default"))
+    assert len(readings) == 6 and {r.quality for r in readings} == {Quality.COMM_LOSS}
+    assert all(r.value is None for r in readings)
+    assert poller.health.state == "comm_loss" and poller.health.consecutive_failures == 1
+
+
+def test_slow_device_times_out_then_is_not_asked_during_backoff(
+    tmp_path: Path, register_server: RegisterServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    register_server.delay_s = 1.0  # longer than the 0.3 s timeout
+    poller = poller_for(tmp_path, "energy-meter", register_server.port, poll_s={"default": 1, "energy": 60})
+
+    async def cycles() -> list[list[Reading]]:
+        out = [await poller.poll("default")]  # times out: 1 request
+        out.append(await poller.poll("default"))  # at once again: within the backoff, no request
+        poller.health.retry_at = 0  # the backoff has passed
+        out.append(await poller.poll("default"))  # times out again: 2nd request, backoff doubles
+        return out
+
+    with caplog.at_level(logging.DEBUG, logger="collectors.modbus"):
+        results = asyncio.run(cycles())
+    assert all(r.quality is Quality.COMM_LOSS for cycle in results for r in cycle)
+    assert register_server.requests[3] == 2
+    assert poller.health.consecutive_failures == 2
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "dev-1" in errors[0].getMessage()  # logged once, then DEBUG
+
+
+def test_device_recovers_after_comm_loss(tmp_path: Path, register_server: RegisterServer) -> None:
+    register_server.set_registers(0, floats(230.0, 1.0, 2.0, 3.0, 1.0, 50.0))
+    register_server.delay_s = 1.0
+    poller = poller_for(tmp_path, "energy-meter", register_server.port, poll_s={"default": 1, "energy": 60})
+
+    async def cycles() -> list[Reading]:
+        await poller.poll("default")
+        register_server.delay_s = 0
+        poller.health.retry_at = 0
+        return await poller.poll("default")
+
+    readings = by_name(asyncio.run(cycles()))
+    assert readings["v_avg"].value == 230.0 and readings["v_avg"].quality is Quality.GOOD
+    assert poller.health.state == "ok" and poller.health.consecutive_failures == 0
+
+
+def test_exception_response_marks_that_blocks_points_device_error(
+    tmp_path: Path, register_server: RegisterServer
+) -> None:
+    register_server.exception_code = ExcCodes.ILLEGAL_ADDRESS
+    poller = poller_for(tmp_path, "energy-meter", register_server.port)
+    readings = asyncio.run(poller.poll("default"))
+    assert {r.quality for r in readings} == {Quality.DEVICE_ERROR}
+    assert poller.health.state == "device_error" and "exception code 2" in poller.health.last_error
+
+
+def test_collector_only_ever_reads(tmp_path: Path, register_server: RegisterServer) -> None:
+    load_sunspec(register_server, 40000, [1, 103], {"W": 1, "W_SF": 0})
+    poller = poller_for(tmp_path, "sunspec-inverter", register_server.port)
+
+    async def all_groups() -> None:
+        for group in poller.groups:
+            await poller.poll(group)
+
+    asyncio.run(all_groups())
+    assert set(register_server.requests) <= {3, 4} and sum(register_server.requests.values()) >= 2
