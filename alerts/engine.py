@@ -33,7 +33,11 @@ class Notifier(Protocol):
 
 class AlarmEngine:
     def __init__(
-        self, rules: RuleSet, site: Site, journal: AlarmJournal, notifiers: Sequence[Notifier] = (),
+        self,
+        rules: RuleSet,
+        site: Site,
+        journal: AlarmJournal,
+        notifiers: Sequence[Notifier] = (),
         shelf_check_s: float = 1.0,
     ) -> None:
         self.rules, self.site, self.journal = rules, site, journal

@@ -138,7 +138,13 @@ class AlarmJournal:
             return self._get(db, alarm_id)
 
     def shelve(
-        self, alarm_id: int, user: str, reason: str, minutes: float, *, now: float | None = None,
+        self,
+        alarm_id: int,
+        user: str,
+        reason: str,
+        minutes: float,
+        *,
+        now: float | None = None,
         max_minutes: float = 480.0,
     ) -> Alarm:
         """Hide and silence an alarm's source for ``minutes`` (at most ``max_minutes``), with a reason."""
@@ -237,7 +243,20 @@ class AlarmJournal:
 
 def _alarm(row: tuple) -> Alarm:  # type: ignore[type-arg]
     return Alarm(
-        id=row[0], source=row[1], rule_id=row[2], point_id=row[3], priority=row[4], state=AlarmState(row[5]),
-        message=row[6], value=row[7], raised_at=row[8], cleared_at=row[9], acked_at=row[10], acked_by=row[11],
-        closed_at=row[12], shelved_until=row[13], shelved_by=row[14], shelve_reason=row[15],
+        id=row[0],
+        source=row[1],
+        rule_id=row[2],
+        point_id=row[3],
+        priority=row[4],
+        state=AlarmState(row[5]),
+        message=row[6],
+        value=row[7],
+        raised_at=row[8],
+        cleared_at=row[9],
+        acked_at=row[10],
+        acked_by=row[11],
+        closed_at=row[12],
+        shelved_until=row[13],
+        shelved_by=row[14],
+        shelve_reason=row[15],
     )

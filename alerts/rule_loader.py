@@ -74,8 +74,17 @@ def catalogue(site: Site, derived: list[DerivedPoint]) -> dict[str, PointMeta]:
             out[pid] = PointMeta(info=infos[pid], template=template.id, flags=flags, states=states)
     for d in derived:
         device, _, name = d.id.partition(".")
-        info = PointInfo(id=d.id, device=device, name=name, unit=d.unit, kind=PointKind.OTHER, role=None,
-                         subsystem="derived", group="default", interval_s=d.interval_s)
+        info = PointInfo(
+            id=d.id,
+            device=device,
+            name=name,
+            unit=d.unit,
+            kind=PointKind.OTHER,
+            role=None,
+            subsystem="derived",
+            group="default",
+            interval_s=d.interval_s,
+        )
         out[d.id] = PointMeta(info=info, template="derived")
     return out
 
@@ -171,7 +180,11 @@ def _check_decoding(source: YamlSource, loc: Loc, rule: Rule, chosen: list[Point
 
 
 def _pv_contexts(
-    source: YamlSource, loc: Loc, cond: Underperformance, chosen: list[PointMeta], site: Site,
+    source: YamlSource,
+    loc: Loc,
+    cond: Underperformance,
+    chosen: list[PointMeta],
+    site: Site,
     points: dict[str, PointMeta],
 ) -> tuple[dict[str, PvContext], list[ConfigProblem]]:
     contexts: dict[str, PvContext] = {}

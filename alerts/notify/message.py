@@ -24,8 +24,19 @@ class Notification:
 
     @classmethod
     def of(cls, alarm: Alarm, event: str, ts: float, site: str = "", message: str | None = None) -> Notification:
-        return cls(alarm.id, event, alarm.state, alarm.priority, alarm.rule_id, alarm.point_id, alarm.device,
-                   message or alarm.message, alarm.value, ts, site)
+        return cls(
+            alarm.id,
+            event,
+            alarm.state,
+            alarm.priority,
+            alarm.rule_id,
+            alarm.point_id,
+            alarm.device,
+            message or alarm.message,
+            alarm.value,
+            ts,
+            site,
+        )
 
     @property
     def dedup_key(self) -> tuple[int, str]:

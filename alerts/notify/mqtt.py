@@ -12,8 +12,16 @@ from alerts.rules import MqttChannel
 
 
 class MqttSender:
-    def __init__(self, config: MqttChannel, host: str, port: int, client_id: str = "zerocarbon-alarms",
-                 username: str | None = None, password: str | None = None, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        config: MqttChannel,
+        host: str,
+        port: int,
+        client_id: str = "zerocarbon-alarms",
+        username: str | None = None,
+        password: str | None = None,
+        timeout_s: float = 10.0,
+    ) -> None:
         self.config, self.host, self.port, self.timeout_s = config, host, port, timeout_s
         self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
         if username:
@@ -23,8 +31,9 @@ class MqttSender:
         self._client.loop_start()
 
     def topic(self, note: Notification) -> str:
-        return self.config.topic.format(priority=note.priority, device=note.device, rule=note.rule_id,
-                                        event=note.event, alarm_id=note.alarm_id)
+        return self.config.topic.format(
+            priority=note.priority, device=note.device, rule=note.rule_id, event=note.event, alarm_id=note.alarm_id
+        )
 
     def __call__(self, note: Notification) -> None:
         deadline = time.monotonic() + self.timeout_s

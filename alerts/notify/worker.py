@@ -34,8 +34,15 @@ class ChannelStats:
 class ChannelWorker:
     """Runs ``send`` (which may block and raise) for each accepted notification, on its own thread."""
 
-    def __init__(self, name: str, config: ChannelBase, send: Send, queue_size: int = 1000) -> None:
-        self.name, self.config, self._send = name, config, send
+    def __init__(
+        self,
+        name: str,
+        config: ChannelBase,
+        send: Send,
+        queue_size: int = 1000,
+        closer: Callable[[], None] | None = None,
+    ) -> None:
+        self.name, self.config, self._send, self._closer = name, config, send, closer
         self.stats = ChannelStats()
         self._queue: queue.Queue[Notification | None] = queue.Queue(queue_size)
         self._seen: dict[tuple[int, str], float] = {}
@@ -96,5 +103,7 @@ class ChannelWorker:
         return not self._queue.unfinished_tasks
 
     def close(self, timeout_s: float = 10.0) -> None:
-        self._queue.put(None)
+        self._queue.put(None, timeout=timeout_s)
         self._thread.join(timeout_s)
+        if self._closer is not None:
+            self._closer()

@@ -26,15 +26,19 @@ def test_shipped_rules_load_and_one_glob_rule_covers_all_16_inverters(site) -> N
     # 1600 kWp over 16 inverters = 100 kWp = 100,000 W each
     ctx = rules.pv["pv-inv-07.W"]
     assert (ctx.pdc0_w, ctx.irradiance_id, ctx.module_temperature_id) == (
-        100_000.0, "pv-weather.poa_wm2", "pv-weather.module_temp_c"
+        100_000.0,
+        "pv-weather.poa_wm2",
+        "pv-weather.module_temp_c",
     )
 
 
 def test_rules_select_by_role_and_by_template(rules_for) -> None:  # type: ignore[no-untyped-def]
-    rules = rules_for([
-        {"id": "soc", "role": "soc", "condition": {"type": "low", "limit": 10}},
-        {"id": "pcs", "template": "storage-pcs", "kind": "temperature", "condition": {"type": "high", "limit": 45}},
-    ])
+    rules = rules_for(
+        [
+            {"id": "soc", "role": "soc", "condition": {"type": "low", "limit": 10}},
+            {"id": "pcs", "template": "storage-pcs", "kind": "temperature", "condition": {"type": "high", "limit": 45}},
+        ]
+    )
     assert [m.info.id for m in rules.targets["soc"]] == ["storage-1.soc_pct", "storage-2.soc_pct"]
     assert len(rules.targets["pcs"]) == 4  # two storage units x (cell max, cell min)
 
