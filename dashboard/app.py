@@ -1,0 +1,103 @@
+"""The console's app factory: the shell (navigation, language switch, live tick) and explicit page routing.
+
+``create_app`` only builds; it opens nothing. The caller (``zerocarbon dashboard`` or ``zerocarbon demo``)
+owns the store and journal and serves ``app.server`` with :func:`dashboard.server.serve` or gunicorn.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import dash
+from dash import Input, Output, dcc, html
+from flask_login import current_user
+
+from dashboard import downloads
+from dashboard.auth import UserBook, ensure_admin
+from dashboard.context import Console, ConsoleSettings
+from dashboard.i18n import t
+from dashboard.login import install_login
+from dashboard.pages import alarms, carbon, overview, renewables, reports, subsystems
+from models.site import Site
+from storage.base import Store
+
+PAGES: list[ModuleType] = [overview, renewables, subsystems, carbon, alarms, reports]
+LIVE_REFRESH_MS = 5000  # live values every 5 s: fresh enough for a control room, light on the store
+ASSETS = Path(__file__).parent / "assets"
+
+
+def create_app(store: Store, site: Site, journal: Any, settings: ConsoleSettings, **options: Any) -> dash.Dash:
+    """The console as a Dash app. ``options``: ``users`` (a UserBook), ``clock``, ``config_dir``,
+    ``refresh_ms``. A fresh install gets its admin here; a generated password is printed once."""
+    console = Console(store, site, journal, settings, **_console_options(options))
+    users = options.get("users") or UserBook(Path(settings.data_dir) / "users.json")
+    generated = ensure_admin(users)
+    if generated:
+        print(f"zerocarbon console: created user 'admin' with password {generated} (shown once; "
+              f"change it with 'zerocarbon users passwd admin')", flush=True)
+    app = dash.Dash(
+        __name__,
+        assets_folder=str(ASSETS),
+        suppress_callback_exceptions=True,  # page components appear only when their page is shown
+        title=t("zh", "app.title"),
+        update_title=None,
+    )
+    install_login(app.server, users, Path(settings.data_dir))
+    downloads.install(app.server, console)
+    app.layout = _shell(options.get("refresh_ms", LIVE_REFRESH_MS))
+    app.zerocarbon_console = console  # type: ignore[attr-defined]  # for in-process callers and tests
+    _register_shell(app, console)
+    for page in PAGES:
+        page.register(app, console)
+    return app
+
+
+def _console_options(options: dict[str, Any]) -> dict[str, Any]:
+    return {k: options[k] for k in ("clock", "config_dir") if k in options}
+
+
+def _shell(refresh_ms: int) -> html.Div:
+    return html.Div(
+        [
+            dcc.Location(id="url"),
+            dcc.Store(id="lang", storage_type="local", data="zh"),
+            dcc.Interval(id="tick", interval=refresh_ms),
+            html.Header(id="topbar", className="topbar"),
+            html.Main(id="page", className="page"),
+        ]
+    )
+
+
+def _nav(lang: str, path: str) -> list[Any]:
+    links = [
+        dcc.Link(t(lang, page.TITLE), href=page.PATH, id=f"nav-{page.NAME}",
+                 className="nav-link active" if page.PATH == path else "nav-link")
+        for page in PAGES
+    ]
+    other = "en" if lang == "zh" else "zh"
+    user = f"{current_user.name} · {t(lang, 'role.' + current_user.role)}" if current_user.is_authenticated else ""
+    return [
+        html.Span(t(lang, "app.title"), className="brand"),
+        html.Nav(links, className="nav"),
+        html.Span(user, id="who", className="who"),
+        html.Button(t(other, "lang.name"), id="lang-switch", className="lang-switch", n_clicks=0),
+        html.A(t(lang, "nav.logout"), href="/logout", id="logout", className="logout"),
+    ]
+
+
+def _register_shell(app: dash.Dash, console: Console) -> None:
+    @app.callback(Output("topbar", "children"), Output("page", "children"), Input("url", "pathname"),
+                  Input("lang", "data"))
+    def _route(path: str | None, lang: str | None) -> tuple[list[Any], Any]:
+        lang = lang if lang in ("zh", "en") else "zh"
+        page = next((p for p in PAGES if p.PATH == path), overview if path in (None, "/") else None)
+        if page is None:
+            return _nav(lang, path or "/"), html.H2(t(lang, "page.not_found"), className="not-found")
+        return _nav(lang, page.PATH), page.layout(console, lang)
+
+    @app.callback(Output("lang", "data"), Input("lang-switch", "n_clicks"), dash.State("lang", "data"),
+                  prevent_initial_call=True)
+    def _switch_language(_clicks: int, lang: str | None) -> str:
+        return "en" if lang == "zh" else "zh"

@@ -1,0 +1,146 @@
+"""Console users, their roles, and the server-side guard every request and sensitive callback goes through.
+
+Users live in ``<data_dir>/users.json`` with werkzeug password hashes (never the password). A fresh install
+creates one ``admin`` whose password comes from ``ZEROCARBON_ADMIN_PASSWORD`` or is generated and printed once:
+there is no default password. Roles are checked on the server (``before_request`` for pages and Dash's own
+endpoints, :func:`allowed` inside each sensitive callback): a hidden button is not protection.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from flask_login import UserMixin, current_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+ADMIN_PASSWORD_ENV = "ZEROCARBON_ADMIN_PASSWORD"
+MIN_PASSWORD_LENGTH = 8
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    OPERATOR = "operator"  # acknowledges and shelves alarms
+    AUDITOR = "auditor"  # exports reports
+    ADMIN = "admin"
+
+
+class Permission(StrEnum):
+    VIEW = "view"
+    ACKNOWLEDGE = "acknowledge"
+    SHELVE = "shelve"
+    EXPORT = "export"
+    MANAGE_USERS = "manage_users"
+
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.VIEWER: frozenset({Permission.VIEW}),
+    Role.OPERATOR: frozenset({Permission.VIEW, Permission.ACKNOWLEDGE, Permission.SHELVE}),
+    Role.AUDITOR: frozenset({Permission.VIEW, Permission.EXPORT}),
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+@dataclass(frozen=True)
+class User(UserMixin):
+    name: str
+    role: Role
+
+    def get_id(self) -> str:
+        return self.name
+
+    def can(self, permission: Permission) -> bool:
+        return permission in GRANTS[self.role]
+
+
+class UserError(ValueError):
+    """A user command that cannot be done (unknown user, weak password, bad role)."""
+
+
+class UserBook:
+    """The users file: ``{"users": {name: {"role": ..., "password_hash": ...}}}``, rewritten atomically."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def _load(self) -> dict[str, dict[str, str]]:
+        if not self.path.is_file():
+            return {}
+        return dict(json.loads(self.path.read_text(encoding="utf-8")).get("users", {}))
+
+    def _save(self, users: dict[str, dict[str, str]]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"users": users}, indent=2, sort_keys=True), encoding="utf-8")
+        os.chmod(tmp, 0o600)
+        tmp.replace(self.path)
+
+    def names(self) -> list[str]:
+        return sorted(self._load())
+
+    def get(self, name: str) -> User | None:
+        entry = self._load().get(name)
+        return User(name, Role(entry["role"])) if entry else None
+
+    def add(self, name: str, password: str, role: Role) -> User:
+        _check_password(password)
+        with self._lock:
+            users = self._load()
+            if name in users:
+                raise UserError(f"user {name!r} already exists in {self.path}: use 'zerocarbon users passwd {name}'")
+            users[name] = {"role": str(Role(role)), "password_hash": generate_password_hash(password)}
+            self._save(users)
+        return User(name, Role(role))
+
+    def set_password(self, name: str, password: str) -> None:
+        _check_password(password)
+        with self._lock:
+            users = self._load()
+            if name not in users:
+                raise UserError(f"no user {name!r} in {self.path}: add one with 'zerocarbon users add {name}'")
+            users[name]["password_hash"] = generate_password_hash(password)
+            self._save(users)
+
+    def check(self, name: str, password: str) -> User | None:
+        """The user when ``password`` is theirs, else None (same answer for unknown users and wrong passwords)."""
+        entry = self._load().get(name)
+        if entry is None or not check_password_hash(entry["password_hash"], password):
+            return None
+        return User(name, Role(entry["role"]))
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password too short: use at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def ensure_admin(book: UserBook, environ: dict[str, str] | None = None) -> str | None:
+    """Create ``admin`` on a fresh install. Returns the generated password (to print once) or None."""
+    if book.names():
+        return None
+    env = os.environ if environ is None else environ
+    given = env.get(ADMIN_PASSWORD_ENV)
+    password = given or secrets.token_urlsafe(12)
+    book.add("admin", password, Role.ADMIN)
+    return None if given else password
+
+
+def allowed(permission: Permission) -> bool:
+    """Whether the user of the current request may do this; call inside every sensitive callback."""
+    return bool(current_user.is_authenticated and current_user.can(permission))
+
+
+def secret_key(data_dir: Path) -> bytes:
+    """The session signing key, created once per install so sessions survive restarts and workers agree."""
+    path = data_dir / "console_secret.key"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(secrets.token_bytes(32))
+        os.chmod(path, 0o600)
+    return path.read_bytes()

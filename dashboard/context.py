@@ -1,0 +1,52 @@
+"""What every page reads from: the store, the site, the alarm journal, settings and the clock.
+
+One :class:`Console` is built by :func:`dashboard.app.create_app` and handed to each page's ``register``;
+pages never open stores or journals themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from models.site import Site
+from storage.base import Store
+
+
+class ConsoleSettings(Protocol):
+    """The part of ``zerocarbon.settings.Settings`` the console needs (dashboard may not import zerocarbon)."""
+
+    data_dir: Path
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Console:
+    store: Store
+    site: Site
+    journal: Any  # alerts.journal.AlarmJournal: active(), history(...), acknowledge(...), shelve(...)
+    settings: ConsoleSettings
+    clock: Callable[[], datetime] = utc_now
+    config_dir: Path = field(default_factory=lambda: Path("config"))
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.site.info.timezone)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def local_midnight(self, when: datetime | None = None) -> datetime:
+        local = (when or self.now()).astimezone(self.timezone)
+        return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+    def year_start(self) -> datetime:
+        local = self.now().astimezone(self.timezone)
+        return local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)

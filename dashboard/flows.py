@@ -1,0 +1,102 @@
+"""The two energy-flow pictures of the Overview: the live power-flow diagram and today's energy Sankey."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from dashboard.components import ROLE_COLOURS, figure_layout, number
+from dashboard.i18n import t
+from dashboard.sources import Balance
+
+# Node positions of the power-flow diagram (x, y in 0..1): sources left and top, loads right, the bus centre.
+NODES = {
+    "grid": (0.05, 0.5),
+    "pv": (0.3, 0.95),
+    "wind": (0.7, 0.95),
+    "storage": (0.3, 0.05),
+    "ev": (0.7, 0.05),
+    "building": (0.95, 0.5),
+    "bus": (0.5, 0.5),
+}
+
+
+@dataclass(frozen=True)
+class LivePower:
+    """Instantaneous power, kW. ``grid`` > 0 imports; ``storage`` > 0 discharges (the site's sign convention)."""
+
+    grid: float | None
+    pv: float | None
+    wind: float | None
+    storage: float | None
+    ev: float | None
+    building: float | None
+
+
+def power_flow_figure(power: LivePower, lang: str) -> go.Figure:
+    fig = go.Figure()
+    for node, (x, y) in NODES.items():
+        if node != "bus":
+            fig.add_trace(_node_marker(node, x, y, lang, getattr(power, node)))
+    for node, into_bus in _flow_directions(power).items():
+        fig.add_annotation(**_arrow(node, into_bus, getattr(power, node)))
+    fig.update_xaxes(visible=False, range=[-0.08, 1.08])
+    fig.update_yaxes(visible=False, range=[-0.15, 1.12])
+    fig.update_layout(showlegend=False)
+    return figure_layout(fig, 360)
+
+
+def _node_marker(node: str, x: float, y: float, lang: str, kw: float | None) -> go.Scatter:
+    label = f"{t(lang, 'flow.' + node)}<br><b>{number(kw, 0 if kw is None or abs(kw) >= 10 else 1)} kW</b>"
+    return go.Scatter(
+        x=[x], y=[y], mode="markers+text", text=[label], textposition="middle center", hoverinfo="skip",
+        marker={"size": 78, "color": ROLE_COLOURS[node], "opacity": 0.18, "line": {"width": 2,
+                                                                                   "color": ROLE_COLOURS[node]}},
+    )
+
+
+def _flow_directions(power: LivePower) -> dict[str, bool]:
+    """Which way each branch flows right now: True = into the bus (supplying), False = out of it (consuming)."""
+    return {
+        "grid": (power.grid or 0.0) >= 0,
+        "pv": True,
+        "wind": True,
+        "storage": (power.storage or 0.0) >= 0,
+        "ev": False,
+        "building": False,
+    }
+
+
+def _arrow(node: str, into_bus: bool, kw: float | None) -> dict[str, object]:
+    x, y = NODES[node]
+    bx, by = NODES["bus"]
+    # shorten both ends so arrows start and end at the circles' rims, not their centres
+    sx, sy = x + (bx - x) * 0.22, y + (by - y) * 0.22
+    ex, ey = bx + (x - bx) * 0.12, by + (y - by) * 0.12
+    head, tail = ((ex, ey), (sx, sy)) if into_bus else ((sx, sy), (ex, ey))
+    width = 1 + min(abs(kw or 0.0) / 400.0, 6)  # wider for bigger flows, capped so small ones stay visible
+    return dict(x=head[0], y=head[1], ax=tail[0], ay=tail[1], xref="x", yref="y", axref="x", ayref="y",
+                showarrow=True, arrowhead=2, arrowwidth=width, arrowcolor=ROLE_COLOURS[node], text="")
+
+
+def sankey_figure(totals: Balance, subsystem_names: dict[str, str], lang: str) -> go.Figure:
+    """Today's energy: sources -> the site bus -> subsystems, EV, battery charge and export (kWh)."""
+    sources = [("grid", totals.grid_import), ("pv", totals.pv), ("wind", totals.wind),
+               ("storage", totals.battery_discharge)]
+    sinks = [(subsystem_names.get(k, k), v) for k, v in sorted(totals.subsystems.items(), key=lambda kv: -kv[1])]
+    sinks += [(t(lang, "flow.battery_charge"), totals.battery_charge), (t(lang, "flow.export"), totals.grid_export)]
+    if totals.ev_charging and not any(k == "ev_charging" for k in totals.subsystems):
+        sinks.append((t(lang, "flow.ev"), totals.ev_charging))
+    labels = [t(lang, f"flow.{k}") for k, _ in sources] + [t(lang, "flow.bus")] + [name for name, _ in sinks]
+    bus = len(sources)
+    links = [(i, bus, v) for i, (_, v) in enumerate(sources) if v > 0]
+    links += [(bus, bus + 1 + j, v) for j, (_, v) in enumerate(sinks) if v > 0]
+    colours = [ROLE_COLOURS[k] for k, _ in sources] + [ROLE_COLOURS["building"]] + ["#adb5bd"] * len(sinks)
+    fig = go.Figure(go.Sankey(
+        valueformat=",.0f", valuesuffix=" kWh",
+        node={"label": labels, "color": colours, "pad": 12, "thickness": 14},
+        link={"source": [a for a, _, _ in links], "target": [b for _, b, _ in links],
+              "value": [v for _, _, v in links]},
+    ))
+    return figure_layout(fig, 420)

@@ -1,0 +1,85 @@
+"""Headline numbers for the Overview, each taken from the carbon module's own functions.
+
+The page only formats what :func:`overview_kpis` returns; tests call the same carbon functions on the same
+period and compare, so the console and the carbon report can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from carbon.offsets import (
+    EnergyBalance,
+    EnergyBalanceError,
+    energy_balance,
+    renewable_share,
+    self_consumption_ratio,
+    self_sufficiency_ratio,
+)
+from dashboard.context import Console
+from dashboard.sources import Balance, balance, energy_frame
+
+
+@dataclass(frozen=True)
+class OverviewKpis:
+    consumption_kwh: float | None
+    generation_kwh: float
+    self_sufficiency: float | None
+    self_consumption: float | None
+    renewable_share: float | None
+    carbon_today_kg: float | None
+    carbon_ytd_kg: float | None
+    carbon_budget_kg: float | None
+    active_alarms: int | None
+    problem: str = ""  # why a number is missing (e.g. an impossible meter balance), shown under the tiles
+
+
+def carbon_balance(totals: Balance) -> EnergyBalance:
+    """The carbon module's energy balance of a period's meter totals (raises EnergyBalanceError)."""
+    return energy_balance(
+        import_kwh=totals.grid_import,
+        export_kwh=totals.grid_export,
+        pv_kwh=totals.pv,
+        wind_kwh=totals.wind,
+        charge_kwh=totals.battery_charge,
+        discharge_kwh=totals.battery_discharge,
+    )
+
+
+def overview_kpis(console: Console) -> OverviewKpis:
+    now = console.now()
+    today = balance(energy_frame(console, console.local_midnight(now), now, by="day"))
+    generation = today.generation
+    try:
+        site_balance = carbon_balance(today)
+    except EnergyBalanceError as exc:
+        return OverviewKpis(None, generation, None, None, None, None, None, None, active_alarm_count(console),
+                            problem=str(exc))
+    carbon = carbon_to_date(console, today, now)
+    return OverviewKpis(
+        consumption_kwh=site_balance.load_kwh,
+        generation_kwh=generation,
+        self_sufficiency=self_sufficiency_ratio(site_balance),
+        self_consumption=self_consumption_ratio(site_balance),
+        renewable_share=renewable_share(site_balance)["on_site_share"],
+        carbon_today_kg=carbon[0],
+        carbon_ytd_kg=carbon[1],
+        carbon_budget_kg=carbon[2],
+        active_alarms=active_alarm_count(console),
+    )
+
+
+def carbon_to_date(console: Console, today: Balance, now: datetime) -> tuple[float | None, float | None, float | None]:
+    """(today, year to date, annual budget) in kgCO2e, location-based Scope 2, from the carbon module."""
+    try:
+        from dashboard.carbon_view import location_kg_and_budget
+    except ImportError:  # carbon factors not installed yet: show dashes, never a made-up factor
+        return None, None, None
+    return location_kg_and_budget(console, today, now)
+
+
+def active_alarm_count(console: Console) -> int | None:
+    if console.journal is None:
+        return None
+    return len(list(console.journal.active()))

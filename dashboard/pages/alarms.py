@@ -1,0 +1,151 @@
+"""Alarms: the live list with priority colours, acknowledge, shelve with a reason, and the filtered history.
+
+Acknowledge and shelve are checked on the server inside the callbacks (:func:`dashboard.auth.allowed`); the
+buttons are only drawn for operators and admins as a courtesy, not as the protection.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+
+from alerts.lifecycle import Alarm, AlarmEvent, LifecycleError
+from dashboard.auth import Permission, allowed
+from dashboard.context import Console
+from dashboard.i18n import t
+
+NAME = "alarms"
+PATH = "/alarms"
+TITLE = "page.alarms"
+PRIORITIES = ("critical", "high", "medium", "low")
+HISTORY_EVENTS = ("raised", "re-raised", "cleared", "acknowledged", "shelved", "unshelved", "shelve_expired")
+
+
+def layout(console: Console, lang: str) -> html.Div:
+    return html.Div([
+        html.H2(t(lang, TITLE)),
+        html.Div(id="alarm-message", className="message", role="status"),
+        html.Section([html.H3(t(lang, "alarms.active")),
+                      html.Div(active_table(console, lang), id="alarm-active")], className="card"),
+        html.Section([html.H3(t(lang, "alarms.shelve")), *shelve_form(console, lang)], className="card"),
+        html.Section([html.H3(t(lang, "alarms.history")), *history_filters(lang),
+                      html.Div(history_table(console, lang, "", 7), id="alarm-history")], className="card"),
+    ], id="alarms-page")
+
+
+def _when(ts: float | None, console: Console) -> str:
+    if ts is None:
+        return ""
+    return datetime.fromtimestamp(ts, UTC).astimezone(console.timezone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def active_table(console: Console, lang: str) -> html.Table | html.P:
+    alarms: list[Alarm] = console.journal.active(now=console.now().timestamp())
+    if not alarms:
+        return html.P(t(lang, "alarms.none"), id="alarm-none")
+    can_ack = allowed(Permission.ACKNOWLEDGE)
+    head = ["alarms.priority", "alarms.raised", "alarms.point", "alarms.message", "alarms.state", ""]
+    rows = [html.Tr([html.Th(t(lang, k) if k else "") for k in head])]
+    now = console.now().timestamp()
+    for a in alarms:
+        shelved = t(lang, "alarms.shelved_until", until=_when(a.shelved_until, console)) if a.is_shelved(now) else ""
+        action = (html.Button(t(lang, "alarms.ack"), id={"type": "ack-button", "index": a.id}, className="ack",
+                              n_clicks=0) if can_ack and a.state in ("active_unack", "cleared_unack") else "")
+        rows.append(html.Tr([
+            html.Td(t(lang, f"priority.{a.priority}"), className=f"priority {a.priority}"),
+            html.Td(_when(a.raised_at, console)),
+            html.Td(a.point_id),
+            html.Td(a.message),
+            html.Td([t(lang, f"state.{a.state}"), html.Br() if shelved else "", shelved], className="state"),
+            html.Td(action),
+        ], id=f"alarm-row-{a.id}", className=f"alarm-row {a.priority} {a.state}"))
+    return html.Table(rows, className="table alarms")
+
+
+def shelve_form(console: Console, lang: str) -> list[Any]:
+    """Always drawn (the callbacks need its ids); disabled, with a note, for roles that may not shelve."""
+    may = allowed(Permission.SHELVE)
+    options = [{"label": f"#{a.id} {a.point_id}", "value": a.id} for a in console.journal.active()] if may else []
+    note = [] if may else [html.P(t(lang, "alarms.shelve_not_allowed"), className="muted", id="shelve-not-allowed")]
+    return [*note, html.Div([
+        dcc.Dropdown(id="shelve-alarm", options=options, placeholder=t(lang, "alarms.choose"), className="grow",
+                     disabled=not may),
+        dcc.Input(id="shelve-reason", placeholder=t(lang, "alarms.reason"), className="grow", disabled=not may),
+        dcc.Input(id="shelve-minutes", type="number", value=60, min=1, max=480, className="narrow",
+                  disabled=not may),
+        html.Button(t(lang, "alarms.shelve_button"), id="shelve-button", n_clicks=0, disabled=not may),
+    ], className="form-row")]
+
+
+def history_filters(lang: str) -> list[Any]:
+    return [html.Div([
+        dcc.Dropdown(id="history-event", options=[{"label": t(lang, f"event.{e}"), "value": e}
+                                                  for e in HISTORY_EVENTS],
+                     placeholder=t(lang, "alarms.all_events"), className="grow"),
+        dcc.RadioItems(id="history-days", options=[{"label": t(lang, f"alarms.last_{d}d"), "value": d}
+                                                   for d in (1, 7, 30)], value=7, inline=True),
+    ], className="form-row")]
+
+
+def history_table(console: Console, lang: str, event: str | None, days: int) -> html.Table:
+    since = (console.now() - timedelta(days=days)).timestamp()
+    events: list[AlarmEvent] = [e for e in console.journal.history(since=since, limit=500)
+                                if not event or e.event == event]
+    head = ["alarms.time", "alarms.alarm", "alarms.event", "alarms.user", "alarms.note"]
+    rows = [html.Tr([html.Th(t(lang, k)) for k in head])]
+    rows += [html.Tr([html.Td(_when(e.ts, console)), html.Td(f"#{e.alarm_id}"), html.Td(t(lang, f"event.{e.event}")),
+                      html.Td(e.user), html.Td(e.note)], className=f"history-row {e.event}") for e in events]
+    return html.Table(rows, className="table history")
+
+
+def acknowledge(console: Console, alarm_id: int, lang: str) -> str:
+    """Server-side: only operators and admins; the journal records who."""
+    from flask_login import current_user
+
+    if not allowed(Permission.ACKNOWLEDGE):
+        return t(lang, "auth.forbidden")
+    try:
+        console.journal.acknowledge(alarm_id, current_user.name, "console")
+    except LifecycleError as exc:
+        return str(exc)
+    return t(lang, "alarms.acked", id=alarm_id)
+
+
+def shelve(console: Console, alarm_id: int | None, reason: str | None, minutes: float | None, lang: str) -> str:
+    from flask_login import current_user
+
+    if not allowed(Permission.SHELVE):
+        return t(lang, "auth.forbidden")
+    if alarm_id is None:
+        return t(lang, "alarms.choose")
+    try:
+        console.journal.shelve(int(alarm_id), current_user.name, reason or "", float(minutes or 0))
+    except LifecycleError as exc:
+        return str(exc)
+    return t(lang, "alarms.shelved", id=alarm_id)
+
+
+def register(app: Dash, console: Console) -> None:
+    @app.callback(
+        Output("alarm-message", "children"), Output("alarm-active", "children"),
+        Input({"type": "ack-button", "index": ALL}, "n_clicks"), Input("shelve-button", "n_clicks"),
+        Input("tick", "n_intervals"),
+        State("shelve-alarm", "value"), State("shelve-reason", "value"), State("shelve-minutes", "value"),
+        State("lang", "data"), prevent_initial_call=True,
+    )
+    def _act(ack_clicks: list[int], _shelve: int, _tick: int, alarm_id: int | None, reason: str | None,
+             minutes: float | None, lang: str) -> tuple[Any, Any]:
+        message: Any = no_update
+        trigger = ctx.triggered_id
+        if isinstance(trigger, dict) and trigger.get("type") == "ack-button" and any(ack_clicks):
+            message = acknowledge(console, int(trigger["index"]), lang)
+        elif trigger == "shelve-button":
+            message = shelve(console, alarm_id, reason, minutes, lang)
+        return message, active_table(console, lang)
+
+    @app.callback(Output("alarm-history", "children"), Input("history-event", "value"), Input("history-days", "value"),
+                  State("lang", "data"), prevent_initial_call=True)
+    def _history(event: str | None, days: int, lang: str) -> Any:
+        return history_table(console, lang, event, int(days or 7))

@@ -1,0 +1,99 @@
+"""Overview: today's KPIs, the live power flow and today's energy Sankey; live parts refresh on the tick."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, Input, Output, State, html
+
+from dashboard.components import graph, kpi, number, percent, section
+from dashboard.context import Console
+from dashboard.flows import LivePower, power_flow_figure, sankey_figure
+from dashboard.i18n import t
+from dashboard.kpis import OverviewKpis, overview_kpis
+from dashboard.sources import balance, energy_frame, latest_values, power_points
+from models.vocabulary import EnergyRole
+
+NAME = "overview"
+PATH = "/"
+TITLE = "page.overview"
+
+
+def layout(console: Console, lang: str) -> html.Div:
+    return html.Div(
+        [
+            html.H2(t(lang, TITLE)),
+            html.Div(kpi_tiles(overview_kpis(console), lang), id="overview-kpis", className="kpi-row"),
+            html.Div(
+                [
+                    section(t(lang, "overview.power_flow"), graph("overview-flow", power_flow_figure(
+                        live_power(console), lang))),
+                    section(t(lang, "overview.sankey"), graph("overview-sankey", today_sankey(console, lang))),
+                ],
+                className="grid-2",
+            ),
+        ],
+        id="overview-page",
+    )
+
+
+def kpi_tiles(k: OverviewKpis, lang: str) -> list[Any]:
+    budget_note = ""
+    if k.carbon_ytd_kg is not None and k.carbon_budget_kg:
+        budget_note = t(lang, "kpi.of_budget", share=percent(k.carbon_ytd_kg / k.carbon_budget_kg),
+                        budget=number(k.carbon_budget_kg / 1000, 0))
+    alarm_tone = "alert" if k.active_alarms else ""
+    tiles = [
+        kpi("kpi-consumption", t(lang, "kpi.consumption"), number(k.consumption_kwh), "kWh"),
+        kpi("kpi-generation", t(lang, "kpi.generation"), number(k.generation_kwh), "kWh"),
+        kpi("kpi-self-sufficiency", t(lang, "kpi.self_sufficiency"), percent(k.self_sufficiency), "%"),
+        kpi("kpi-self-consumption", t(lang, "kpi.self_consumption"), percent(k.self_consumption), "%"),
+        kpi("kpi-renewable-share", t(lang, "kpi.renewable_share"), percent(k.renewable_share), "%"),
+        kpi("kpi-carbon-today", t(lang, "kpi.carbon_today"), number(k.carbon_today_kg), "kgCO₂e"),
+        kpi("kpi-carbon-ytd", t(lang, "kpi.carbon_ytd"), number(None if k.carbon_ytd_kg is None
+                                                               else k.carbon_ytd_kg / 1000, 1), "tCO₂e", budget_note),
+        kpi("kpi-alarms", t(lang, "kpi.active_alarms"), number(k.active_alarms), "", tone=alarm_tone),
+    ]
+    if k.problem:
+        tiles.append(html.Div(k.problem, className="kpi-problem", id="kpi-problem"))
+    return tiles
+
+
+def live_power(console: Console) -> LivePower:
+    def total(*roles: EnergyRole) -> float | None:
+        points = [p for role in roles for p in power_points(console, role)]
+        values = latest_values(console, points)
+        return sum(values.values()) if values else None
+
+    return LivePower(
+        grid=total(EnergyRole.GRID_IMPORT),
+        pv=_kw(total(EnergyRole.PV), console, EnergyRole.PV),
+        wind=total(EnergyRole.WIND),
+        storage=total(EnergyRole.BATTERY_POWER),
+        ev=total(EnergyRole.EV_CHARGING),
+        building=total(EnergyRole.CONSUMPTION),
+    )
+
+
+def _kw(value: float | None, console: Console, role: EnergyRole) -> float | None:
+    """SunSpec inverters report W; everything else on the site is kW."""
+    points = power_points(console, role)
+    if value is None or not points or points[0].unit != "W":
+        return value
+    return value / 1000.0
+
+
+def today_sankey(console: Console, lang: str) -> Any:
+    now = console.now()
+    totals = balance(energy_frame(console, console.local_midnight(now), now, by="day"))
+    names = {s.id: (s.name_zh if lang == "zh" else s.name_en) for s in console.site.subsystems}
+    return sankey_figure(totals, names, lang)
+
+
+def register(app: Dash, console: Console) -> None:
+    @app.callback(
+        Output("overview-kpis", "children"), Output("overview-flow", "figure"),
+        Input("tick", "n_intervals"), State("lang", "data"), prevent_initial_call=True,
+    )
+    def _refresh(_n: int, lang: str) -> tuple[list[Any], Any]:
+        return kpi_tiles(overview_kpis(console), lang), power_flow_figure(live_power(console), lang)

@@ -1,0 +1,137 @@
+"""Subsystems: all 17 with status, consumption, trend and top consumers; drill down to a device and its points
+with their quality flags."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Dash, Input, Output, State, dcc, html
+
+from dashboard.components import ROLE_COLOURS, empty_figure, figure_layout, graph, number, period_picker, section
+from dashboard.context import Console
+from dashboard.i18n import t
+from dashboard.periods import window
+from dashboard.sources import balance, energy_frame, series
+from models.vocabulary import EnergyRole, PointKind
+
+NAME = "subsystems"
+PATH = "/subsystems"
+TITLE = "page.subsystems"
+STALE_AFTER_POLLS = 3  # a point is stale after three missed polls: one late answer is not an outage
+
+
+def layout(console: Console, lang: str) -> html.Div:
+    return html.Div([
+        html.H2(t(lang, TITLE)),
+        period_picker("subsystems-period", lang),
+        html.Div(body(console, lang, "day"), id="subsystems-body"),
+        section(t(lang, "subsystems.drill"), *drill_controls(console, lang),
+                html.Div(id="subsystems-points", children=points_table(console, lang, None))),
+    ], id="subsystems-page")
+
+
+def _name(console: Console, subsystem_id: str, lang: str) -> str:
+    s = console.site.subsystem(subsystem_id)
+    return s.name_zh if lang == "zh" else s.name_en
+
+
+def subsystem_status(console: Console) -> dict[str, str]:
+    """ok / degraded / offline per subsystem from each point's newest reading quality and age."""
+    latest = console.store.latest(None)
+    now = console.now()
+    by_point = {str(r.point_id): r for r in latest.itertuples()}
+    status: dict[str, str] = {}
+    for sub in console.site.subsystems:
+        points = [p for p in console.site.points() if p.subsystem == sub.id]
+        good = sum(1 for p in points if _fresh_and_good(by_point.get(p.id), p.interval_s, now))
+        status[sub.id] = "ok" if points and good == len(points) else ("offline" if good == 0 else "degraded")
+    return status
+
+
+def _fresh_and_good(row: Any, interval_s: float, now: Any) -> bool:
+    if row is None or row.quality != "good":
+        return False
+    return now - row.ts.to_pydatetime() <= timedelta(seconds=interval_s * STALE_AFTER_POLLS + 60)
+
+
+def body(console: Console, lang: str, preset: str) -> list[Any]:
+    start, end, resolution = window(preset, console.now(), console.local_midnight())
+    totals = balance(energy_frame(console, start, end, by="day")).subsystems
+    status = subsystem_status(console)
+    cards = [html.Div([
+        html.Div(_name(console, s.id, lang), className="sub-name"),
+        html.Div(t(lang, f"status.{status[s.id]}"), className=f"status {status[s.id]}"),
+        html.Div(f"{number(totals.get(s.id))} kWh", className="sub-energy", id=f"sub-energy-{s.id}"),
+    ], className="sub-card", id=f"sub-{s.id}") for s in console.site.subsystems]
+    return [html.Div(cards, className="sub-grid"),
+            html.Div([section(t(lang, "subsystems.top"), graph("subsystems-top", top_figure(console, totals, lang))),
+                      section(t(lang, "subsystems.trend"), graph("subsystems-trend", trend_figure(
+                          console, start, end, resolution)))], className="grid-2")]
+
+
+def top_figure(console: Console, totals: dict[str, float], lang: str) -> go.Figure:
+    if not totals:
+        return empty_figure(t(lang, "common.no_data"))
+    ranked = sorted(totals.items(), key=lambda kv: kv[1])[-10:]
+    fig = go.Figure(go.Bar(x=[v for _, v in ranked], y=[_name(console, k, lang) for k, _ in ranked], orientation="h",
+                           marker_color=ROLE_COLOURS["building"]))
+    fig.update_xaxes(title_text="kWh")
+    return figure_layout(fig)
+
+
+def trend_figure(console: Console, start: Any, end: Any, resolution: Any) -> go.Figure:
+    meters = [p for p in console.site.points_by_role(EnergyRole.CONSUMPTION) if p.kind is PointKind.POWER]
+    frame = series(console, [p.id for p in meters], start, end, resolution)
+    subsystem_of = {p.id: p.subsystem for p in meters}
+    fig = go.Figure([go.Scatter(x=g["ts"], y=g["value"], name=subsystem_of.get(pid, pid), mode="lines",
+                                stackgroup="load") for pid, g in frame.groupby("point_id")])
+    fig.update_yaxes(title_text="kW")
+    return figure_layout(fig)
+
+
+def drill_controls(console: Console, lang: str) -> list[Any]:
+    return [html.Div([
+        dcc.Dropdown(id="drill-subsystem", options=[{"label": _name(console, s.id, lang), "value": s.id}
+                                                    for s in console.site.subsystems],
+                     placeholder=t(lang, "subsystems.choose_subsystem"), className="grow"),
+        dcc.Dropdown(id="drill-device", placeholder=t(lang, "subsystems.choose_device"), className="grow"),
+    ], className="form-row")]
+
+
+def points_table(console: Console, lang: str, device_id: str | None) -> Any:
+    if not device_id:
+        return html.P(t(lang, "subsystems.pick_device"), className="muted")
+    points = [p for p in console.site.points() if p.device == device_id]
+    latest = console.store.latest([p.id for p in points])
+    by_point = {str(r.point_id): r for r in latest.itertuples()}
+    head = ["subsystems.point", "subsystems.value", "subsystems.unit", "subsystems.quality", "subsystems.time"]
+    rows = [html.Tr([html.Th(t(lang, k)) for k in head])]
+    for p in points:
+        row = by_point.get(p.id)
+        value = "—" if row is None or pd.isna(row.value) else f"{row.value:,.2f}"
+        quality = "gap" if row is None else str(row.quality)
+        when = "" if row is None else row.ts.tz_convert(console.timezone).strftime("%Y-%m-%d %H:%M:%S")
+        rows.append(html.Tr([html.Td(p.name), html.Td(value), html.Td(p.unit),
+                             html.Td(t(lang, f"quality.{quality}"), className=f"quality {quality}"), html.Td(when)]))
+    return html.Table(rows, className="table points", id="points-table")
+
+
+def register(app: Dash, console: Console) -> None:
+    @app.callback(Output("subsystems-body", "children"), Input("subsystems-period", "value"), State("lang", "data"),
+                  prevent_initial_call=True)
+    def _period(preset: str, lang: str) -> list[Any]:
+        return body(console, lang, preset)
+
+    @app.callback(Output("drill-device", "options"), Output("drill-device", "value"),
+                  Input("drill-subsystem", "value"), prevent_initial_call=True)
+    def _devices(subsystem_id: str | None) -> tuple[list[dict[str, str]], None]:
+        devices = [d for d in console.site.devices if d.subsystem == subsystem_id]
+        return [{"label": d.name or d.id, "value": d.id} for d in devices], None
+
+    @app.callback(Output("subsystems-points", "children"), Input("drill-device", "value"), State("lang", "data"),
+                  prevent_initial_call=True)
+    def _points(device_id: str | None, lang: str) -> Any:
+        return points_table(console, lang, device_id)

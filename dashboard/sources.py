@@ -1,0 +1,111 @@
+"""The console's one doorway to the floors below: energy from storage, KPIs from carbon, alarms from alerts.
+
+Pages call these functions and draw what they return; no page computes a KPI itself, so a test can compare
+the number on screen with the carbon module's answer for the same period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from dashboard.context import Console
+from models.site import PointInfo
+from models.vocabulary import EnergyRole, PointKind
+from storage.base import Resolution
+
+ENERGY_COLUMNS = ["start", "role", "subsystem", "energy_kwh", "quality"]
+
+
+@dataclass(frozen=True)
+class Balance:
+    """Energy over a period by role, kWh; ``subsystems`` is each sub-meter's consumption."""
+
+    grid_import: float = 0.0
+    grid_export: float = 0.0
+    pv: float = 0.0
+    wind: float = 0.0
+    battery_charge: float = 0.0
+    battery_discharge: float = 0.0
+    ev_charging: float = 0.0
+    subsystems: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def generation(self) -> float:
+        return self.pv + self.wind
+
+    @property
+    def load(self) -> float:
+        """Energy the building used: L = I + G - X - C + D (Luthander et al. 2015, see carbon.md §6)."""
+        return self.grid_import + self.generation - self.grid_export - self.battery_charge + self.battery_discharge
+
+
+def energy_frame(console: Console, start: datetime, end: datetime, by: str = "day") -> pd.DataFrame:
+    """Counter energy per interval, role and subsystem (``storage.energy.energy_by_role``)."""
+    from storage.energy import energy_by_role
+
+    frame = energy_by_role(console.store, console.site, start, end, by=by)
+    return frame if not frame.empty else pd.DataFrame(columns=ENERGY_COLUMNS)
+
+
+def balance(frame: pd.DataFrame) -> Balance:
+    if frame.empty:
+        return Balance()
+    by_role = frame.groupby("role")["energy_kwh"].sum()
+    consumption = frame[frame["role"] == str(EnergyRole.CONSUMPTION)]
+    return Balance(
+        grid_import=float(by_role.get(str(EnergyRole.GRID_IMPORT), 0.0)),
+        grid_export=float(by_role.get(str(EnergyRole.GRID_EXPORT), 0.0)),
+        pv=float(by_role.get(str(EnergyRole.PV), 0.0)),
+        wind=float(by_role.get(str(EnergyRole.WIND), 0.0)),
+        battery_charge=float(by_role.get(str(EnergyRole.BATTERY_CHARGE), 0.0)),
+        battery_discharge=float(by_role.get(str(EnergyRole.BATTERY_DISCHARGE), 0.0)),
+        ev_charging=float(by_role.get(str(EnergyRole.EV_CHARGING), 0.0)),
+        subsystems={str(k): float(v) for k, v in consumption.groupby("subsystem")["energy_kwh"].sum().items()},
+    )
+
+
+def power_points(console: Console, role: EnergyRole) -> list[PointInfo]:
+    return [p for p in console.site.points_by_role(role) if p.kind in (PointKind.POWER, PointKind.SOC)]
+
+
+def latest_values(console: Console, points: Sequence[PointInfo]) -> dict[str, float]:
+    """Newest good value per point id (missing or bad points are left out, never shown as 0)."""
+    if not points:
+        return {}
+    frame = console.store.latest([p.id for p in points])
+    good = frame[(frame["quality"] == "good") & frame["value"].notna()]
+    return {str(r.point_id): float(r.value) for r in good.itertuples()}
+
+
+def series(
+    console: Console, point_ids: Sequence[str], start: datetime, end: datetime, resolution: Resolution
+) -> pd.DataFrame:
+    """``ts, point_id, value`` at ``resolution``: raw values, or the rollup mean."""
+    frame = console.store.read(list(point_ids), start, end, resolution)
+    if frame.empty:
+        return pd.DataFrame(columns=["ts", "point_id", "value", "quality"])
+    if resolution == "raw":
+        return frame
+    out = frame.rename(columns={"mean": "value"})
+    out["quality"] = ["good" if bad == 0 else "partial" for bad in out["bad_count"]]
+    return out[["ts", "point_id", "value", "quality"]]
+
+
+def point_energy(
+    console: Console, points: Sequence[PointInfo], start: datetime, end: datetime, by: str
+) -> pd.DataFrame:
+    """Counter energy per point and interval (``storage.energy.interval_energy``) with device and role."""
+    from storage.energy import interval_energy
+
+    if not points:
+        return pd.DataFrame(columns=["point_id", "device", "role", "start", "energy_kwh", "quality"])
+    frame = interval_energy(console.store, points, start, end, by=by, timezone=console.site.info.timezone)
+    info = {p.id: p for p in points}
+    frame = frame.copy()
+    frame["device"] = [info[pid].device for pid in frame["point_id"]]
+    frame["role"] = [str(info[pid].role) for pid in frame["point_id"]]
+    return frame

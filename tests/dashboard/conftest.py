@@ -1,0 +1,82 @@
+"""Console fixtures: a DuckDB store with seeded history, a real alarm journal with open alarms, users of every
+role, and the console served by waitress on a free port (one per session: starting it costs ~1 s)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.support.processes import free_port
+
+PASSWORDS = {"admin": "admin-secret-1", "operator": "operator-secret-1", "viewer": "viewer-secret-1",
+             "auditor": "auditor-secret-1"}
+HISTORY_DAYS = 3
+
+
+@dataclass
+class RunningConsole:
+    url: str
+    app: object
+    console: object  # dashboard.context.Console
+    journal: object
+    data_dir: Path
+
+
+def _users(data_dir: Path):  # type: ignore[no-untyped-def]
+    from dashboard.auth import Role, UserBook
+
+    book = UserBook(data_dir / "users.json")
+    for name, password in PASSWORDS.items():
+        book.add(name, password, Role(name))
+    return book
+
+
+def _journal_with_alarms(path: Path, now: datetime):  # type: ignore[no-untyped-def]
+    from alerts.journal import AlarmJournal
+
+    journal = AlarmJournal(path)
+    ts = now.timestamp()
+    journal.condition_raised("pv_low:pv-inv-03.W", "pv_low", "pv-inv-03.W", "high",
+                             "逆变器 3 功率偏低 / PV inverter 3 low", 12.0, ts - 600)
+    journal.condition_raised("comm:meter-lighting", "comm", "meter-lighting.p_kw", "critical",
+                             "照明电表通讯中断 / lighting meter comm loss", None, ts - 300)
+    journal.condition_raised("temp:chiller", "temp", "chiller-plant.cooling_kw", "low", "冷机出水温度偏高", 9.5,
+                             ts - 120)
+    return journal
+
+
+@pytest.fixture(scope="session")
+def console_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.fixture(scope="session")
+def console_store(site, console_now: datetime, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from storage.duckdb_store import DuckDBStore
+    from tests.dashboard.seed import backfill
+
+    store = DuckDBStore(tmp_path_factory.mktemp("console-store") / "zerocarbon.duckdb", site.info.timezone)
+    backfill(store, site, console_now + timedelta(minutes=1), HISTORY_DAYS)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def running_console(site, console_store, console_now: datetime,  # type: ignore[no-untyped-def]
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningConsole]:
+    from dashboard.app import create_app
+    from dashboard.server import ConsoleServer
+    from zerocarbon.settings import Settings
+
+    data_dir = tmp_path_factory.mktemp("console-data")
+    journal = _journal_with_alarms(data_dir / "alarms.sqlite", console_now)
+    app = create_app(console_store, site, journal, Settings(data_dir=data_dir), users=_users(data_dir),
+                     clock=lambda: max(datetime.now(UTC), console_now))
+    server = ConsoleServer(app, "127.0.0.1", free_port()).start()
+    yield RunningConsole(server.url, app, app.zerocarbon_console, journal, data_dir)  # type: ignore[attr-defined]
+    server.stop()
+    journal.close()

@@ -1,0 +1,121 @@
+"""Sign-in and roles, checked at the HTTP level against the served console (no browser): what a forged request
+can do is what matters, not which buttons are drawn."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from dashboard.auth import ADMIN_PASSWORD_ENV, Role, UserBook, UserError, ensure_admin
+from tests.dashboard.conftest import PASSWORDS, RunningConsole
+
+
+@contextmanager
+def _signed_in(console: RunningConsole, name: str) -> Iterator[httpx.Client]:
+    """A client holding the session cookie of ``name``."""
+    with httpx.Client(base_url=console.url, follow_redirects=False, timeout=30) as client:
+        reply = client.post("/login", data={"username": name, "password": PASSWORDS[name]})
+        assert reply.status_code == 302, reply.text
+        yield client
+
+
+def _ack_request(alarm_id: int) -> dict[str, object]:
+    """The body Dash's renderer posts when the acknowledge button of ``alarm_id`` is clicked."""
+    button = {"index": alarm_id, "type": "ack-button"}
+    return {
+        "output": "..alarm-message.children...alarm-active.children..",
+        "outputs": [{"id": "alarm-message", "property": "children"}, {"id": "alarm-active", "property": "children"}],
+        "inputs": [[{"id": button, "property": "n_clicks", "value": 1}],
+                   {"id": "shelve-button", "property": "n_clicks", "value": 0},
+                   {"id": "tick", "property": "n_intervals", "value": None}],
+        "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"],
+        "state": [{"id": "shelve-alarm", "property": "value", "value": None},
+                  {"id": "shelve-reason", "property": "value", "value": None},
+                  {"id": "shelve-minutes", "property": "value", "value": 60},
+                  {"id": "lang", "property": "data", "value": "en"}],
+    }
+
+
+def test_signed_out_requests_are_refused(running_console: RunningConsole) -> None:
+    with httpx.Client(base_url=running_console.url, follow_redirects=False) as client:
+        page = client.get("/alarms")
+        assert page.status_code == 302 and page.headers["location"].startswith("/login?next=/alarms")
+        assert client.get("/_dash-layout").status_code == 401
+        assert client.post("/_dash-update-component", json=_ack_request(1)).status_code == 401
+        assert client.get("/download/report?period=this_month&format=json").status_code == 401
+
+
+def test_wrong_password_and_default_passwords_do_not_sign_in(running_console: RunningConsole) -> None:
+    with httpx.Client(base_url=running_console.url, follow_redirects=False) as client:
+        for name, password in [("admin", "admin"), ("admin", "password"), ("admin", ""), ("nobody", "x" * 10)]:
+            assert client.post("/login", data={"username": name, "password": password}).status_code == 401
+        assert client.get("/_dash-layout").status_code == 401
+
+
+def test_login_redirect_stays_on_this_site(running_console: RunningConsole) -> None:
+    with httpx.Client(base_url=running_console.url, follow_redirects=False) as client:
+        reply = client.post("/login?next=https://evil.example/", data={"username": "viewer",
+                                                                        "password": PASSWORDS["viewer"]})
+        assert reply.headers["location"] == "/"
+
+
+def test_viewer_cannot_acknowledge_by_forging_the_callback(running_console: RunningConsole) -> None:
+    journal = running_console.journal
+    target = next(a for a in journal.active() if a.state == "active_unack")
+    with _signed_in(running_console, "viewer") as client:
+        reply = client.post("/_dash-update-component", json=_ack_request(target.id))
+    assert reply.status_code == 200
+    assert "Forbidden" in reply.json()["response"]["alarm-message"]["children"]
+    assert journal.get(target.id).state == "active_unack"
+    assert journal.get(target.id).acked_by is None
+
+
+def test_operator_acknowledges_through_the_same_callback(running_console: RunningConsole) -> None:
+    journal = running_console.journal
+    target = next(a for a in journal.active() if a.state == "active_unack" and a.priority == "low")
+    with _signed_in(running_console, "operator") as client:
+        reply = client.post("/_dash-update-component", json=_ack_request(target.id))
+    assert reply.json()["response"]["alarm-message"]["children"] == f"Alarm #{target.id} acknowledged"
+    assert journal.get(target.id).acked_by == "operator"
+
+
+@pytest.mark.parametrize("name", ["viewer", "operator"])
+def test_roles_without_export_get_403_on_report_download(running_console: RunningConsole, name: str) -> None:
+    with _signed_in(running_console, name) as client:
+        assert client.get("/download/report?period=this_month&format=json").status_code == 403
+
+
+def test_users_file_holds_hashes_not_passwords(running_console: RunningConsole) -> None:
+    text = (running_console.data_dir / "users.json").read_text()
+    assert all(password not in text for password in PASSWORDS.values())
+    assert json.loads(text)["users"]["viewer"]["role"] == "viewer"
+
+
+def test_fresh_install_admin_password_comes_from_the_environment(tmp_path: Path) -> None:
+    book = UserBook(tmp_path / "users.json")
+    assert ensure_admin(book, {ADMIN_PASSWORD_ENV: "from-the-env-1"}) is None
+    assert book.check("admin", "from-the-env-1") == book.get("admin")
+    assert ensure_admin(book, {}) is None  # only on a fresh install
+
+
+def test_fresh_install_without_env_generates_a_password_once(tmp_path: Path) -> None:
+    first, second = UserBook(tmp_path / "a" / "users.json"), UserBook(tmp_path / "b" / "users.json")
+    generated = ensure_admin(first, {})
+    assert generated and len(generated) >= 12
+    assert first.check("admin", generated) is not None
+    assert ensure_admin(second, {}) != generated  # random, not a built-in default
+    assert first.check("admin", "admin") is None
+
+
+def test_weak_passwords_and_duplicate_users_are_refused(tmp_path: Path) -> None:
+    book = UserBook(tmp_path / "users.json")
+    with pytest.raises(UserError, match="at least 8"):
+        book.add("ops", "short", Role.OPERATOR)
+    book.add("ops", "long-enough", Role.OPERATOR)
+    with pytest.raises(UserError, match="already exists"):
+        book.add("ops", "long-enough", Role.VIEWER)
