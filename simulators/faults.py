@@ -1,0 +1,80 @@
+"""Faults a simulated device can be told to show, and the checks that a fault fits the device.
+
+Transport faults act in the servers (``comm_loss``, ``slow``, ``exception``); value faults act on what the
+device reports (``inverter_fault``, ``stuck``, ``counter_reset``); ``malformed_payload`` acts on MQTT JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.site import Device
+
+KINDS = ("comm_loss", "slow", "exception", "inverter_fault", "stuck", "counter_reset", "malformed_payload")
+MODBUS_ONLY = {"exception"}
+MQTT_ONLY = {"malformed_payload"}
+FAULT_STATE_TEMPLATES = {"sunspec-inverter", "wind-turbine", "storage-pcs"}
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "comm_loss": {"mode": "close"},  # close: port refuses connections; silent: accepts, never answers
+    "slow": {"delay_s": 2.0},
+    "exception": {"code": 4},  # 4 = SLAVE DEVICE FAILURE; 2 = ILLEGAL DATA ADDRESS; 6 = BUSY
+    "inverter_fault": {"events": ["GROUND_FAULT"], "code": 101},
+    "stuck": {},
+    "counter_reset": {},
+    "malformed_payload": {"style": "not_json"},  # not_json | wrong_types | missing_fields
+}
+
+
+class FaultError(ValueError):
+    """A fault that does not exist or does not fit the device; the message says which kinds do."""
+
+
+@dataclass
+class Fault:
+    kind: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def param(self, name: str) -> Any:
+        return self.params.get(name, DEFAULTS[self.kind].get(name))
+
+
+def check_fault(device: Device, kind: str, params: dict[str, Any]) -> Fault:
+    if kind not in KINDS:
+        raise FaultError(f"unknown fault {kind!r} for {device.id}; use one of {', '.join(KINDS)}")
+    if kind in MODBUS_ONLY and device.protocol != "modbus":
+        raise FaultError(f"{device.id} speaks MQTT: fault {kind!r} needs a Modbus device")
+    if kind in MQTT_ONLY and device.protocol != "mqtt":
+        raise FaultError(f"{device.id} speaks Modbus: fault {kind!r} needs an MQTT device")
+    if kind == "inverter_fault" and device.template not in FAULT_STATE_TEMPLATES:
+        raise FaultError(
+            f"{device.id} ({device.template}) has no fault state; use it on {sorted(FAULT_STATE_TEMPLATES)} devices"
+        )
+    unknown = set(params) - set(DEFAULTS[kind])
+    if unknown:
+        raise FaultError(f"fault {kind!r} takes {sorted(DEFAULTS[kind]) or 'no parameters'}, not {sorted(unknown)}")
+    return Fault(kind, dict(params))
+
+
+def parse_fault_spec(spec: str) -> tuple[str, str, dict[str, Any]]:
+    """``pv-inv-03=slow:delay_s=5`` or ``pv-inv-03=comm_loss`` -> (device, kind, params)."""
+    device, sep, rest = spec.partition("=")
+    if not sep or not rest:
+        raise FaultError(f"fault {spec!r} is not DEVICE=KIND[:param=value,...], e.g. pv-inv-03=comm_loss")
+    kind, _, raw_params = rest.partition(":")
+    params: dict[str, Any] = {}
+    for item in filter(None, raw_params.split(",")):
+        key, _, value = item.partition("=")
+        params[key] = _parse_value(value)
+    return device.strip(), kind.strip(), params
+
+
+def _parse_value(text: str) -> Any:
+    if "+" in text:
+        return text.split("+")  # events=OVER_TEMP+GROUND_FAULT
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text

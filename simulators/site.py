@@ -1,0 +1,176 @@
+"""``SimulatedSite``: every device of a site file live on loopback, Modbus TCP and MQTT, faults on demand.
+
+One asyncio loop (its own thread) serves every Modbus port and advances the physics by the wall clock (or a
+shifted and sped-up clock, for demos and tests); one thread publishes the MQTT gateways' JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from datetime import datetime
+from typing import Any
+
+from models.site import ModbusConnection, Site
+from models.template import ModbusTemplate
+from simulators.faults import check_fault
+from simulators.live import LiveState
+from simulators.modbus_server import ModbusEndpoint
+from simulators.mqtt_publisher import MqttPublisher
+from simulators.registers import Value, encode_device, write_sunspec_frame
+
+
+def remap_ports(site: Site, ports: dict[str, int], mqtt_host: str | None = None, mqtt_port: int | None = None) -> Site:
+    """A copy of ``site`` whose Modbus devices listen on ``ports`` (device id -> port) and broker moved."""
+    devices = []
+    for d in site.devices:
+        if isinstance(d.connection, ModbusConnection) and d.id in ports:
+            d = d.model_copy(update={"connection": d.connection.model_copy(update={"port": ports[d.id]})})
+        devices.append(d)
+    broker = site.mqtt.model_copy(
+        update={k: v for k, v in {"host": mqtt_host, "port": mqtt_port}.items() if v is not None}
+    )
+    return site.model_copy(update={"devices": devices, "mqtt": broker})
+
+
+class SimulatedSite:
+    def __init__(
+        self,
+        site: Site,
+        seed: int = 0,
+        ports: dict[str, int] | None = None,
+        mqtt_host: str | None = None,
+        mqtt_port: int | None = None,
+        *,
+        host: str = "127.0.0.1",
+        publish_mqtt: bool = True,
+        tick_s: float = 1.0,
+        publish_s: float = 5.0,
+        start_time: datetime | None = None,
+        speed: float = 1.0,
+        counters: dict[str, float] | None = None,
+    ) -> None:
+        self.site = remap_ports(site, ports or {}, mqtt_host, mqtt_port)
+        self.tick_s = tick_s
+        self._wall0 = time.time()
+        self._sim0 = start_time.timestamp() if start_time else self._wall0
+        self._speed = speed
+        self.state = LiveState(self.site, seed, counters)
+        self.endpoints = {
+            d.id: ModbusEndpoint(d, self._modbus_template(d.id), host, d.connection.port, self.state.faults)
+            for d in self.site.devices
+            if isinstance(d.connection, ModbusConnection)
+        }
+        broker = self.site.mqtt
+        self.publisher = (
+            MqttPublisher(self.site, broker.host, broker.port, self.snapshot, self.state.faults, publish_s)
+            if publish_mqtt and any(d.protocol == "mqtt" for d in self.site.devices)
+            else None
+        )
+        self._loop = asyncio.new_event_loop()
+        self._thread: threading.Thread | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._last: tuple[float, dict[str, dict[str, Value]]] = (0.0, {})
+
+    def _modbus_template(self, device_id: str) -> ModbusTemplate:
+        template = self.site.template_of(self.site.device(device_id))
+        assert isinstance(template, ModbusTemplate)
+        return template
+
+    # --- clock and state -------------------------------------------------------------------------------------
+    def now(self) -> float:
+        """Simulated time, epoch seconds."""
+        return self._sim0 + (time.time() - self._wall0) * self._speed
+
+    def snapshot(self) -> tuple[float, dict[str, dict[str, Value]]]:
+        return self._last
+
+    def values(self, device_id: str) -> dict[str, Value]:
+        """What the device reports right now (after faults), in its template's units."""
+        return dict(self._last[1].get(device_id, {}))
+
+    def tick(self) -> None:
+        ts = self.now()
+        values = self.state.advance(ts)
+        for device_id, endpoint in self.endpoints.items():
+            encode_device(endpoint.image, endpoint.template, values[device_id])
+        self._last = (ts, values)
+
+    async def _tick_forever(self) -> None:
+        while True:
+            self.tick()
+            await asyncio.sleep(self.tick_s)
+
+    # --- lifecycle -------------------------------------------------------------------------------------------
+    def start(self) -> SimulatedSite:
+        for endpoint in self.endpoints.values():
+            write_sunspec_frame(endpoint.image, endpoint.template)
+        self.tick()
+        ready = threading.Event()
+
+        async def serve() -> None:
+            await asyncio.gather(*(e.start() for e in self.endpoints.values()))
+            self._ticker = asyncio.ensure_future(self._tick_forever())
+            ready.set()
+
+        self._thread = threading.Thread(target=self._loop.run_forever, name="sim-site", daemon=True)
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(serve(), self._loop).result(30)
+        ready.wait(30)
+        if self.publisher is not None:
+            self.publisher.start()
+        return self
+
+    def stop(self) -> None:
+        if self.publisher is not None:
+            self.publisher.stop()
+        if self._thread is None:
+            return
+
+        async def shutdown() -> None:
+            if self._ticker is not None:
+                self._ticker.cancel()
+            await asyncio.gather(*(e.stop() for e in self.endpoints.values()))
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._thread = None
+
+    def __enter__(self) -> SimulatedSite:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- faults ----------------------------------------------------------------------------------------------
+    def fault(self, device_id: str, kind: str, **params: Any) -> None:
+        """Make ``device_id`` misbehave as ``kind`` (see :mod:`simulators.faults`) until :meth:`clear_fault`."""
+        fault = check_fault(self.site.device(device_id), kind, params)
+        self.clear_fault(device_id)
+        self.state.set_fault(device_id, fault)
+        endpoint = self.endpoints.get(device_id)
+        if endpoint is not None and kind == "comm_loss" and fault.param("mode") == "close":
+            self._on_loop(endpoint.stop())
+        self._on_loop(self._retick())
+
+    def clear_fault(self, device_id: str) -> None:
+        self.site.device(device_id)
+        self.state.clear_fault(device_id)
+        endpoint = self.endpoints.get(device_id)
+        if endpoint is not None and not endpoint.listening and self._thread is not None:
+            self._on_loop(endpoint.start())
+        self._on_loop(self._retick())
+
+    def faults(self) -> dict[str, Any]:
+        return self.state.describe()
+
+    async def _retick(self) -> None:
+        self.tick()  # registers reflect a new fault at once, not at the next tick
+
+    def _on_loop(self, coro: Any) -> None:
+        if self._thread is None:
+            coro.close()
+            return
+        asyncio.run_coroutine_threadsafe(coro, self._loop).result(30)
