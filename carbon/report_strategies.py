@@ -1,0 +1,148 @@
+"""The four strategy sections of a report (降碳需, 提碳效, 碳抵消, 碳管理), each built from a period's frames."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from carbon import baseline as bl
+from carbon.config import CarbonConfig
+from carbon.coverage import coverage_of
+from carbon.efficiency import (
+    annualised_per_area,
+    chiller_plant_cop,
+    per_visitor,
+    performance_ratio,
+    wind_capacity_factor,
+)
+from carbon.inputs import CarbonInputs
+from carbon.ledger import BALANCE_ROLES, hourly, window
+from carbon.management import budget_status
+from carbon.offsets import (
+    EnergyBalance,
+    avoided_emissions_kg,
+    renewable_share,
+    self_consumption_ratio,
+    self_sufficiency_ratio,
+)
+
+
+def daily_load(energy: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    """Per local day: building load ``I + G - X - C + D`` (kWh, clipped at 0) and the day's gap share."""
+    frame = energy.assign(day=energy["start"].dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize())
+    roles = frame[frame["role"].isin(BALANCE_ROLES)].pivot_table(
+        index="day", columns="role", values="energy_kwh", aggfunc="sum").reindex(columns=list(BALANCE_ROLES))
+    roles = roles.fillna(0.0)
+    load = (roles["grid_import"] + roles["pv"] + roles["wind"] - roles["grid_export"] - roles["battery_charge"]
+            + roles["battery_discharge"]).clip(lower=0)
+    gap = frame.groupby("day")["quality"].apply(lambda q: float((q != "measured").mean() if len(q) else 1.0))
+    return pd.DataFrame({"energy_kwh": load, "gap_share": gap.reindex(load.index)})
+
+
+def demand_reduction(inputs: CarbonInputs, config: CarbonConfig, t0: pd.Timestamp, t1: pd.Timestamp,
+                     actual_load_kwh: float, location_factor: float | None) -> dict[str, Any]:
+    """降碳需: baseline fit (G14 statistics, sufficiency), avoided energy and tCO2e, peak reduced by storage."""
+    period = window(inputs.energy, t0, t1)
+    peak = bl.peak_demand_reduction(hourly(period, "grid_import"), hourly(period, "battery_charge"),
+                                    hourly(period, "battery_discharge"), interval_h=1.0)
+    out: dict[str, Any] = {"peak_demand": peak, "baseline": None, "avoided_energy_kwh": None,
+                           "avoided_tco2e": None, "status": "no baseline configured"}
+    settings = config.baseline
+    if settings is None:
+        return out
+    tz = inputs.site.timezone
+    daily = daily_load(inputs.energy, tz).join(inputs.daily.tz_localize(None), how="left")
+    base = daily[(daily.index >= pd.Timestamp(settings.start)) & (daily.index < pd.Timestamp(settings.end))]
+    base = base.dropna(subset=["energy_kwh", "temperature_c", "visitors"])
+    if len(base) < 28:
+        out["status"] = f"insufficient baseline data: {len(base)} days with energy, temperature and visitors"
+        return out
+    cond = bl.monthly_conditions(base, settings.cdd_base_c)
+    gaps = base.groupby(base.index.to_period("M"))["gap_share"].mean()
+    sufficiency = bl.data_sufficiency(len(cond), gaps, settings.granularity, settings.max_gap_share)
+    model = bl.fit_baseline(cond["energy_kwh"], cond, settings.form, settings.granularity)
+    meets = (model.cv_rmse_pct is not None and model.cv_rmse_pct <= settings.cvrmse_max_pct
+             and model.nmbe_pct is not None and abs(model.nmbe_pct) <= settings.nmbe_max_pct)
+    out["baseline"] = {
+        "form": model.form, "granularity": model.granularity, "coefficients": model.coefficients,
+        "change_point_c": model.change_point_c, "n": model.n, "p": model.p, "dof_convention": "n-p (ASHRAE G14)",
+        "cv_rmse_pct": model.cv_rmse_pct, "nmbe_pct": model.nmbe_pct, "r_squared": model.r_squared,
+        "cv_rmse_max_pct": settings.cvrmse_max_pct, "nmbe_max_pct": settings.nmbe_max_pct,
+        "meets_criteria": meets, "sufficiency": sufficiency, "cdd_base_c": settings.cdd_base_c,
+        "period": {"start": settings.start, "end": settings.end},
+    }
+    report_days = daily[(daily.index >= t0.tz_localize(None)) & (daily.index < t1.tz_localize(None))]
+    report_days = report_days.dropna(subset=["temperature_c", "visitors"])
+    if report_days.empty:
+        out["status"] = "no temperature/visitor data in the reporting period"
+        return out
+    avoided = bl.avoided_energy(model, bl.monthly_conditions(report_days, settings.cdd_base_c), actual_load_kwh)
+    out.update(avoided)
+    out["avoided_energy_kwh"] = avoided["avoided_kwh"]
+    if location_factor is not None:
+        out["avoided_tco2e"] = avoided["avoided_kwh"] * location_factor / 1000.0
+    out["status"] = "valid" if meets and sufficiency["sufficient"] else "indicative: baseline below G14 criteria"
+    return out
+
+
+def efficiency(inputs: CarbonInputs, config: CarbonConfig, t0: pd.Timestamp, t1: pd.Timestamp,
+               balance: EnergyBalance | None, emissions_kg: dict[str, float], chiller_kwh: float) -> dict[str, Any]:
+    """提碳效: EUI, carbon intensity (both Scope 2 methods), per visitor, chiller COP, PV PR, wind CF."""
+    days = (t1 - t0).total_seconds() / 86400.0
+    area = config.area.area_m2
+    load = balance.load_kwh if balance else None
+    day_mask = (inputs.daily.index >= t0) & (inputs.daily.index < t1)
+    visitors = float(inputs.daily.loc[day_mask, "visitors"].sum()) if len(inputs.daily) else 0.0
+    cooling = float(inputs.daily.loc[day_mask, "cooling_kwh_th"].sum()) if len(inputs.daily) else 0.0
+    period = window(inputs.energy, t0, t1)
+    pv = hourly(period, "pv")
+    weather = inputs.weather[(inputs.weather.index >= t0) & (inputs.weather.index < t1)]
+    pr = None
+    if inputs.site.pv_capacity_kwp > 0 and len(pv) and len(weather):
+        pr = performance_ratio(pv, weather["poa_w_per_m2"].reindex(pv.index), inputs.site.pv_capacity_kwp, 1.0,
+                               weather["module_temperature_c"].reindex(pv.index), inputs.site.pv_gamma_pdc_per_c)
+    wind_kwh = float(hourly(period, "wind").sum())
+    return {
+        "eui_kwh_per_m2_a": annualised_per_area(load, area, days) if load is not None else None,
+        "carbon_intensity_location_kgco2e_per_m2_a": annualised_per_area(emissions_kg["location"], area, days),
+        "carbon_intensity_market_kgco2e_per_m2_a": annualised_per_area(emissions_kg["market"], area, days),
+        "visitors": visitors,
+        "energy_per_visitor_kwh": per_visitor(load, visitors) if load is not None else None,
+        "emissions_per_visitor_location_kgco2e": per_visitor(emissions_kg["location"], visitors),
+        "chiller_plant_cop": chiller_plant_cop(cooling, chiller_kwh),
+        "cooling_delivered_kwh_th": cooling, "chiller_plant_electricity_kwh": chiller_kwh,
+        "pv_performance": pr,
+        "wind_capacity_factor": wind_capacity_factor(wind_kwh, inputs.site.wind_rated_kw, days * 24)
+        if inputs.site.wind_rated_kw > 0 else None,
+        "area_m2": area, "area_basis": config.area.basis, "days": days,
+        "targets": dict(sorted(config.targets.items())),
+        "coverage": coverage_of(period["quality"]).to_dict(),
+    }
+
+
+def offsets(balance: EnergyBalance | None, problem: str | None, covered_kwh: float, location_factor: float | None,
+            coverage: dict[str, Any]) -> dict[str, Any]:
+    """碳抵消: generation by source, self-consumption, self-sufficiency, renewable share, avoided emissions."""
+    if balance is None:
+        return {"status": "invalid energy balance", "problem": problem, "coverage": coverage}
+    return {
+        "status": "valid", "problem": None, "balance": balance.to_dict(),
+        "self_consumption_ratio": self_consumption_ratio(balance),
+        "self_sufficiency_ratio": self_sufficiency_ratio(balance),
+        **renewable_share(balance, covered_kwh),
+        "avoided_emissions_tco2e": avoided_emissions_kg(balance.generation_kwh, location_factor) / 1000.0
+        if location_factor is not None else None,
+        "avoided_method": "on-site generation × location-based grid factor (displacement, not netted)",
+        "coverage": coverage,
+    }
+
+
+def management(config: CarbonConfig, year: int, monthly_location_kg: pd.Series, through_month: int,
+               months_covered: list[int]) -> dict[str, Any]:
+    """碳管理: YTD against the year's budget and a run-rate year-end forecast (location-based)."""
+    status = budget_status(monthly_location_kg, config.budget_tco2e.get(year), year, through_month)
+    status["year"] = year
+    status["months_with_data"] = months_covered
+    status["basis"] = "Scope 1 + Scope 2 location-based"
+    return status

@@ -1,0 +1,125 @@
+"""The report model: Scope 2 both ways, strategies, edge cases, and byte-identical JSON."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+import pytest
+
+from carbon.canonical import dumps
+from carbon.period import parse_period
+from carbon.report import build_report
+from tests.carbon.synthetic import hourly_site
+
+
+@pytest.fixture(scope="module")
+def october(inputs, factors, config):  # type: ignore[no-untyped-def]
+    return build_report(inputs, factors, config, parse_period("2026-10"), command="zerocarbon report --period 2026-10")
+
+
+def test_scope2_location_and_market_side_by_side(october):  # type: ignore[no-untyped-def]
+    imports = october["energy_kwh"]["grid_import"]
+    # location-based: October 2026 import × 南方 2023 factor 0.4042
+    assert october["scope2"]["location_based_kgco2e"] == pytest.approx(imports * 0.4042, rel=1e-9)
+    # market-based: 12 GEC × 1000 kWh declared for exactly October cover 12,000 kWh; the rest at residual 0.6096
+    assert october["scope2"]["instrument_covered_kwh"] == pytest.approx(12_000)
+    assert october["scope2"]["market_based_kgco2e"] == pytest.approx((imports - 12_000) * 0.6096, rel=1e-9)
+
+
+def test_scope1_diesel_and_ccer_kept_out_of_gross(october):  # type: ignore[no-untyped-def]
+    # 100 L × 0.0360 GJ/L = 3.6 GJ = 0.0036 TJ × 74,100 kg/TJ = 266.76 kg
+    assert october["scope1"]["total_kgco2e"] == pytest.approx(266.76)
+    assert october["instruments"]["ccer_retired_tco2e"] == 5
+    assert october["summary"]["scope2_location_tco2e"] == pytest.approx(
+        october["scope2"]["location_based_kgco2e"] / 1000)  # CCER not netted
+
+
+def test_baseline_sees_the_chiller_saving_as_avoided_energy(october, inputs):  # type: ignore[no-untyped-def]
+    dr = october["strategies"]["demand_reduction"]
+    assert dr["baseline"]["p"] == 3 and dr["baseline"]["n"] == 12
+    assert dr["baseline"]["cv_rmse_pct"] == pytest.approx(0, abs=1e-6)  # synthetic load is exactly linear
+    assert dr["status"] == "valid"
+    chiller = next(r for r in october["subsystems"] if r["id"] == "chiller_plant")["energy_kwh"]
+    # actual chiller = 0.9 × what the baseline expects, so avoided = chiller / 0.9 - chiller = chiller / 9
+    assert dr["avoided_energy_kwh"] == pytest.approx(chiller / 9, rel=1e-6)
+    assert dr["avoided_tco2e"] == pytest.approx(chiller / 9 * 0.4042 / 1000, rel=1e-6)
+    # storage discharges 9 kWh at 18:00 and 19:00, the evening peak (open, no PV): peak 9 kW lower with it
+    # (17:00 still has >= 15 kWh of PV, so it never becomes the new peak)
+    assert dr["peak_demand"]["reduction_kw"] == pytest.approx(9, abs=1e-6)
+
+
+def test_offsets_and_efficiency_numbers(october, config):  # type: ignore[no-untyped-def]
+    off = october["strategies"]["offset"]
+    b = off["balance"]
+    # load = I + G - X - C + D
+    assert b["load_kwh"] == pytest.approx(b["import_kwh"] + b["generation_kwh"] - b["export_kwh"]
+                                          - b["charge_kwh"] + b["discharge_kwh"])
+    assert off["self_sufficiency_ratio"] == pytest.approx(b["self_consumed_kwh"] / b["load_kwh"])
+    eff = october["strategies"]["efficiency"]
+    # EUI = load / 5000 m² × 365 / 31
+    assert eff["eui_kwh_per_m2_a"] == pytest.approx(b["load_kwh"] / 5000 * 365 / 31)
+    # cooling is 4.5 × chiller electricity in the synthetic site
+    assert eff["chiller_plant_cop"] == pytest.approx(4.5)
+    # wind: 2 kWh every hour of 31 days on 10 kW rated -> CF = 2 / 10 = 0.2
+    assert eff["wind_capacity_factor"] == pytest.approx(0.2)
+    assert 0.7 < eff["pv_performance"]["performance_ratio"] < 0.9  # synthetic PV = 0.82 × POA/1000 × P0
+
+
+def test_same_inputs_give_byte_identical_json(inputs, factors, config, october):  # type: ignore[no-untyped-def]
+    again = build_report(replace(inputs, energy=inputs.energy.sample(frac=1, random_state=3)), factors, config,
+                         parse_period("2026-10"), command="zerocarbon report --period 2026-10")
+    assert dumps(again) == dumps(october)
+    assert '"issued_at": null' in dumps(october)  # no hidden "now"
+
+
+def test_a_month_with_gaps_is_flagged_not_zeroed(inputs, factors, config):  # type: ignore[no-untyped-def]
+    energy = inputs.energy.copy()
+    day = (energy["start"].dt.day == 10) & (energy["start"].dt.month == 10) & (energy["start"].dt.year == 2026)
+    energy.loc[day & (energy["role"] == "grid_import"), "quality"] = "gap"
+    r = build_report(replace(inputs, energy=energy), factors, config, parse_period("2026-10"))
+    # 24 of 744 October hours of grid import are gaps
+    assert r["data_quality"]["by_role"]["grid_import"]["gap_share"] == pytest.approx(24 / 744)
+    assert len(r["data_quality"]["flagged_intervals"]) == 24
+    assert r["summary"]["measured_share"] < 1.0
+    assert r["monthly"][0]["gap_share"] == pytest.approx(24 / (744 * 9))  # 9 role/subsystem series
+
+
+def test_export_greater_than_generation_is_reported_as_a_problem(inputs, factors, config):  # type: ignore[no-untyped-def]
+    energy = inputs.energy.copy()
+    hit = (energy["role"] == "grid_export") & (energy["start"] == energy["start"].iloc[0] + np.timedelta64(
+        (365 + 273) * 24 + 5, "h"))
+    energy.loc[hit, "energy_kwh"] = 1e7
+    r = build_report(replace(inputs, energy=energy), factors, config, parse_period("2026-10"))
+    assert r["strategies"]["offset"]["status"] == "invalid energy balance"
+    assert "exceeds on-site generation" in r["strategies"]["offset"]["problem"]
+    assert r["data_quality"]["problems"] and r["scope2"]["location_based_kgco2e"] > 0
+
+
+def test_site_without_pv_has_undefined_self_consumption(factors, config):  # type: ignore[no-untyped-def]
+    no_pv = hourly_site(date(2026, 10, 1), date(2026, 11, 1), pv_kwp=0.0)
+    no_pv = replace(no_pv, energy=no_pv.energy[no_pv.energy["role"] != "wind"],
+                    site=replace(no_pv.site, pv_capacity_kwp=0.0, wind_rated_kw=0.0))
+    r = build_report(no_pv, factors, config, parse_period("2026-10"))
+    off = r["strategies"]["offset"]
+    assert off["self_consumption_ratio"] is None and off["self_sufficiency_ratio"] == 0.0
+    assert r["strategies"]["efficiency"]["pv_performance"] is None
+    assert r["strategies"]["demand_reduction"]["status"].startswith("insufficient baseline data")
+
+
+def test_year_report_has_twelve_months_and_budget(inputs, factors, config):  # type: ignore[no-untyped-def]
+    r = build_report(inputs, factors, config, parse_period("2026"))
+    assert [m["month"] for m in r["monthly"]] == [f"2026-{m:02d}" for m in range(1, 13)]
+    total = sum(m["scope2_location_kgco2e"] for m in r["monthly"])
+    assert r["scope2"]["location_based_kgco2e"] == pytest.approx(total)
+    mgmt = r["strategies"]["management"]
+    assert mgmt["budget_tco2e"] == 1200
+    assert mgmt["ytd_tco2e"] == pytest.approx((total + 266.76) / 1000)  # full year: YTD = the year
+    assert mgmt["forecast_tco2e"] == pytest.approx(mgmt["ytd_tco2e"])
+
+
+def test_period_labels():
+    assert parse_period("2026-Q3").start == date(2026, 7, 1) and parse_period("2026-Q3").end == date(2026, 10, 1)
+    with pytest.raises(ValueError, match="use YYYY-MM"):
+        parse_period("2026-13")
