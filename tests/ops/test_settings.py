@@ -58,3 +58,16 @@ def test_a_command_stops_on_a_bad_setting_and_says_which(tmp_path: Path) -> None
     )
     assert done.returncode != 0
     assert "ZEROCARBON_HEALTH_PORT" in done.stderr
+
+
+def test_top_level_env_example_names_only_real_settings() -> None:
+    from zerocarbon.settings import PREFIX, Settings
+
+    names = {
+        line.lstrip("# ").split("=")[0]
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line.lstrip("# ").startswith(PREFIX) and "=" in line
+    }
+    fields = {PREFIX + field.upper() for field in Settings.model_fields}
+    assert names <= fields, f"not settings (a typo stops every command): {names - fields}"
+    assert {"ZEROCARBON_HEALTH_PORT", "ZEROCARBON_STORE", "ZEROCARBON_INFLUX_PASSWORD"} <= names

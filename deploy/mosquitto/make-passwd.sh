@@ -1,0 +1,28 @@
+#!/bin/sh
+# Write deploy/mosquitto/passwd (hashed) from the MQTT users in an env file: the services' user
+# (ZEROCARBON_MQTT_USERNAME/_PASSWORD) and, when set, MQTT_GATEWAY_USERNAME/_PASSWORD for field gateways.
+#   deploy/mosquitto/make-passwd.sh [deploy/.env]
+# Needs mosquitto_passwd: Debian's mosquitto package, or run it inside the broker image:
+#   docker compose run --rm --no-deps -v "$PWD/deploy:/deploy" mosquitto sh /deploy/mosquitto/make-passwd.sh /deploy/.env
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+env_file=${1:-$here/../.env}
+out=${MOSQUITTO_PASSWD_FILE:-$here/passwd}
+[ -f "$env_file" ] || { echo "no env file $env_file: copy deploy/.env.example to deploy/.env and fill it" >&2; exit 1; }
+value() { sed -n "s/^$1=//p" "$env_file" | tail -n 1; }
+user=$(value ZEROCARBON_MQTT_USERNAME)
+pass=$(value ZEROCARBON_MQTT_PASSWORD)
+[ -n "$user" ] && [ -n "$pass" ] || { echo "$env_file: set ZEROCARBON_MQTT_USERNAME and ZEROCARBON_MQTT_PASSWORD" >&2; exit 1; }
+case "$pass" in CHANGE-ME*) echo "$env_file: ZEROCARBON_MQTT_PASSWORD is still the example value" >&2; exit 1 ;; esac
+rm -f "$out"
+touch "$out"
+chmod 600 "$out"
+mosquitto_passwd -b "$out" "$user" "$pass"
+gw_user=$(value MQTT_GATEWAY_USERNAME)
+gw_pass=$(value MQTT_GATEWAY_PASSWORD)
+if [ -n "$gw_user" ] && [ -n "$gw_pass" ]; then
+  mosquitto_passwd -b "$out" "$gw_user" "$gw_pass"
+fi
+# the broker reads it as uid 1883 (user mosquitto in eclipse-mosquitto); 600 keeps the hashes private
+if [ "$(id -u)" = 0 ]; then chown 1883:1883 "$out"; fi
+echo "wrote $out ($(wc -l < "$out") user(s))"

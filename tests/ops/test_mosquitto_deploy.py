@@ -1,0 +1,162 @@
+"""deploy/mosquitto runs on a real mosquitto 2.0: passwords enforced, the compose health check passes, and the
+optional TLS listener accepts a client that trusts the CA. Only container paths and ports are rewritten."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from tests.ops.conftest import ROOT
+from tests.support.processes import free_port, require_binary, wait_for_port
+
+USER, PASSWORD = "zerocarbon", "s3cret-for-test"
+
+
+@dataclass
+class Broker:
+    port: int
+    tls_port: int
+    config_dir: Path
+    ca_file: Path
+
+
+def make_certs(certs: Path) -> None:
+    certs.mkdir()
+    openssl = shutil.which("openssl") or "openssl"
+
+    def run(*args: str) -> None:
+        subprocess.run([openssl, *args], cwd=certs, check=True, capture_output=True, timeout=60)
+
+    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+        "-subj", "/CN=zerocarbon-test-ca", "-keyout", "ca.key", "-out", "ca.crt")  # fmt: skip
+    run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=localhost",
+        "-keyout", "server.key", "-out", "server.csr")  # fmt: skip
+    (certs / "san.ext").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+        "-extfile", "san.ext", "-out", "server.crt")  # fmt: skip
+
+
+def localise(text: str, tmp: Path, port: int, tls_port: int) -> str:
+    """Container paths to the test's directories, listeners to free loopback ports."""
+    return (
+        text.replace("/mosquitto/config", str(tmp / "config"))
+        .replace("/mosquitto/data/", f"{tmp / 'data'}/")
+        .replace("/mosquitto/certs", str(tmp / "certs"))
+        .replace("listener 1883", f"listener {port} 127.0.0.1")
+        .replace("listener 8883", f"listener {tls_port} 127.0.0.1")
+    )
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    tmp = tmp_path_factory.mktemp("deploy-mosquitto")
+    shutil.copytree(ROOT / "deploy" / "mosquitto", tmp / "config")
+    (tmp / "data").mkdir()
+    make_certs(tmp / "certs")
+    env_file = tmp / "stack.env"
+    env_file.write_text(f"ZEROCARBON_MQTT_USERNAME={USER}\nZEROCARBON_MQTT_PASSWORD={PASSWORD}\n")
+    made = subprocess.run(
+        ["sh", str(tmp / "config" / "make-passwd.sh"), str(env_file)], capture_output=True, text=True, timeout=60
+    )
+    assert made.returncode == 0, made.stderr
+    passwd = (tmp / "config" / "passwd").read_text()
+    assert passwd.startswith(f"{USER}:$") and PASSWORD not in passwd, "hashed, never plain text"
+    port, tls_port = free_port(), free_port()
+    conf = tmp / "config" / "mosquitto.conf"
+    conf.write_text(localise(conf.read_text(), tmp, port, tls_port) + ("user root\n" if os.geteuid() == 0 else ""))
+    tls_conf = tmp / "config" / "conf.d" / "tls.conf"
+    tls_conf.write_text(localise((tmp / "config" / "tls.conf.example").read_text(), tmp, port, tls_port))
+    log = tmp / "mosquitto.log"
+    proc = subprocess.Popen(
+        [require_binary("mosquitto", "mosquitto"), "-c", str(conf)], stdout=log.open("ab"), stderr=subprocess.STDOUT
+    )
+    try:
+        wait_for_port(port, 10, proc, log)
+        wait_for_port(tls_port, 10, proc, log)
+        yield Broker(port=port, tls_port=tls_port, config_dir=tmp / "config", ca_file=tmp / "certs" / "ca.crt")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def connect(port: int, username: str | None = None, password: str | None = None, ca_file: Path | None = None) -> Any:
+    """The broker's CONNACK reason code (0 = accepted) and, when accepted, a round trip on a test topic."""
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
+    if username:
+        client.username_pw_set(username, password)
+    if ca_file:
+        client.tls_set(ca_certs=str(ca_file))
+    connected, received = threading.Event(), threading.Event()
+    result: dict[str, Any] = {}
+
+    def on_connect(c: mqtt.Client, userdata: object, flags: object, reason: Any, props: object) -> None:
+        result["reason"] = reason.value
+        connected.set()
+        if reason.value == 0:
+            c.subscribe("zc/test/roundtrip", qos=1)
+
+    def on_subscribe(c: mqtt.Client, *args: object) -> None:
+        c.publish("zc/test/roundtrip", b"42", qos=1)
+
+    def on_message(c: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
+        result["payload"] = msg.payload
+        received.set()
+
+    client.on_connect, client.on_subscribe, client.on_message = on_connect, on_subscribe, on_message
+    client.connect("127.0.0.1", port, keepalive=10)
+    client.loop_start()
+    try:
+        assert connected.wait(10), "no CONNACK"
+        if result["reason"] == 0:
+            assert received.wait(10), "no round trip"
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    return result
+
+
+def test_anonymous_and_wrong_password_are_refused(broker: Broker) -> None:
+    assert connect(broker.port)["reason"] != 0
+    assert connect(broker.port, USER, "wrong")["reason"] != 0
+
+
+def test_the_services_account_publishes_and_subscribes(broker: Broker) -> None:
+    assert connect(broker.port, USER, PASSWORD) == {"reason": 0, "payload": b"42"}
+
+
+def test_tls_listener_accepts_a_client_trusting_the_ca(broker: Broker) -> None:
+    assert connect(broker.tls_port, USER, PASSWORD, ca_file=broker.ca_file) == {"reason": 0, "payload": b"42"}
+    assert connect(broker.tls_port, ca_file=broker.ca_file)["reason"] != 0, "the password file applies to TLS too"
+
+
+def test_compose_health_check_passes_against_the_broker(broker: Broker, stack: dict[str, Any]) -> None:
+    kind, command = stack["services"]["mosquitto"]["healthcheck"]["test"]
+    assert kind == "CMD-SHELL"
+    # compose turns $$ into $ before the shell sees it; the container's port 1883 is our free port
+    command = command.replace("$$", "$").replace("-p 1883", f"-p {broker.port}")
+    env = {**os.environ, "ZEROCARBON_MQTT_USERNAME": USER, "ZEROCARBON_MQTT_PASSWORD": PASSWORD}
+    ok = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True, timeout=30)
+    assert ok.returncode == 0, ok.stderr
+    env["ZEROCARBON_MQTT_PASSWORD"] = "wrong"
+    assert subprocess.run(["sh", "-c", command], env=env, capture_output=True, timeout=30).returncode != 0
+
+
+def test_make_passwd_refuses_the_example_password(tmp_path: Path) -> None:
+    done = subprocess.run(
+        ["sh", str(ROOT / "deploy" / "mosquitto" / "make-passwd.sh"), str(ROOT / "deploy" / ".env.example")],
+        env={**os.environ, "MOSQUITTO_PASSWD_FILE": str(tmp_path / "passwd")},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode != 0 and "ZEROCARBON_MQTT_PASSWORD is still the example value" in done.stderr
+    assert not (tmp_path / "passwd").exists()
