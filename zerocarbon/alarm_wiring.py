@@ -1,0 +1,146 @@
+"""Wiring for alarms: rules + site + journal + channels → a running :class:`AlarmEngine`, fed either in-process
+(the collector's sink hands it every reading) or, for a standalone ``zerocarbon alarms run``, by polling the
+store for new readings.
+
+A separate alarms process needs a store other processes can read while the collector writes: InfluxDB.
+DuckDB allows one writing process, so with DuckDB run the engine inside the collecting process
+(``zerocarbon run``) and pass it to the collector as an extra sink.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from alerts.engine import AlarmEngine
+from alerts.journal import AlarmJournal
+from alerts.notify.channels import BrokerDefaults, open_channels
+from alerts.notify.worker import ChannelWorker
+from alerts.rule_loader import RuleSet, load_rules
+from models.loader import load_site
+from models.reading import Quality, Reading
+from models.site import Site
+from storage.base import Store
+from zerocarbon.settings import Settings
+
+log = logging.getLogger(__name__)
+BUDGET_POINT = "carbon.month_budget_used_pct"
+
+
+def rules_path(settings: Settings, given: Path | None = None) -> Path:
+    """The rules file: as given, else ``alarms.yaml`` beside the site file."""
+    return given or settings.site.parent / "alarms.yaml"
+
+
+def journal_path(settings: Settings) -> Path:
+    return settings.data_dir / "alarms.sqlite"
+
+
+def broker_defaults(settings: Settings, site: Site) -> BrokerDefaults:
+    return BrokerDefaults(
+        host=settings.mqtt_host or site.mqtt.host,
+        port=settings.mqtt_port or site.mqtt.port,
+        username=settings.mqtt_username or site.mqtt.username,
+        password=settings.mqtt_password or site.mqtt.password,
+    )
+
+
+@dataclass
+class AlarmService:
+    """An engine with its journal and channels; ``close`` flushes and stops them in order."""
+
+    engine: AlarmEngine
+    journal: AlarmJournal
+    channels: list[ChannelWorker] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.engine.flush()
+        self.engine.close()
+        for channel in self.channels:
+            channel.flush(5)
+            channel.close()
+        self.journal.close()
+
+
+def build_alarm_service(
+    settings: Settings, site: Site | None = None, rules: RuleSet | Path | None = None
+) -> AlarmService:
+    site = site or load_site(settings.site)
+    ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules_path(settings, rules), site)
+    journal = AlarmJournal(journal_path(settings))
+    channels = open_channels(list(ruleset.file.notifications), broker_defaults(settings, site))
+    return AlarmService(AlarmEngine(ruleset, site, journal, channels), journal, channels)
+
+
+def watched_points(rules: RuleSet) -> list[str]:
+    """Every point an engine needs: the rules' targets and the PV checks' weather inputs."""
+    ids = {m.info.id for metas in rules.targets.values() for m in metas}
+    ids |= {pid for ctx in rules.pv.values() for pid in (ctx.irradiance_id, ctx.module_temperature_id)}
+    return sorted(ids)
+
+
+class StorePoller:
+    """Feeds an engine the readings that arrived in a store since the last poll.
+
+    Reads a window reaching ``lookback_s`` back (readings reach the store late through the spool) and skips
+    any reading not newer than the last one seen for its point, so nothing is fed twice.
+    """
+
+    def __init__(self, store: Store, engine: AlarmEngine, point_ids: Sequence[str], lookback_s: float = 120.0):
+        self.store, self.engine, self.point_ids, self.lookback_s = store, engine, list(point_ids), lookback_s
+        self._seen: dict[str, float] = {}
+        self._since: float | None = None
+
+    def poll(self, now: float | None = None) -> int:
+        now = time.time() if now is None else now
+        start = (self._since if self._since is not None else now) - self.lookback_s
+        frame = self.store.read(self.point_ids, _dt(start), _dt(now + 1.0))
+        readings = self._new_readings(frame)
+        self.engine.put(readings)
+        self._since = now
+        return len(readings)
+
+    def _new_readings(self, frame: pd.DataFrame) -> list[Reading]:
+        out = []
+        if frame.empty:
+            return out
+        stamps = frame["ts"].astype("int64").to_numpy() / 1e9
+        for ts, pid, value, quality in zip(stamps, frame["point_id"], frame["value"], frame["quality"], strict=True):
+            if ts <= self._seen.get(pid, float("-inf")):
+                continue
+            self._seen[pid] = ts
+            out.append(Reading(pid, float(ts), None if pd.isna(value) else float(value), Quality(quality)))
+        out.sort(key=lambda r: r.ts)
+        return out
+
+
+def run_from_store(service: AlarmService, store: Store, stop: threading.Event, poll_s: float = 5.0) -> None:
+    """Poll the store and tick the engine until ``stop`` is set (``zerocarbon alarms run``)."""
+    poller = StorePoller(store, service.engine, watched_points(service.engine.rules))
+    next_poll = 0.0
+    while not stop.is_set():
+        now = time.time()
+        if now >= next_poll:
+            try:
+                poller.poll(now)
+            except Exception as exc:  # a store outage delays alarms but must not end the service
+                log.error("alarms: cannot read new readings from the store: %s", exc)
+            next_poll = now + poll_s
+        service.engine.tick(now)
+        stop.wait(1.0)
+
+
+def feed_budget_use(engine: AlarmEngine, used_pct: float, ts: float | None = None) -> None:
+    """Hand the engine this month's carbon budget use (emissions so far / pro-rata budget, in %)."""
+    engine.put([Reading(BUDGET_POINT, time.time() if ts is None else ts, used_pct)])
+
+
+def _dt(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
