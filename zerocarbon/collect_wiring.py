@@ -1,0 +1,120 @@
+"""Wire the collector: site -> CollectorService -> Spool (+ any other sinks) -> SpoolDrainer -> Store.
+
+The lead's ``zerocarbon run`` calls :func:`build_collection` with its shared store and the alarm engine as an
+extra sink; ``zerocarbon collect`` calls :func:`run_collect`, which owns its store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from collectors.service import CollectorService, shard_devices
+from collectors.spool import Spool, SpoolDrainer
+from models.errors import ConfigError, ConfigProblem
+from models.loader import load_site
+from models.reading import Reading, ReadingSink, ReadingWriter
+from models.site import Site
+from zerocarbon.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Tee:
+    """One ReadingSink feeding several (the spool first: it is the one that must not lose anything)."""
+
+    def __init__(self, *sinks: ReadingSink) -> None:
+        self.sinks = sinks
+
+    def put(self, readings: Sequence[Reading]) -> None:
+        self.sinks[0].put(readings)
+        for sink in self.sinks[1:]:
+            try:
+                sink.put(readings)
+            except Exception:  # an alarm engine bug must not stop acquisition
+                log.exception("reading sink %s failed", type(sink).__name__)
+
+
+def parse_shard(text: str | None) -> tuple[int, int]:
+    """``"2/3"`` -> (1, 3): the second of three shards (0-based index)."""
+    if not text:
+        return 0, 1
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        i = n = 0
+    if not 1 <= i <= n:
+        raise ConfigError([ConfigProblem("--shard", None, "", f"{text!r}: write it as i/n with 1 <= i <= n, e.g. 1/2")])
+    return i - 1, n
+
+
+def shard_suffix(index: int, count: int) -> str:
+    return "" if count == 1 else f"-{index + 1}of{count}"
+
+
+@dataclass
+class Collection:
+    service: CollectorService
+    spool: Spool
+    drainer: SpoolDrainer
+
+    def status_extra(self) -> dict[str, Any]:
+        return {"spool": self.spool.status(), "store": self.drainer.status()}
+
+
+def build_collection(
+    settings: Settings,
+    site: Site,
+    writer: ReadingWriter,
+    *,
+    shard: tuple[int, int] = (0, 1),
+    extra_sinks: Sequence[ReadingSink] = (),
+) -> Collection:
+    index, count = shard
+    suffix = shard_suffix(index, count)
+    spool = Spool(settings.data_dir / f"spool{suffix}", int(settings.spool_max_mb * 1024 * 1024))
+    drainer = SpoolDrainer(spool, writer)
+    modbus = [d for d in shard_devices(site.devices, index, count) if d.protocol == "modbus"]
+    mqtt = [d for d in site.devices if d.protocol == "mqtt"]  # every shard maps every topic: shared subscription
+    options: dict[str, Any] = {
+        "host": settings.mqtt_host, "port": settings.mqtt_port, "username": settings.mqtt_username,
+        "password": settings.mqtt_password,
+        "dead_letter_path": settings.data_dir / "dead_letters" / f"mqtt{suffix}.jsonl",
+        "client_id": f"{site.mqtt.client_id}{suffix}", "shared_group": "zerocarbon" if count > 1 else None,
+    }
+    sink: ReadingSink = Tee(spool, *extra_sinks) if extra_sinks else spool
+    collection = Collection(CollectorService(site, sink, devices=modbus + mqtt, mqtt_options=options,
+                                             status_path=status_path(settings, suffix)), spool, drainer)
+    collection.service.status_extra = collection.status_extra
+    return collection
+
+
+def status_path(settings: Settings, suffix: str = "") -> Path:
+    return settings.data_dir / "status" / f"collector{suffix}.json"
+
+
+async def run_collect(settings: Settings, shard: tuple[int, int]) -> None:
+    """``zerocarbon collect``: run until SIGTERM/SIGINT, then flush the spool into the store if it can."""
+    from zerocarbon.store_wiring import open_store
+
+    if shard[1] > 1 and settings.store == "duckdb":
+        raise ConfigError([ConfigProblem("settings", None, "ZEROCARBON_STORE", "several collector shards need "
+                                         "a store that takes writes from several processes: set it to influxdb")])
+    site = load_site(settings.site)
+    store = open_store(settings, site.info.timezone)
+    collection = build_collection(settings, site, store, shard=shard)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(collection.service.stop()))
+    collection.drainer.start()
+    try:
+        await collection.service.run()
+    finally:
+        await asyncio.to_thread(collection.drainer.stop, 5.0)
+        collection.spool.close()
+        store.close()

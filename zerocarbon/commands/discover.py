@@ -1,0 +1,92 @@
+"""``zerocarbon discover modbus://HOST:PORT/UNIT``: walk a SunSpec device (or read a template) and print every
+point with its decoded value, or a ready template for ``config/templates/``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import typer
+
+
+def parse_address(url: str) -> tuple[str, int, int]:
+    parsed = urlparse(url)
+    unit = parsed.path.strip("/") or "1"
+    if parsed.scheme != "modbus" or not parsed.hostname or not unit.isdigit():
+        raise typer.BadParameter(f"{url!r}: write it as modbus://HOST:PORT/UNIT, e.g. modbus://10.0.0.5:502/1")
+    return parsed.hostname, parsed.port or 502, int(unit)
+
+
+def _show(name: str, row: dict[str, Any]) -> str:
+    value = "missing" if row["value"] is None else row["value"]
+    if isinstance(value, float):
+        value = f"{value:g}"
+    extra = f" {row['flags']}" if row.get("flags") else f" ({row['state']})" if row.get("state") else ""
+    quality = "" if row["quality"] == "good" else f"  [{row['quality']}]"
+    return f"    {name:<12} {value} {row['unit']}{extra}{quality}"
+
+
+async def _discover(host: str, port: int, unit: int, template_id: str | None, timeout: float) -> Any:
+    from collectors.sunspec_discovery import Discoverer
+
+    d = Discoverer(host, port, unit, timeout)
+    try:
+        if template_id:
+            return await d.read_template(_load_template(template_id))
+        return await d.walk()
+    finally:
+        d.close()
+
+
+def _load_template(template_id: str) -> Any:
+    from models.loader import load_template
+    from models.template import ModbusTemplate
+    from zerocarbon.settings import load_settings
+
+    path = Path(template_id)
+    if not path.is_file():
+        path = load_settings().site.parent / "templates" / f"{template_id}.yaml"
+    template, problems = load_template(path)
+    if template is None or not isinstance(template, ModbusTemplate):
+        raise typer.BadParameter(f"{path}: not a valid Modbus template ({'; '.join(map(str, problems))})")
+    return template
+
+
+def discover(
+    address: str = typer.Argument(..., help="modbus://HOST:PORT/UNIT"),
+    as_json: bool = typer.Option(False, "--json", help="print models and points as JSON"),
+    template: bool = typer.Option(False, "--template", help="print a ready template YAML for config/templates/"),
+    template_id: str = typer.Option(None, "--with-template", help="read this template's points instead of SunSpec"),
+    timeout: float = typer.Option(2.0, help="seconds to wait for each answer"),
+) -> None:
+    """Show what a Modbus device holds: SunSpec models and decoded points (not-implemented shown as missing)."""
+    from collectors.sunspec_discovery import template_yaml
+    from models.errors import DeviceError
+
+    host, port, unit = parse_address(address)
+    try:
+        found = asyncio.run(_discover(host, port, unit, template_id, timeout))
+    except DeviceError as exc:
+        typer.echo(f"discover {address}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if template_id:
+        typer.echo(json.dumps(found, indent=1) if as_json else "\n".join(_show(n, r) for n, r in found.items()))
+        return
+    base, models = found
+    if as_json:
+        typer.echo(json.dumps([m.as_json() for m in models], indent=1))
+    elif template:
+        typer.echo(template_yaml(base, models, f"sunspec-{host.replace('.', '-')}-{unit}"), nl=False)
+    else:
+        typer.echo(f"SunSpec device at {host}:{port} unit {unit}, base {base}")
+        for m in models:
+            typer.echo(f"  model {m.id} {m.name} at {m.address} (L={m.length})")
+            for name, row in m.points.items():
+                typer.echo(_show(name, row))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("discover")(discover)
