@@ -1,24 +1,55 @@
-"""Open the store the settings name: the embedded DuckDB file (default) or InfluxDB over its v1 HTTP API."""
+"""Open the store the settings name: the embedded DuckDB file (default) or InfluxDB over its v1 HTTP API,
+and the scheduled job that keeps its rollups current and applies retention."""
 
 from __future__ import annotations
 
+import logging
+
+from models.site import Site
 from storage.base import Store
+from storage.retention import Retention
 from zerocarbon.settings import Settings
 
+log = logging.getLogger(__name__)
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
-def site_timezone(settings: Settings) -> str:
-    """The site's time zone (local days and months); Asia/Shanghai if the site file cannot be read."""
+
+def _load_site(settings: Settings) -> Site | None:
     try:
         from models.loader import load_site
 
-        return load_site(settings.site).info.timezone
-    except Exception:  # the store must open even when the site file is being edited
-        return "Asia/Shanghai"
+        return load_site(settings.site)
+    except Exception as exc:  # the store must open even while the site file is being edited
+        log.warning("store: site file %s not loaded (%s); using %s and no InfluxDB tags", settings.site, exc,
+                    DEFAULT_TIMEZONE)
+        return None
 
 
-def open_store(settings: Settings, timezone: str | None = None) -> Store:
+def retention(settings: Settings) -> Retention:
+    def keep(days: int) -> int | None:
+        return days or None
+
+    return Retention(
+        raw_days=keep(settings.retention_raw_days),
+        min15_days=keep(settings.retention_15min_days),
+        hour_days=keep(settings.retention_hour_days),
+        day_days=keep(settings.retention_day_days),
+        month_days=keep(settings.retention_month_days),
+    )
+
+
+def point_tags(site: Site) -> dict[str, dict[str, str]]:
+    """InfluxDB tags of each point: site, subsystem, device and energy role (docs/storage.md)."""
+    return {
+        p.id: {"site": site.info.id, "subsystem": p.subsystem, "device": p.device, "role": str(p.role or "")}
+        for p in site.points()
+    }
+
+
+def open_store(settings: Settings, site: Site | None = None) -> Store:
     """The one Store of this process. DuckDB allows one writing process: share the returned object."""
-    zone = timezone or site_timezone(settings)
+    site = site or _load_site(settings)
+    zone = site.info.timezone if site else DEFAULT_TIMEZONE
     if settings.store == "influxdb":
         from storage.influx_store import InfluxStore
 
@@ -28,7 +59,22 @@ def open_store(settings: Settings, timezone: str | None = None) -> Store:
             username=settings.influx_username,
             password=settings.influx_password,
             timezone=zone,
+            point_tags=point_tags(site) if site else None,
+            retention=retention(settings),
         )
     from storage.duckdb_store import DuckDBStore
 
-    return DuckDBStore(settings.duckdb_path, timezone=zone)
+    return DuckDBStore(settings.duckdb_path, timezone=zone, retention=retention(settings))
+
+
+def schedule_rollups(scheduler, store: Store, every_s: float = 60.0, should_run=None) -> None:  # type: ignore[no-untyped-def]
+    """Add the rollup job to an APScheduler 3 scheduler. ``should_run`` (e.g. a scheduler lease's
+    ``try_acquire``) gates each run so one instance rolls up."""
+    from storage.jobs import rollup_job
+
+    def run() -> None:
+        if should_run is None or should_run():
+            rollup_job(store)
+
+    scheduler.add_job(run, "interval", seconds=every_s, id="storage-rollups", max_instances=1, coalesce=True,
+                      replace_existing=True)

@@ -1,0 +1,51 @@
+"""The scheduled rollup job and retention."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from storage.duckdb_store import DuckDBStore
+from storage.jobs import rollup_job
+from storage.retention import Retention
+from zerocarbon.settings import load_settings
+from zerocarbon.store_wiring import open_store, schedule_rollups
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def minutes(pid: str, n: int, start: datetime = T0) -> pd.DataFrame:
+    return pd.DataFrame({"ts": pd.date_range(start, periods=n, freq="1min", tz="UTC"), "point_id": pid,
+                         "value": np.arange(float(n)), "quality": "good"})
+
+
+def test_rollup_job_builds_pending_rollups_and_applies_retention(tmp_path) -> None:
+    store = DuckDBStore(tmp_path / "s.duckdb", retention=Retention(raw_days=30))
+    store.write_frame(minutes("m.e", 60, T0 - timedelta(days=40)))  # older than 30 days: raw goes
+    store.write_frame(minutes("m.e", 60))
+    rollup_job(store, now=T0 + timedelta(hours=1))
+    raw = store.read(["m.e"], T0 - timedelta(days=50), T0 + timedelta(days=1))
+    assert raw["ts"].min() == pd.Timestamp(T0)  # the 40-day-old hour was deleted
+    days = store.read(["m.e"], T0 - timedelta(days=50), T0 + timedelta(days=1), "day")
+    assert len(days) == 2  # rollups outlive raw data: both days are still there
+    store.close()
+
+
+def test_open_store_defaults_to_duckdb_in_the_data_dir(tmp_path, monkeypatch) -> None:
+    settings = load_settings(env_file=tmp_path / "none.env", data_dir=tmp_path / "data")
+    store = open_store(settings)
+    assert isinstance(store, DuckDBStore) and store.timezone == "Asia/Shanghai"
+    assert (tmp_path / "data" / "zerocarbon.duckdb").exists()
+    store.close()
+
+
+def test_schedule_rollups_adds_one_interval_job(tmp_path) -> None:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler()
+    store = DuckDBStore(":memory:")
+    schedule_rollups(scheduler, store, every_s=30)
+    assert [job.id for job in scheduler.get_jobs()] == ["storage-rollups"]
+    store.close()
