@@ -37,6 +37,7 @@ class Settings(BaseModel):
     health_host: str = "127.0.0.1"  # 0.0.0.0 in a container so Prometheus can scrape it
     scheduler_lease_s: float = Field(default=30.0, ge=5)  # one instance runs scheduled jobs (scheduler_lock)
     instance_id: str | None = None  # who holds the lease; default <hostname>:<pid>
+    admin_password: str | None = None  # the console's first admin (dashboard.auth reads ZEROCARBON_ADMIN_PASSWORD)
     # days kept per resolution (storage.retention); 0 keeps forever
     retention_raw_days: int = Field(default=400, ge=0)
     retention_15min_days: int = Field(default=3 * 366, ge=0)

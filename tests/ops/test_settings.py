@@ -71,3 +71,9 @@ def test_top_level_env_example_names_only_real_settings() -> None:
     fields = {PREFIX + field.upper() for field in Settings.model_fields}
     assert names <= fields, f"not settings (a typo stops every command): {names - fields}"
     assert {"ZEROCARBON_HEALTH_PORT", "ZEROCARBON_STORE", "ZEROCARBON_INFLUX_PASSWORD"} <= names
+
+
+def test_the_console_admin_password_variable_is_a_known_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    # deploy/.env sets it for the dashboard; every other service reads the same env file and must accept it
+    monkeypatch.setenv("ZEROCARBON_ADMIN_PASSWORD", "first-admin-pw")
+    assert load_settings(env_file=Path("/nonexistent/.env")).admin_password == "first-admin-pw"
