@@ -1,0 +1,12 @@
+"""JSON report: the canonical form of the report model (docs/report-schema.md); same inputs, same bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from carbon.canonical import dumps
+
+
+def render_json(report: dict, out: Path) -> Path:
+    out.write_text(dumps(report), encoding="utf-8")
+    return out

@@ -1,0 +1,203 @@
+"""The report model laid out as bilingual tables with units: what CSV, XLSX and PDF renderers share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    en: str
+    zh: str
+    unit: str = ""
+
+    @property
+    def header(self) -> str:
+        return f"{self.zh} {self.en}" + (f" ({self.unit})" if self.unit else "")
+
+
+@dataclass(frozen=True)
+class Table:
+    id: str
+    en: str
+    zh: str
+    columns: list[Column]
+    rows: list[list[Any]]
+
+
+def get(report: dict, path: str) -> Any:
+    value: Any = report
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+# (path in the report, English, 中文, unit)
+SUMMARY = [
+    ("summary.scope1_tco2e", "Scope 1 emissions", "范围一排放", "tCO2e"),
+    ("summary.scope2_location_tco2e", "Scope 2 location-based", "范围二(基于位置)", "tCO2e"),
+    ("summary.scope2_market_tco2e", "Scope 2 market-based", "范围二(基于市场)", "tCO2e"),
+    ("summary.load_kwh", "Building electricity use", "建筑用电量", "kWh"),
+    ("summary.generation_kwh", "On-site PV + wind generation", "光伏+风电发电量", "kWh"),
+    ("summary.self_sufficiency_ratio", "Self-sufficiency", "自给率", "ratio"),
+    ("summary.eui_kwh_per_m2_a", "Energy use intensity (annualised)", "单位面积能耗(年化)", "kWh/(m²·a)"),
+    ("summary.gbt51366_kgco2e_per_m2", "GB/T 51366 operational carbon per area", "运行碳排放强度(GB/T 51366)",
+     "kgCO2e/m²"),
+    ("summary.avoided_tco2e", "Avoided emissions vs baseline", "相对基线减排量", "tCO2e"),
+    ("summary.budget_share_ytd", "Year-to-date share of carbon budget", "年度碳预算已用比例", "ratio"),
+    ("summary.measured_share", "Measured share of intervals", "实测数据比例", "ratio"),
+]
+
+STRATEGIES = [
+    ("demand_reduction", "降碳需 Demand reduction", [
+        ("baseline_kwh", "Baseline energy (adjusted)", "基线能耗(校正)", "kWh"),
+        ("actual_kwh", "Actual energy", "实际能耗", "kWh"),
+        ("avoided_energy_kwh", "Avoided energy", "节约能耗", "kWh"),
+        ("avoided_tco2e", "Avoided emissions", "减排量", "tCO2e"),
+        ("peak_demand.peak_kw", "Peak grid demand (hourly)", "电网最大需量(小时)", "kW"),
+        ("peak_demand.peak_without_storage_kw", "Peak without storage", "无储能时最大需量", "kW"),
+        ("peak_demand.reduction_kw", "Peak reduced by storage", "储能削峰", "kW"),
+        ("status", "Status", "状态", ""),
+    ]),
+    ("efficiency", "提碳效 Efficiency", [
+        ("eui_kwh_per_m2_a", "EUI (annualised)", "单位面积能耗(年化)", "kWh/(m²·a)"),
+        ("carbon_intensity_location_kgco2e_per_m2_a", "Carbon intensity, location-based", "碳排放强度(基于位置)",
+         "kgCO2e/(m²·a)"),
+        ("carbon_intensity_market_kgco2e_per_m2_a", "Carbon intensity, market-based", "碳排放强度(基于市场)",
+         "kgCO2e/(m²·a)"),
+        ("visitors", "Visitors served", "服务人次", "visitors"),
+        ("energy_per_visitor_kwh", "Energy per visitor", "人均能耗", "kWh/visitor"),
+        ("emissions_per_visitor_location_kgco2e", "Emissions per visitor", "人均碳排放", "kgCO2e/visitor"),
+        ("chiller_plant_cop", "Chiller plant COP", "冷站能效比", "kWh_th/kWh_e"),
+        ("pv_performance.performance_ratio", "PV performance ratio (IEC 61724-1)", "光伏系统效率PR", "ratio"),
+        ("pv_performance.performance_ratio_temperature_corrected", "PV PR, temperature-corrected",
+         "光伏PR(温度修正)", "ratio"),
+        ("wind_capacity_factor", "Wind capacity factor", "风机容量系数", "ratio"),
+    ]),
+    ("offset", "碳抵消 Offset", [
+        ("balance.pv_kwh", "PV generation", "光伏发电量", "kWh"),
+        ("balance.wind_kwh", "Wind generation", "风电发电量", "kWh"),
+        ("balance.export_kwh", "Exported to grid", "上网电量", "kWh"),
+        ("balance.self_consumed_kwh", "Self-consumed renewable", "自发自用电量", "kWh"),
+        ("self_consumption_ratio", "Self-consumption", "自用率", "ratio"),
+        ("self_sufficiency_ratio", "Self-sufficiency", "自给率", "ratio"),
+        ("on_site_share", "On-site renewable share", "现场可再生能源占比", "ratio"),
+        ("total_share", "Renewable share incl. certificates", "可再生能源占比(含绿证)", "ratio"),
+        ("avoided_emissions_tco2e", "Emissions avoided by on-site generation", "现场发电减排量", "tCO2e"),
+        ("status", "Status", "状态", ""),
+    ]),
+    ("management", "碳管理 Management", [
+        ("budget_tco2e", "Annual carbon budget", "年度碳预算", "tCO2e"),
+        ("ytd_tco2e", "Year to date", "年初至今排放", "tCO2e"),
+        ("budget_to_date_tco2e", "Budget to date (pro rata)", "预算进度值", "tCO2e"),
+        ("ytd_share_of_budget", "YTD share of budget", "预算使用比例", "ratio"),
+        ("forecast_tco2e", "Year-end forecast", "年末预测", "tCO2e"),
+        ("forecast_vs_budget_tco2e", "Forecast minus budget", "预测与预算之差", "tCO2e"),
+        ("forecast_method", "Forecast method", "预测方法", ""),
+    ]),
+]
+
+_C = Column
+METRIC_COLUMNS = [_C("metric_zh", "Metric", "指标"), _C("metric_en", "Metric (English)", "指标(英文)"),
+                  _C("value", "Value", "数值"), _C("unit", "Unit", "单位")]
+
+
+def _metric_rows(report: dict, spec: list[tuple[str, str, str, str]], prefix: str = "") -> list[list[Any]]:
+    return [[zh, en, get(report, prefix + path), unit] for path, en, zh, unit in spec]
+
+
+def summary_table(report: dict) -> Table:
+    return Table("summary", "Summary", "摘要", METRIC_COLUMNS, _metric_rows(report, SUMMARY))
+
+
+def strategy_tables(report: dict) -> list[Table]:
+    return [Table(key, title.split(" ", 1)[1], title.split(" ", 1)[0], METRIC_COLUMNS,
+                  _metric_rows(report, spec, f"strategies.{key}.")) for key, title, spec in STRATEGIES]
+
+
+def scope2_table(report: dict) -> Table:
+    s2, s1 = report["scope2"], report["scope1"]
+    rows = [["范围一 燃料", "Scope 1 fuels", s1["total_kgco2e"], "IPCC 2006"],
+            ["范围二 基于位置", "Scope 2 location-based", s2["location_based_kgco2e"], s2["location_region"]],
+            ["范围二 基于市场", "Scope 2 market-based", s2["market_based_kgco2e"],
+             f"residual {s2['residual_region']}, certificates {s2['instrument_covered_kwh']:.0f} kWh"]]
+    cols = [_C("method_zh", "Method", "方法"), _C("method_en", "Method (English)", "方法(英文)"),
+            _C("emissions", "Emissions", "排放量", "kgCO2e"), _C("basis", "Factor basis", "因子依据")]
+    return Table("scope2", "Emissions by scope, both Scope 2 methods", "分范围排放(范围二双口径)", cols, rows)
+
+
+def _rows(records: list[dict], columns: list[Column]) -> list[list[Any]]:
+    return [[r.get(c.key) for c in columns] for r in records]
+
+
+MONTHLY = [_C("month", "Month", "月份"), _C("grid_import_kwh", "Grid import", "电网购电", "kWh"),
+           _C("grid_export_kwh", "Export", "上网", "kWh"), _C("pv_kwh", "PV", "光伏", "kWh"),
+           _C("wind_kwh", "Wind", "风电", "kWh"), _C("load_kwh", "Building use", "建筑用电", "kWh"),
+           _C("scope2_location_kgco2e", "Scope 2 location-based", "范围二(位置)", "kgCO2e"),
+           _C("scope2_market_kgco2e", "Scope 2 market-based", "范围二(市场)", "kgCO2e"),
+           _C("measured_share", "Measured", "实测比例", "ratio"), _C("gap_share", "Gaps", "缺测比例", "ratio")]
+SUBSYSTEMS = [_C("name_zh", "Subsystem", "子系统"), _C("name_en", "Subsystem (English)", "子系统(英文)"),
+              _C("energy_kwh", "Energy", "用电量", "kWh"),
+              _C("emissions_location_kgco2e", "Emissions, location-based", "排放(位置)", "kgCO2e"),
+              _C("share", "Share", "占比", "ratio"), _C("measured_share", "Measured", "实测比例", "ratio")]
+SOURCES = [_C("name_zh", "Source", "能源来源"), _C("name_en", "Source (English)", "来源(英文)"),
+           _C("energy_kwh", "Energy", "电量", "kWh"), _C("share_of_supply", "Share of supply", "供电占比", "ratio"),
+           _C("emissions_location_kgco2e", "Emissions, location-based", "排放(位置)", "kgCO2e"),
+           _C("measured_share", "Measured", "实测比例", "ratio")]
+INSTRUMENTS = [_C("kind", "Kind", "类型"), _C("id", "Id", "编号"), _C("serial_from", "Serial from", "起始序列号"),
+               _C("serial_to", "Serial to", "终止序列号"), _C("quantity", "Quantity", "数量", "GEC | kWh | tCO2e"),
+               _C("vintage_start", "Vintage from", "生产/减排起"), _C("vintage_end", "Vintage to", "生产/减排止"),
+               _C("status", "Status", "状态"), _C("applied_kwh", "Applied", "本期抵扣", "kWh"),
+               _C("retired_in_period_tco2e", "Retired in period", "本期注销", "tCO2e"),
+               _C("project", "Project", "项目"), _C("note", "Note", "说明")]
+FACTORS = [_C("id", "Id", "编号"), _C("kind", "Kind", "类型"), _C("region", "Region", "区域"),
+           _C("region_zh", "Region (中文)", "区域名称"), _C("value", "Value", "数值"), _C("unit", "Unit", "单位"),
+           _C("data_year", "Data year", "数据年份"), _C("valid_from", "Valid from", "适用起"),
+           _C("valid_to", "Valid to (excl.)", "适用止(不含)"), _C("status", "Status", "核实状态"),
+           _C("document", "Document", "文件"), _C("source", "Source", "来源")]
+QUALITY = [_C("month", "Month", "月份"), _C("role", "Role", "类别"), _C("intervals", "Intervals", "区间数"),
+           _C("measured_share", "Measured", "实测", "ratio"), _C("estimated_share", "Estimated", "估算", "ratio"),
+           _C("gap_share", "Gap", "缺测", "ratio")]
+FLAGGED = [_C("start", "Interval start", "区间开始"), _C("role", "Role", "类别"),
+           _C("subsystem", "Subsystem", "子系统"), _C("quality", "Quality", "质量"),
+           _C("energy_kwh", "Energy", "电量", "kWh")]
+BASELINE = [("form", "Model form", "模型形式", ""), ("granularity", "Granularity", "时间粒度", ""),
+            ("n", "Periods n", "样本数 n", ""), ("p", "Parameters p", "参数个数 p", ""),
+            ("cv_rmse_pct", "CV(RMSE)", "CV(RMSE)", "%"), ("nmbe_pct", "NMBE", "NMBE", "%"),
+            ("r_squared", "R²", "R²", ""), ("cv_rmse_max_pct", "CV(RMSE) limit", "CV(RMSE) 限值", "%"),
+            ("nmbe_max_pct", "NMBE limit", "NMBE 限值", "%"), ("meets_criteria", "Meets G14 criteria", "满足G14", ""),
+            ("sufficiency.sufficient", "Data sufficient", "数据充分", ""),
+            ("coefficients.intercept", "Intercept b0", "截距 b0", "kWh/d"),
+            ("coefficients.cdd", "CDD slope", "CDD 系数", "kWh/(°C·d)"),
+            ("coefficients.visitors", "Visitors slope", "客流系数", "kWh/visitor"),
+            ("coefficients.cooling_slope", "Cooling slope (3PC)", "制冷斜率(3PC)", "kWh/(d·°C)"),
+            ("change_point_c", "Change point τ", "变化点 τ", "°C"), ("cdd_base_c", "CDD base", "CDD基准温度", "°C")]
+
+
+def report_tables(report: dict) -> list[Table]:
+    """Every table of a report, in reading order."""
+    baseline = report["strategies"]["demand_reduction"].get("baseline") or {}
+    electricity, ccer = report["instruments"]["electricity"], report["instruments"]["ccer"]
+    repro = report["reproduce"]
+    return [
+        summary_table(report),
+        scope2_table(report),
+        *strategy_tables(report),
+        Table("baseline", "Baseline model statistics (ASHRAE Guideline 14)", "基线模型统计(ASHRAE G14)",
+              METRIC_COLUMNS, _metric_rows(baseline, BASELINE)),
+        Table("monthly", "Monthly trend", "月度趋势", MONTHLY, _rows(report["monthly"], MONTHLY)),
+        Table("subsystems", "Attribution by subsystem", "分子系统排放", SUBSYSTEMS,
+              _rows(report["subsystems"], SUBSYSTEMS)),
+        Table("sources", "Energy by source", "分能源来源", SOURCES, _rows(report["sources"], SOURCES)),
+        Table("instruments", "Certificates and credits (serials)", "绿证与CCER(序列号)", INSTRUMENTS,
+              _rows(electricity + ccer, INSTRUMENTS)),
+        Table("factors", "Emission factors used", "所用排放因子", FACTORS, _rows(report["factors"]["used"], FACTORS)),
+        Table("data_quality", "Data completeness", "数据完整性", QUALITY,
+              _rows(report["data_quality"]["by_month_and_role"], QUALITY)),
+        Table("flagged_intervals", "Estimated and gap intervals", "估算与缺测区间", FLAGGED,
+              _rows(report["data_quality"]["flagged_intervals"], FLAGGED)),
+        Table("reproduce", "Reproduce this report", "复现方式", [_C("key", "Item", "项目"), _C("value", "Value", "值")],
+              [[k, repro[k]] for k in sorted(repro)]),
+    ]
