@@ -4,6 +4,7 @@ and the scheduled job that keeps its rollups current and applies retention."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from models.site import Site
 from storage.base import Store
@@ -78,3 +79,20 @@ def schedule_rollups(scheduler, store: Store, every_s: float = 60.0, should_run=
 
     scheduler.add_job(run, "interval", seconds=every_s, id="storage-rollups", max_instances=1, coalesce=True,
                       replace_existing=True)
+
+
+def parse_when(text: str, timezone: str, option: str) -> tuple[datetime, bool]:
+    """A command-line ISO date or date-time; without a zone it is the site's local time (second value True,
+    so the command can say so). Raises typer.BadParameter naming the option."""
+    import pandas as pd
+    import typer
+
+    try:
+        stamp = pd.Timestamp(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not ISO 8601 (e.g. 2026-03-01 or 2026-03-01T08:00+08:00)",
+                                 param_hint=option) from None
+    naive = stamp.tzinfo is None
+    if naive:
+        stamp = stamp.tz_localize(timezone)
+    return stamp.tz_convert("UTC").to_pydatetime(), naive

@@ -1,0 +1,140 @@
+"""Historical readings from CSV or Excel: columns ``timestamp, point, value`` (``unit`` and ``quality``
+optional). Every bad row is reported with its line number and nothing is written unless every row is good.
+
+Checks: the point exists in the site; the unit, when given, is the point's unit; the value is a number;
+the timestamp parses. A timestamp without a zone is read in the site's zone, and the import says so. Two
+rows for the same point and timestamp: the later row wins (a store overwrites on (point, ts) anyway, so
+importing the same file twice never double counts).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from models.reading import Quality
+from storage.base import Store
+
+REQUIRED = ("timestamp", "point", "value")
+OPTIONAL = ("unit", "quality")
+CHUNK_ROWS = 500_000
+MAX_REPORTED = 50
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    written: int = 0
+    problems: list[str] = field(default_factory=list)
+    naive_timestamps: int = 0
+    duplicates: int = 0
+    problem_count: int = 0
+
+    def add(self, message: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_REPORTED:
+            self.problems.append(message)
+
+
+class ImportFileError(ValueError):
+    """The file cannot be read at all (missing columns, unknown format)."""
+
+
+def _chunks(path: Path) -> Iterator[tuple[int, pd.DataFrame]]:
+    """(line number of the chunk's first row, rows as text) for CSV or XLSX."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        frame = pd.read_excel(path, dtype=str, engine="openpyxl")
+        yield 2, _columns(frame, path)
+        return
+    if suffix not in (".csv", ".txt"):
+        raise ImportFileError(f"{path}: unknown format {suffix!r}; give a .csv or .xlsx file")
+    line = 2
+    for chunk in pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=CHUNK_ROWS, skipinitialspace=True):
+        yield line, _columns(chunk, path)
+        line += len(chunk)
+
+
+def _columns(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise ImportFileError(
+            f"{path}:1: missing column(s) {missing}; the header must be timestamp,point,value[,unit][,quality]"
+        )
+    return frame.fillna("")
+
+
+def _hint(name: str, known: Mapping[str, str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_chunk(
+    first_line: int, rows: pd.DataFrame, units: Mapping[str, str], timezone: str, report: ImportReport
+) -> pd.DataFrame:
+    """Validate one chunk; returns the good rows as a raw-readings frame and records each problem."""
+    lines = np.arange(first_line, first_line + len(rows))
+    point = rows["point"].str.strip()
+    value = pd.to_numeric(rows["value"].str.strip(), errors="coerce")
+    text_ts = rows["timestamp"].str.strip()
+    ts, naive = _localise(text_ts, timezone)
+    report.naive_timestamps += int(naive)
+    unit = rows["unit"].str.strip() if "unit" in rows else pd.Series("", index=rows.index)
+    quality = rows["quality"].str.strip().replace("", "good") if "quality" in rows else pd.Series("good",
+                                                                                                  index=rows.index)
+    valid_quality = {q.value for q in Quality}
+    bad = np.zeros(len(rows), dtype=bool)
+    for i, (line, pid, v, t, u, q) in enumerate(zip(lines, point, value, ts, unit, quality, strict=True)):
+        message = _row_problem(pid, v, t, u, q, units, valid_quality, rows["value"].iloc[i], text_ts.iloc[i])
+        if message:
+            bad[i] = True
+            report.add(f"line {line}: {message}")
+    return pd.DataFrame({"ts": ts, "point_id": point, "value": value, "quality": quality})[~bad]
+
+
+def _row_problem(pid, v, t, u, q, units, valid_quality, raw_value, raw_ts) -> str | None:  # type: ignore[no-untyped-def]
+    if pid not in units:
+        return f"unknown point {pid!r}{_hint(pid, units)}; points are '<device>.<point>' from the site file"
+    if pd.isna(t):
+        return f"timestamp {raw_ts!r} is not an ISO 8601 date-time (e.g. 2026-03-01T08:00:00+08:00)"
+    if pd.isna(v) or not np.isfinite(v):
+        return f"value {raw_value!r} of {pid} is not a number"
+    if u and u != units[pid]:
+        return f"unit {u!r} but {pid} is measured in {units[pid]!r}; convert the column or fix the point"
+    if q not in valid_quality:
+        return f"quality {q!r} is not one of {sorted(valid_quality)}"
+    return None
+
+
+def _localise(text: pd.Series, timezone: str) -> tuple[pd.Series, int]:
+    """UTC timestamps; rows written without a zone are read in the site's ``timezone``."""
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
+    has_zone = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
+    for aware, part in ((True, has_zone), (False, ~has_zone)):
+        if not part.any():
+            continue
+        chunk = pd.to_datetime(text[part], errors="coerce", format="ISO8601", utc=aware)
+        if not aware:
+            chunk = chunk.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+        out[part] = chunk.astype("datetime64[ns, UTC]")
+    return out, int((~has_zone & out.notna()).sum())
+
+
+def import_readings(path: Path, store: Store, units: Mapping[str, str], timezone: str) -> ImportReport:
+    """Check the whole file, then (only if every row is good) write it in chunks. ``units``: point → unit."""
+    report = ImportReport()
+    for first_line, rows in _chunks(path):
+        good = check_chunk(first_line, rows, units, timezone, report)
+        report.rows += len(rows)
+        report.duplicates += int(good.duplicated(["point_id", "ts"]).sum())
+    if report.problem_count:
+        return report
+    for first_line, rows in _chunks(path):
+        report.written += store.write_frame(check_chunk(first_line, rows, units, timezone, ImportReport()))
+    return report
