@@ -106,7 +106,7 @@ async def run_collect(settings: Settings, shard: tuple[int, int]) -> None:
         raise ConfigError([ConfigProblem("settings", None, "ZEROCARBON_STORE", "several collector shards need "
                                          "a store that takes writes from several processes: set it to influxdb")])
     site = load_site(settings.site)
-    store = open_store(settings, site.info.timezone)
+    store = open_store(settings, site)
     collection = build_collection(settings, site, store, shard=shard)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

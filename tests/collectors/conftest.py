@@ -35,6 +35,8 @@ def write_site(tmp_path: Path, devices: list[dict[str, Any]], mqtt_port: int = 1
     }
     path = tmp_path / "site.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True))
+    if not (tmp_path / "templates").exists():
+        (tmp_path / "templates").symlink_to(TEMPLATES)  # `zerocarbon collect` looks beside the site file
     return load_site(path, TEMPLATES)
 
 
