@@ -31,7 +31,7 @@ def compose_config(*args: str, env: dict[str, str] | None = None) -> subprocess.
         **(env or {}),
     }
     return subprocess.run(
-        [docker_compose(), "-f", "docker-compose.yml", *args, "config"],
+        [docker_compose(), "-f", "docker-compose.yml", *args, "config"],  # args may add "-f override.yml"
         cwd=ROOT,
         env=full_env,
         capture_output=True,

@@ -123,3 +123,21 @@ def test_example_env_files_are_committed_placeholders() -> None:
         text = (ROOT / example).read_text()
         secrets = [line for line in text.splitlines() if line.split("=")[0].endswith(("PASSWORD", "TOKEN"))]
         assert secrets and all("=CHANGE-ME" in line for line in secrets), example
+
+
+def test_shards_override_runs_two_collectors_that_differ_only_in_shard_volume_and_name() -> None:
+    done = compose_config("-f", "deploy/compose.shards.yml")
+    assert done.returncode == 0, done.stderr
+    services = yaml.safe_load(done.stdout)["services"]
+    one, two = services["collector"], services["collector-2"]
+    assert (one["command"], two["command"]) == (["collect", "--shard", "1/2"], ["collect", "--shard", "2/2"])
+    assert named_volumes(one) != named_volumes(two)
+    assert set(named_volumes(two).values()) == {"collector-2-data"}
+    env_one, env_two = dict(one["environment"]), dict(two["environment"])
+    assert (env_one.pop("ZEROCARBON_INSTANCE_ID"), env_two.pop("ZEROCARBON_INSTANCE_ID")) == (
+        "collector-1",
+        "collector-2",
+    )
+    assert env_one == env_two, "collector-2 repeats the collector's settings"
+    for key in ("image", "restart", "healthcheck", "depends_on"):
+        assert one[key] == two[key], key
