@@ -54,7 +54,13 @@ class ModbusEndpoint:
             action=self._answer,
         )
         server = ModbusTcpServer(sim, address=(self.host, self.port))
-        await server.serve_forever(background=True)
+        try:
+            await server.serve_forever(background=True)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{self.device.id}: cannot listen on {self.host}:{self.port} ({exc}); "
+                               "free the port or remap the device (ports={...}, 0 = any free port)") from None
+        if self.port == 0:  # the OS chose: keep it, so a comm-loss restart comes back on the same port
+            self.port = int(server.transport.sockets[0].getsockname()[1])  # type: ignore[union-attr]
         self._server = server
 
     async def stop(self) -> None:

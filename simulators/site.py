@@ -22,7 +22,7 @@ from simulators.registers import Value, encode_device, write_sunspec_frame
 
 
 def remap_ports(site: Site, ports: dict[str, int], mqtt_host: str | None = None, mqtt_port: int | None = None) -> Site:
-    """A copy of ``site`` whose Modbus devices listen on ``ports`` (device id -> port) and broker moved."""
+    """A copy of ``site`` whose Modbus devices listen on ``ports`` (device id -> port, 0 = any free port)."""
     devices = []
     for d in site.devices:
         if isinstance(d.connection, ModbusConnection) and d.id in ports:
@@ -111,12 +111,17 @@ class SimulatedSite:
 
         async def serve() -> None:
             await asyncio.gather(*(e.start() for e in self.endpoints.values()))
+            self.site = remap_ports(self.site, {d: e.port for d, e in self.endpoints.items()})
             self._ticker = asyncio.ensure_future(self._tick_forever())
             ready.set()
 
         self._thread = threading.Thread(target=self._loop.run_forever, name="sim-site", daemon=True)
         self._thread.start()
-        asyncio.run_coroutine_threadsafe(serve(), self._loop).result(30)
+        try:
+            asyncio.run_coroutine_threadsafe(serve(), self._loop).result(30)
+        except Exception:
+            self.stop()  # close the ports already open before reporting the one that failed
+            raise
         ready.wait(30)
         if self.publisher is not None:
             self.publisher.start()

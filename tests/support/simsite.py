@@ -16,7 +16,6 @@ from datetime import datetime
 
 from models.site import ModbusConnection, Site
 from simulators.site import SimulatedSite
-from tests.support.processes import free_port
 
 SUNNY_WEEKDAY_NOON = datetime.fromisoformat("2026-10-14T12:00:00+08:00")  # a clear autumn Wednesday, seed 0
 
@@ -32,7 +31,8 @@ def start_simulated_site(
     tick_s: float = 0.5,
 ) -> SimulatedSite:
     """Start every device of ``site`` (Modbus on fresh free ports; MQTT to ``mosquitto_port`` unless None)."""
-    ports = {d.id: free_port() for d in site.devices if isinstance(d.connection, ModbusConnection)}
+    # Port 0: each server binds a port the OS picks, so parallel test runs never race for a "free" one.
+    ports = {d.id: 0 for d in site.devices if isinstance(d.connection, ModbusConnection)}
     handle = SimulatedSite(
         site,
         seed=seed,
