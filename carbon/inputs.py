@@ -45,10 +45,12 @@ class SiteFacts:
 
 @dataclass(frozen=True)
 class CarbonInputs:
-    """Hourly energy by role and subsystem, daily conditions and hourly PV weather over ``[start, end)``.
+    """Energy by role and subsystem, daily conditions and hourly PV weather.
 
-    - ``energy``: columns ``start`` (tz-aware, local), ``role``, ``subsystem``, ``energy_kwh``, ``quality``
-      (``storage.energy.energy_by_role(..., by="hour")``);
+    - ``energy``: hourly over the report period; columns ``start`` (tz-aware, local), ``role``, ``subsystem``,
+      ``energy_kwh``, ``quality`` (``storage.energy.energy_by_role(..., by="hour")``);
+    - ``energy_daily``: the same columns by local day over ``[start, end)``, for the baseline and year to date
+      (``None``: derived from ``energy``);
     - ``daily``: indexed by local midnight, columns ``temperature_c`` (mean outdoor), ``visitors`` (served that
       day), ``cooling_kwh_th`` (chiller plant cooling delivered);
     - ``weather``: indexed by hour start, ``poa_w_per_m2`` and ``module_temperature_c`` (hourly means).
@@ -61,18 +63,44 @@ class CarbonInputs:
     energy: pd.DataFrame
     daily: pd.DataFrame
     weather: pd.DataFrame
+    energy_daily: pd.DataFrame | None = None
+
+    def by_day(self) -> pd.DataFrame:
+        """Daily energy over the whole span (given, or summed from the hourly frame)."""
+        if self.energy_daily is not None:
+            return self.energy_daily
+        return daily_energy(self.energy, self.site.timezone)
 
 
-def load_inputs(store, site: Site, start: date, end: date) -> CarbonInputs:  # type: ignore[no-untyped-def]
-    """Gather a report's frames from ``store`` for local dates ``[start, end)``."""
-    from storage.energy import energy_by_role  # storage lands beside carbon; imported where it is used
+def daily_energy(hourly: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    """Sum an hourly energy frame to local days; a day's quality is the worst of its hours."""
+    rank = {"measured": 0, "estimated": 1, "gap": 2}
+    frame = hourly.assign(start=hourly["start"].dt.tz_convert(timezone).dt.floor("D"),
+                          rank=hourly["quality"].map(rank).fillna(2))
+    out = frame.groupby(["start", "role", "subsystem"], sort=True).agg(
+        energy_kwh=("energy_kwh", "sum"), rank=("rank", "max")).reset_index()
+    out["quality"] = out["rank"].map({v: k for k, v in rank.items()})
+    return out[list(ENERGY_COLUMNS)]
 
+
+def load_inputs(store, site: Site, start: date, end: date, hourly_from: date | None = None) -> CarbonInputs:  # type: ignore[no-untyped-def]
+    """Gather a report's frames from ``store``: daily over local dates ``[start, end)``, hourly from
+    ``hourly_from`` (default ``start``) to ``end``: the baseline year needs days, only the period needs hours."""
     tz = site.info.timezone
     t0, t1 = pd.Timestamp(start).tz_localize(tz), pd.Timestamp(end).tz_localize(tz)
-    energy = energy_by_role(store, site, t0.to_pydatetime(), t1.to_pydatetime(), "hour")
-    energy = energy.assign(start=pd.to_datetime(energy["start"]).dt.tz_convert(tz))[list(ENERGY_COLUMNS)]
-    daily, weather = _daily(store, site, t0, t1), _weather(store, site, t0, t1)
-    return CarbonInputs(SiteFacts.of(site), start, end, energy, daily, weather)
+    h0 = pd.Timestamp(hourly_from or start).tz_localize(tz)
+    hourly = _energy(store, site, h0, t1, "hour")
+    by_day = _energy(store, site, t0, t1, "day") if h0 > t0 else None
+    daily, weather = _daily(store, site, t0, t1), _weather(store, site, h0, t1)
+    return CarbonInputs(SiteFacts.of(site), start, end, hourly, daily, weather, by_day)
+
+
+def _energy(store, site: Site, t0: pd.Timestamp, t1: pd.Timestamp, by: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    from storage.energy import energy_by_role  # the one place carbon reads storage
+
+    energy = energy_by_role(store, site, t0.to_pydatetime(), t1.to_pydatetime(), by)
+    start = pd.to_datetime(energy["start"], utc=True).dt.tz_convert(site.info.timezone)
+    return energy.assign(start=start)[list(ENERGY_COLUMNS)]
 
 
 def _rollup(store, site: Site, role: EnergyRole, t0: pd.Timestamp, t1: pd.Timestamp, resolution: str):  # type: ignore[no-untyped-def]

@@ -167,7 +167,7 @@ def _month_row(m: MonthLedger, config: CarbonConfig) -> dict[str, Any]:
 def _management(inputs: CarbonInputs, config: CarbonConfig, period: Period, factors: FactorTable) -> dict:
     year_start = pd.Timestamp(period.year_start).tz_localize(inputs.site.timezone)
     _, t1 = period.local_bounds(inputs.site.timezone)
-    months = ledgers(inputs.energy, year_start, t1, factors, config)
+    months = ledgers(inputs.by_day(), year_start, t1, factors, config)
     scope1: dict[int, float] = {}
     for use in config.fuels:
         if use.date.year == period.start.year and use.date < period.end:

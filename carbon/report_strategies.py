@@ -29,7 +29,8 @@ from carbon.offsets import (
 
 
 def daily_load(energy: pd.DataFrame, timezone: str) -> pd.DataFrame:
-    """Per local day: building load ``I + G - X - C + D`` (kWh, clipped at 0) and the day's gap share."""
+    """Per local day: building load ``I + G - X - C + D`` (kWh, clipped at 0) and the day's gap share, from a
+    daily energy frame (:meth:`CarbonInputs.by_day`)."""
     frame = energy.assign(day=energy["start"].dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize())
     roles = frame[frame["role"].isin(BALANCE_ROLES)].pivot_table(
         index="day", columns="role", values="energy_kwh", aggfunc="sum").reindex(columns=list(BALANCE_ROLES))
@@ -52,7 +53,7 @@ def demand_reduction(inputs: CarbonInputs, config: CarbonConfig, t0: pd.Timestam
     if settings is None:
         return out
     tz = inputs.site.timezone
-    daily = daily_load(inputs.energy, tz).join(inputs.daily.tz_localize(None), how="left")
+    daily = daily_load(inputs.by_day(), tz).join(inputs.daily.tz_localize(None), how="left")
     base = daily[(daily.index >= pd.Timestamp(settings.start)) & (daily.index < pd.Timestamp(settings.end))]
     base = base.dropna(subset=["energy_kwh", "temperature_c", "visitors"])
     if len(base) < 28:
