@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from models.errors import StoreError
 from models.reading import Reading
@@ -129,8 +130,12 @@ class DuckDBStore:
 
     def read_context(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         """Every point's raw readings in ``[start, end)`` (rollup building)."""
-        sql = "SELECT ts, point_id, value, quality FROM readings WHERE ts >= ? AND ts < ? ORDER BY point_id, ts"
-        return _typed_raw(self._cursor().execute(sql, [start, end]).df())
+        sql = "SELECT ts, point_id, value, quality FROM readings WHERE ts >= ? AND ts < ?"
+        table = self._cursor().sql(sql, params=[start, end]).to_arrow_table()
+        if table.num_rows == 0:
+            return empty_raw()
+        frame = table.to_pandas(types_mapper=_arrow_strings)
+        return frame.astype({"ts": TS_DTYPE})
 
     def previous_good(self, before: pd.Timestamp, lookback_days: int = 35) -> pd.DataFrame:
         """The last good reading of each point before ``before`` (the first increment of a rollup chunk)."""
@@ -216,6 +221,11 @@ class DuckDBStore:
             cur.close()
         self._cursors.clear()
         self._con.close()
+
+
+def _arrow_strings(arrow_type: pa.DataType) -> object:
+    """Keep strings in Arrow (pandas' ``str``): no Python objects for 10^6 point ids."""
+    return pd.StringDtype("pyarrow", na_value=float("nan")) if pa.types.is_string(arrow_type) else None
 
 
 def _typed_raw(frame: pd.DataFrame) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from storage.rollups import bucket_end, bucket_start, months_from_days, rollup_m
 
 DAY_RESOLUTIONS = ("15min", "hour", "day")
 CONTEXT = pd.Timedelta(seconds=GLITCH_WINDOW_S)
+SPAN_DAYS = 7
 
 
 class RollupHost(Protocol):
@@ -53,14 +54,28 @@ class RollupPlanner:
     def rebuild(self, host: RollupHost, ranges: Iterable[tuple[pd.Timestamp, pd.Timestamp]]) -> int:
         """Rebuild every rollup the ranges touch; returns the number of days rebuilt."""
         days = self.days_touched(ranges)
-        for day in days:
-            self.rebuild_day(host, day)
+        for first, end in self.spans(days):
+            self.rebuild_span(host, first, end)
         for month in sorted({self._month(day) for day in days}):
             self.rebuild_month(host, month)
         return len(days)
 
-    def rebuild_day(self, host: RollupHost, day: pd.Timestamp) -> None:
-        end = bucket_end(pd.Series([day]), "day", self.timezone).iloc[0]
+    def spans(self, days: list[pd.Timestamp]) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+        """Runs of consecutive days, at most SPAN_DAYS long: one read per run keeps the context overhead small
+        (12 h of context on a 1-day chunk is 50% more reading; on 7 days, 7%)."""
+        if not days:
+            return []
+        ends = bucket_end(pd.Series(days), "day", self.timezone).tolist()
+        spans = [[days[0], ends[0], 1]]
+        for day, end in zip(days[1:], ends[1:], strict=True):
+            if day == spans[-1][1] and spans[-1][2] < SPAN_DAYS:
+                spans[-1][1], spans[-1][2] = end, spans[-1][2] + 1
+            else:
+                spans.append([day, end, 1])
+        return [(first, last) for first, last, _ in spans]
+
+    def rebuild_span(self, host: RollupHost, day: pd.Timestamp, end: pd.Timestamp) -> None:
+        """Rebuild the 15-minute, hourly and daily rollups of the local days in ``[day, end)``."""
         raw = host.read_context(day - CONTEXT, end + CONTEXT)
         before = host.previous_good(day - CONTEXT)
         if not before.empty:

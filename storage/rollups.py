@@ -49,80 +49,125 @@ def rollup_many(
     """:func:`rollup` for several resolutions, judging each counter reading once."""
     if raw.empty:
         return {r: empty_rollup() for r in resolutions}
-    frame = raw.sort_values(["point_id", "ts"], kind="stable").reset_index(drop=True)
-    is_good = (frame["quality"] == "good") & frame["value"].notna()
-    good = frame[is_good].copy()
-    _add_counter_steps(good)
+    frame = _Sorted(raw)
+    increase, status = _counter_steps(frame)
     out = {}
     for resolution in resolutions:
-        good["bucket"] = bucket_start(good["ts"], resolution, timezone)
-        _add_gaps(good, resolution, timezone)
-        bad = frame[~is_good]
-        bad_bucket = bucket_start(bad["ts"], resolution, timezone)
-        bad = bad[(bad_bucket >= lo) & (bad_bucket < hi)].assign(bucket=bad_bucket)
-        stats = _aggregate(good[(good["bucket"] >= lo) & (good["bucket"] < hi)])
-        bad_count = bad.groupby(["point_id", "bucket"]).size().rename("bad_count")
-        rows = stats.join(bad_count, how="outer").reset_index().rename(columns={"bucket": "ts"})
+        bucket, end = _buckets(frame.ts, resolution, timezone)
+        in_range = (bucket >= lo.value) & (bucket < hi.value)
+        good = _aggregate_good(frame, bucket, end, increase, status, in_range)
+        bad = _count_bad(frame, bucket, in_range)
+        rows = good.merge(bad, on=["code", "ts"], how="outer") if len(bad) else good.assign(bad_count=0)
+        rows["point_id"] = frame.names[rows["code"].to_numpy()]
+        rows["ts"] = pd.to_datetime(rows["ts"].to_numpy(dtype=np.int64), utc=True)
         out[resolution] = _typed(rows)
     return out
 
 
-def _add_counter_steps(good: pd.DataFrame) -> None:
-    ts_s = good["ts"].to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
-    values = good["value"].to_numpy()
-    increment = np.zeros(len(good))
-    status = np.zeros(len(good), dtype=np.int8)
-    for start, stop in _runs(good["point_id"].to_numpy()):
-        steps = counter_steps(ts_s[start:stop], values[start:stop])
-        increment[start:stop] = steps.increment
-        status[start:stop] = steps.status
-    good["increase"] = increment
-    good["resets"] = (status == RESET).astype(np.int64)
-    good["glitches"] = (status == GLITCH).astype(np.int64)
-    good["ts_s"] = ts_s
+class _Sorted:
+    """A raw frame as numpy arrays sorted by point then time; point ids as integer codes."""
+
+    def __init__(self, raw: pd.DataFrame) -> None:
+        codes, names = pd.factorize(raw["point_id"])
+        ts = raw["ts"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        order = np.lexsort((ts, codes))
+        value = raw["value"].to_numpy(dtype=np.float64)[order]
+        self.names = np.asarray(names, dtype=object)
+        self.code = codes[order]
+        self.ts = ts[order]
+        self.value = value
+        self.good = (raw["quality"] == "good").to_numpy(dtype=bool)[order] & np.isfinite(value)
 
 
-def _runs(point_ids: np.ndarray) -> list[tuple[int, int]]:
-    """(start, stop) of each point's rows in a frame sorted by point_id."""
-    if len(point_ids) == 0:
-        return []
-    edges = np.flatnonzero(point_ids[1:] != point_ids[:-1]) + 1
-    bounds = np.concatenate([[0], edges, [len(point_ids)]])
-    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+def _runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and stop indices of runs of equal ``keys`` (sorted)."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = np.concatenate([[0], np.flatnonzero(keys[1:] != keys[:-1]) + 1])
+    return starts, np.concatenate([starts[1:], [len(keys)]])
 
 
-def _add_gaps(good: pd.DataFrame, resolution: str, timezone: str) -> None:
-    """Longest part of each reading's bucket not covered, looking at the readings before and after it."""
-    bstart = good["bucket"].to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
-    bend = bucket_end(good["bucket"], resolution, timezone).to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
-    ts = good["ts_s"].to_numpy()
-    same = np.zeros(len(good), dtype=bool)
-    pids = good["point_id"].to_numpy()
-    same[1:] = pids[1:] == pids[:-1]
-    prev = np.where(same, np.roll(ts, 1), bstart)  # nothing before: the point began inside this bucket
-    nxt_same = np.zeros(len(good), dtype=bool)
-    nxt_same[:-1] = same[1:]
-    nxt = np.where(nxt_same, np.roll(ts, -1), ts)  # nothing after: we cannot know yet
-    before = ts - np.maximum(prev, bstart)
-    after = np.minimum(nxt, bend) - ts
-    good["max_gap_s"] = np.maximum(before, after)
+def _counter_steps(frame: _Sorted) -> tuple[np.ndarray, np.ndarray]:
+    """Per good reading: increment and status (zeros for bad readings)."""
+    increase = np.zeros(len(frame.ts))
+    status = np.zeros(len(frame.ts), dtype=np.int8)
+    idx = np.flatnonzero(frame.good)
+    starts, stops = _runs(frame.code[idx])
+    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
+        rows = idx[a:b]
+        steps = counter_steps(frame.ts[rows] / 1e9, frame.value[rows])
+        increase[rows] = steps.increment
+        status[rows] = steps.status
+    return increase, status
 
 
-def _aggregate(good: pd.DataFrame) -> pd.DataFrame:
-    grouped = good.groupby(["point_id", "bucket"], sort=True)["value"]
-    stats = pd.DataFrame(
+def _buckets(ts: np.ndarray, resolution: str, timezone: str) -> tuple[np.ndarray, np.ndarray]:
+    """Bucket start and end (UTC ns) of each timestamp; computed once per distinct timestamp."""
+    unique, inverse = np.unique(ts, return_inverse=True)
+    start = bucket_start(pd.Series(pd.to_datetime(unique, utc=True)), resolution, timezone)
+    end = bucket_end(start, resolution, timezone)
+    as_ns = lambda s: s.to_numpy(dtype="datetime64[ns]").view(np.int64)  # noqa: E731
+    return as_ns(start)[inverse], as_ns(end)[inverse]
+
+
+def _gaps(code: np.ndarray, ts: np.ndarray, bstart: np.ndarray, bend: np.ndarray) -> np.ndarray:
+    """Longest part of each reading's bucket not covered, looking at the good readings before and after it.
+    Nothing before: the point began inside this bucket; nothing after: we cannot know yet."""
+    same_prev = np.zeros(len(ts), dtype=bool)
+    same_prev[1:] = code[1:] == code[:-1]
+    same_next = np.zeros(len(ts), dtype=bool)
+    same_next[:-1] = same_prev[1:]
+    prev = np.where(same_prev, np.roll(ts, 1), bstart)
+    nxt = np.where(same_next, np.roll(ts, -1), ts)
+    return np.maximum(ts - np.maximum(prev, bstart), np.minimum(nxt, bend) - ts) / 1e9
+
+
+def _aggregate_good(frame: _Sorted, bucket: np.ndarray, end: np.ndarray, increase: np.ndarray,
+                    status: np.ndarray, in_range: np.ndarray) -> pd.DataFrame:
+    g = np.flatnonzero(frame.good)
+    code, ts, value = frame.code[g], frame.ts[g], frame.value[g]
+    gap = _gaps(code, ts, bucket[g], end[g])
+    keep = in_range[g]
+    code, ts, value, gap, b = code[keep], ts[keep], value[keep], gap[keep], bucket[g][keep]
+    inc, st = increase[g][keep], status[g][keep]
+    starts, stops = _runs(_group_key(code, b))
+    if len(starts) == 0:
+        return pd.DataFrame({c: np.zeros(0) for c in ("code", "ts", *_GOOD_COLUMNS)})
+    count = stops - starts
+    return pd.DataFrame(
         {
-            "mean": grouped.mean(),
-            "min": grouped.min(),
-            "max": grouped.max(),
-            "first": grouped.first(),
-            "last": grouped.last(),
-            "count": grouped.size(),
+            "code": code[starts],
+            "ts": b[starts],
+            "mean": np.add.reduceat(value, starts) / count,
+            "min": np.minimum.reduceat(value, starts),
+            "max": np.maximum.reduceat(value, starts),
+            "last": value[stops - 1],
+            "count": count,
+            "first": value[starts],
+            "increase": np.add.reduceat(inc, starts),
+            "resets": np.add.reduceat((st == RESET).astype(np.int64), starts),
+            "glitches": np.add.reduceat((st == GLITCH).astype(np.int64), starts),
+            "max_gap_s": np.maximum.reduceat(gap, starts),
         }
     )
-    sums = good.groupby(["point_id", "bucket"], sort=True)[["increase", "resets", "glitches"]].sum()
-    gaps = good.groupby(["point_id", "bucket"], sort=True)["max_gap_s"].max()
-    return stats.join(sums).join(gaps)
+
+
+_GOOD_COLUMNS = ("mean", "min", "max", "last", "count", "first", "increase", "resets", "glitches", "max_gap_s")
+
+
+def _group_key(code: np.ndarray, bucket: np.ndarray) -> np.ndarray:
+    """One key per (point, bucket), equal along runs (rows are sorted by point then time)."""
+    changed = np.zeros(len(code), dtype=np.int64)
+    changed[1:] = (code[1:] != code[:-1]) | (bucket[1:] != bucket[:-1])
+    return np.cumsum(changed)
+
+
+def _count_bad(frame: _Sorted, bucket: np.ndarray, in_range: np.ndarray) -> pd.DataFrame:
+    rows = np.flatnonzero(~frame.good & in_range)
+    if len(rows) == 0:
+        return pd.DataFrame({"code": [], "ts": [], "bad_count": []})
+    bad = pd.DataFrame({"code": frame.code[rows], "ts": bucket[rows]})
+    return bad.groupby(["code", "ts"], sort=False).size().rename("bad_count").reset_index()
 
 
 def _typed(out: pd.DataFrame) -> pd.DataFrame:
