@@ -59,12 +59,20 @@ def _console_options(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _shell(refresh_ms: int) -> html.Div:
+    """The parts that never re-render: the language buttons live here so a page change cannot click them."""
     return html.Div(
         [
             dcc.Location(id="url"),
             dcc.Store(id="lang", storage_type="local", data="zh"),
             dcc.Interval(id="tick", interval=refresh_ms),
-            html.Header(id="topbar", className="topbar"),
+            html.Header([
+                html.Div(id="topbar", className="topbar-nav"),
+                html.Div([
+                    html.Button("中文", id="lang-zh", className="lang-switch", n_clicks=0),
+                    html.Button("English", id="lang-en", className="lang-switch", n_clicks=0),
+                    html.A("退出 / Sign out", href="/logout", id="logout", className="logout"),
+                ], className="topbar-tools"),
+            ], className="topbar"),
             html.Main(id="page", className="page"),
         ]
     )
@@ -76,14 +84,11 @@ def _nav(lang: str, path: str) -> list[Any]:
                  className="nav-link active" if page.PATH == path else "nav-link")
         for page in PAGES
     ]
-    other = "en" if lang == "zh" else "zh"
     user = f"{current_user.name} · {t(lang, 'role.' + current_user.role)}" if current_user.is_authenticated else ""
     return [
         html.Span(t(lang, "app.title"), className="brand"),
         html.Nav(links, className="nav"),
         html.Span(user, id="who", className="who"),
-        html.Button(t(other, "lang.name"), id="lang-switch", className="lang-switch", n_clicks=0),
-        html.A(t(lang, "nav.logout"), href="/logout", id="logout", className="logout"),
     ]
 
 
@@ -97,7 +102,7 @@ def _register_shell(app: dash.Dash, console: Console) -> None:
             return _nav(lang, path or "/"), html.H2(t(lang, "page.not_found"), className="not-found")
         return _nav(lang, page.PATH), page.layout(console, lang)
 
-    @app.callback(Output("lang", "data"), Input("lang-switch", "n_clicks"), dash.State("lang", "data"),
+    @app.callback(Output("lang", "data"), Input("lang-zh", "n_clicks"), Input("lang-en", "n_clicks"),
                   prevent_initial_call=True)
-    def _switch_language(_clicks: int, lang: str | None) -> str:
-        return "en" if lang == "zh" else "zh"
+    def _choose_language(_zh: int, _en: int) -> str:
+        return "en" if dash.ctx.triggered_id == "lang-en" else "zh"

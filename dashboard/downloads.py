@@ -6,12 +6,15 @@ answers 401 when signed out and 403 for roles without ``export`` (viewer, operat
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Flask, Response, abort, request
 
+from carbon.period import parse_period
 from dashboard.auth import Permission, allowed
 from dashboard.context import Console
+from dashboard.report_bridge import report_bytes
+from models.errors import ConfigError
 
 FORMATS = {
     "json": "application/json",
@@ -22,22 +25,19 @@ FORMATS = {
 PERIODS = ("this_month", "last_month", "this_year", "last_year")
 
 
-def period_bounds(period: str, now: datetime, console: Console) -> tuple[datetime, datetime]:
-    """Local calendar bounds of a period name, as UTC instants (reports follow the site's calendar)."""
-    local = now.astimezone(console.timezone).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    if period == "this_month":
-        start, end = local, now.astimezone(console.timezone)
-    elif period == "last_month":
-        end = local
-        start = (local.replace(year=local.year - 1, month=12) if local.month == 1
-                 else local.replace(month=local.month - 1))
-    elif period == "this_year":
-        start, end = local.replace(month=1), now.astimezone(console.timezone)
-    elif period == "last_year":
-        start, end = local.replace(year=local.year - 1, month=1), local.replace(month=1)
-    else:
+def period_label(period: str, now: datetime, console: Console) -> str:
+    """The carbon module's period label (``2026-10``, ``2026``) of a named period in the site's calendar."""
+    local = now.astimezone(console.timezone)
+    last_month = (local.year - 1, 12) if local.month == 1 else (local.year, local.month - 1)
+    labels = {
+        "this_month": f"{local.year}-{local.month:02d}",
+        "last_month": f"{last_month[0]}-{last_month[1]:02d}",
+        "this_year": f"{local.year}",
+        "last_year": f"{local.year - 1}",
+    }
+    if period not in labels:
         raise ValueError(f"unknown period {period!r}: use one of {', '.join(PERIODS)}")
-    return start.astimezone(UTC), end.astimezone(UTC)
+    return labels[period]
 
 
 def install(server: Flask, console: Console) -> None:
@@ -48,15 +48,13 @@ def install(server: Flask, console: Console) -> None:
         period, fmt = request.args.get("period", "this_month"), request.args.get("format", "pdf")
         if period not in PERIODS or fmt not in FORMATS:
             abort(400, f"period must be one of {', '.join(PERIODS)} and format one of {', '.join(FORMATS)}")
-        start, end = period_bounds(period, console.now(), console)
-        body = render_report(console, start, end, fmt)
-        name = f"carbon-report-{start.astimezone(console.timezone):%Y-%m-%d}_{period}.{fmt}"
+        label = period_label(period, console.now(), console)
+        try:
+            body = report_bytes(console, parse_period(label), fmt)
+        except ImportError:
+            abort(503, f"the {fmt} renderer (carbon.render_{fmt}) is not installed")
+        except ConfigError as exc:
+            abort(500, f"carbon configuration problem: {exc}")
+        name = f"zerocarbon-carbon-report-{label}.{fmt}"
         return Response(body, mimetype=FORMATS[fmt],
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def render_report(console: Console, start: datetime, end: datetime, fmt: str) -> bytes:
-    """The carbon module's report for ``[start, end)`` in ``fmt`` (same model as ``zerocarbon report``)."""
-    from dashboard.report_bridge import report_bytes
-
-    return report_bytes(console, start, end, fmt)

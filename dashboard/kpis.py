@@ -18,7 +18,9 @@ from carbon.offsets import (
     self_sufficiency_ratio,
 )
 from dashboard.context import Console
+from dashboard.report_bridge import budget_kg, location_kg, year_before_today_kg
 from dashboard.sources import Balance, balance, energy_frame
+from models.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,11 @@ def overview_kpis(console: Console) -> OverviewKpis:
     except EnergyBalanceError as exc:
         return OverviewKpis(None, generation, None, None, None, None, None, None, active_alarm_count(console),
                             problem=str(exc))
-    carbon = carbon_to_date(console, today, now)
+    try:
+        carbon: tuple[float | None, float | None, float | None] = carbon_to_date(console, now)
+        problem = ""
+    except CarbonUnavailable as exc:
+        carbon, problem = (None, None, None), str(exc)
     return OverviewKpis(
         consumption_kwh=site_balance.load_kwh,
         generation_kwh=generation,
@@ -67,16 +73,25 @@ def overview_kpis(console: Console) -> OverviewKpis:
         carbon_ytd_kg=carbon[1],
         carbon_budget_kg=carbon[2],
         active_alarms=active_alarm_count(console),
+        problem=problem,
     )
 
 
-def carbon_to_date(console: Console, today: Balance, now: datetime) -> tuple[float | None, float | None, float | None]:
-    """(today, year to date, annual budget) in kgCO2e, location-based Scope 2, from the carbon module."""
+def carbon_to_date(console: Console, now: datetime) -> tuple[float | None, float | None, float | None]:
+    """(today, year to date, annual budget) in kgCO2e, location-based Scope 2, from the carbon module.
+
+    A missing or broken carbon config shows dashes with the reason, never a made-up factor."""
+    today_start = console.local_midnight(now)
     try:
-        from dashboard.carbon_view import location_kg_and_budget
-    except ImportError:  # carbon factors not installed yet: show dashes, never a made-up factor
-        return None, None, None
-    return location_kg_and_budget(console, today, now)
+        today_kg = location_kg(console, today_start, now, by="hour")
+        ytd_kg = year_before_today_kg(console, console.year_start(), today_start) + today_kg
+        return today_kg, ytd_kg, budget_kg(console, now.astimezone(console.timezone).year)
+    except ConfigError as exc:
+        raise CarbonUnavailable(str(exc)) from None
+
+
+class CarbonUnavailable(RuntimeError):
+    """The carbon config or factors cannot answer (e.g. no factor valid today): the tile says why."""
 
 
 def active_alarm_count(console: Console) -> int | None:

@@ -88,6 +88,7 @@ def series(
     frame = console.store.read(list(point_ids), start, end, resolution)
     if frame.empty:
         return pd.DataFrame(columns=["ts", "point_id", "value", "quality"])
+    frame = frame.assign(ts=pd.to_datetime(frame["ts"]).dt.tz_convert(console.site.info.timezone))  # local axes
     if resolution == "raw":
         return frame
     out = frame.rename(columns={"mean": "value"})

@@ -56,31 +56,40 @@ def pv_section(console: Console, lang: str, start: Any, end: Any, by: str) -> li
     energy = point_energy(console, pv_points, start, end, by)
     if energy.empty:
         return [graph("pv-inverters", empty_figure(t(lang, "common.no_data")))]
-    irradiance = _irradiance_per_interval(console, energy, start, end, by)
+    irradiance = _weather_per_interval(console, EnergyRole.IRRADIANCE_POA, energy, start, end, by)
+    module_c = _weather_per_interval(console, EnergyRole.MODULE_TEMPERATURE, energy, start, end, by)
     rows = []
     for array in console.site.energy_systems.pv:
         kwp = array.capacity_kwp / len(array.inverters)
         for inverter in array.inverters:
             own = energy[energy["device"] == inverter].set_index("start")["energy_kwh"]
-            pr = performance_ratio(own, irradiance.reindex(own.index), kwp, INTERVAL_H[by])
-            rows.append({"inverter": inverter, "energy_kwh": float(own.sum()), "pr": pr["performance_ratio"]})
+            pr = performance_ratio(own, irradiance.reindex(own.index), kwp, INTERVAL_H[by],
+                                   module_temperature_c=module_c.reindex(own.index),
+                                   gamma_pdc_per_c=array.gamma_pdc_per_c)
+            rows.append({"inverter": inverter, "energy_kwh": float(own.sum()),
+                         "pr": pr["performance_ratio_temperature_corrected"]})
     table = pd.DataFrame(rows)
+    # PR against pvlib's expected energy (PVWatts with module temperature): 100 % = as the model expects
     fig = go.Figure(go.Bar(x=table["inverter"], y=table["energy_kwh"], marker_color=ROLE_COLOURS["pv"],
                            text=[f"PR {percent(v)}%" for v in table["pr"]], textposition="outside"))
     fig.update_yaxes(title_text="kWh")
     return [graph("pv-inverters", figure_layout(fig))]
 
 
-def _irradiance_per_interval(console: Console, energy: pd.DataFrame, start: Any, end: Any, by: str) -> pd.Series:
-    points = console.site.points_by_role(EnergyRole.IRRADIANCE_POA)
+def _weather_per_interval(
+    console: Console, role: EnergyRole, energy: pd.DataFrame, start: Any, end: Any, by: str
+) -> pd.Series:
+    """Interval means of the weather station's ``role`` keyed like the energy intervals (UTC starts)."""
+    points = console.site.points_by_role(role)
     if not points:
         return pd.Series(dtype=float)
     resolution = "15min" if by == "15min" else ("hour" if by == "hour" else "day")
     frame = series(console, [points[0].id], start, end, resolution)
     values = frame.set_index("ts")["value"].astype(float)
+    values.index = pd.DatetimeIndex(values.index).tz_convert("UTC")  # energy intervals are keyed in UTC
     if by == "day":  # day rollups hold the daily mean; PR wants W/m² averaged over the interval, which it is
         return values
-    return values.reindex(pd.DatetimeIndex(energy["start"].unique())).astype(float)
+    return values.reindex(pd.DatetimeIndex(energy["start"].unique()).tz_convert("UTC")).astype(float)
 
 
 def wind_section(console: Console, lang: str, start: Any, end: Any, by: str) -> list[Any]:

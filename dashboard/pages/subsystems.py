@@ -129,7 +129,7 @@ def register(app: Dash, console: Console) -> None:
                   Input("drill-subsystem", "value"), prevent_initial_call=True)
     def _devices(subsystem_id: str | None) -> tuple[list[dict[str, str]], None]:
         devices = [d for d in console.site.devices if d.subsystem == subsystem_id]
-        return [{"label": d.name or d.id, "value": d.id} for d in devices], None
+        return [{"label": f"{d.id} · {d.name}" if d.name else d.id, "value": d.id} for d in devices], None
 
     @app.callback(Output("subsystems-points", "children"), Input("drill-device", "value"), State("lang", "data"),
                   prevent_initial_call=True)

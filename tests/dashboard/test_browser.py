@@ -1,0 +1,145 @@
+"""The console in a real headless Chromium (Playwright driving Debian's /usr/bin/chromium): sign in, every page,
+KPI numbers equal to the carbon module's, acknowledge an alarm, download a report, and what a viewer cannot do.
+Screenshots land in tests/artifacts/ (check the Chinese labels render, not tofu boxes)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.dashboard.conftest import PASSWORDS, RunningConsole
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+PAGES = ["/", "/renewables", "/subsystems", "/carbon", "/alarms", "/reports"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} missing: install Debian's chromium (make test does this)")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _sign_in(browser, console: RunningConsole, name: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{console.url}/login")
+    page.fill("#username", name)
+    page.fill("#password", PASSWORDS[name])
+    page.click("#login-button")
+    page.wait_for_selector("#overview-page #kpi-consumption", timeout=30_000)
+    return page
+
+
+def _choose(page, dropdown: str, label: str) -> None:  # type: ignore[no-untyped-def]
+    """Pick an option of a Dash 4 dropdown (its options open in a popover outside the component)."""
+    page.click(dropdown)
+    page.click(f".dash-dropdown-option:has-text('{label}')")
+
+
+def _expected_kpis(console: RunningConsole) -> dict[str, str]:
+    """The same numbers from the carbon module itself, formatted as the tiles format them."""
+    from carbon.ledger import balance_of, ledgers, role_totals
+    from carbon.offsets import self_consumption_ratio, self_sufficiency_ratio
+    from dashboard.report_bridge import carbon_files
+    from storage.energy import energy_by_role
+
+    c = console.console
+    now, midnight = c.now(), c.local_midnight()  # type: ignore[attr-defined]
+    tz = c.site.info.timezone  # type: ignore[attr-defined]
+    energy = energy_by_role(c.store, c.site, midnight, now, "hour")  # type: ignore[attr-defined]
+    energy = energy.assign(start=pd.to_datetime(energy["start"]).dt.tz_convert(tz))
+    balance = balance_of(role_totals(energy))
+    factors, config = carbon_files(c)  # type: ignore[arg-type]
+    months = ledgers(energy, pd.Timestamp(midnight).tz_convert(tz), pd.Timestamp(now).tz_convert(tz), factors, config)
+    return {
+        "#kpi-consumption": f"{balance.load_kwh:,.0f}",
+        "#kpi-self-sufficiency": f"{self_sufficiency_ratio(balance) * 100:.1f}",
+        "#kpi-self-consumption": f"{self_consumption_ratio(balance) * 100:.1f}" if balance.generation_kwh else "—",
+        "#kpi-carbon-today": f"{sum(m.location_kg for m in months):,.0f}",
+        "#kpi-alarms": f"{len(console.journal.active()):,.0f}",  # type: ignore[attr-defined]
+    }
+
+
+def test_admin_visits_every_page_and_the_kpis_equal_the_carbon_module(
+    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
+) -> None:
+    page = _sign_in(browser, running_console, "admin")
+    expected = _expected_kpis(running_console)
+    shown = {selector: page.inner_text(selector) for selector in expected}
+    assert shown == expected
+    assert "总览" in page.inner_text("#topbar")
+    page.wait_for_selector("#overview-sankey .main-svg")
+    page.screenshot(path=str(artifacts_dir / "dashboard-overview-zh.png"), full_page=True)
+    for path, ready in [("/renewables", "#pv-inverters .main-svg"), ("/subsystems", "#sub-lighting"),
+                        ("/carbon", "#carbon-ytd"), ("/alarms", ".alarm-row"), ("/reports", "#report-download")]:
+        page.click(f'#topbar a[href="{path}"]')
+        page.wait_for_selector(ready, timeout=60_000)
+        page.screenshot(path=str(artifacts_dir / f"dashboard-{path.strip('/')}-zh.png"), full_page=True)
+    page.click("#lang-en")
+    page.wait_for_selector("text=Download report")
+    page.click('#topbar a[href="/"]')
+    page.wait_for_selector("text=Self-sufficiency")
+    page.screenshot(path=str(artifacts_dir / "dashboard-overview-en.png"), full_page=True)
+
+
+def test_subsystem_drill_down_shows_points_with_quality(browser, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
+    page = _sign_in(browser, running_console, "viewer")
+    page.goto(f"{running_console.url}/subsystems")
+    _choose(page, "#drill-subsystem", "智能照明系统")
+    _choose(page, "#drill-device", "meter-lighting")
+    table = page.wait_for_selector("#points-table")
+    assert "p_kw" in table.inner_text() and "良好" in table.inner_text()
+
+
+def test_operator_acknowledges_an_alarm_in_the_browser(browser, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
+    journal = running_console.journal
+    target = next(a for a in journal.active() if a.priority == "critical")  # type: ignore[attr-defined]
+    page = _sign_in(browser, running_console, "operator")
+    page.click('#topbar a[href="/alarms"]')
+    page.click(f"#alarm-row-{target.id} button.ack")
+    page.wait_for_selector(f"text=告警 #{target.id} 已确认")
+    after = journal.get(target.id)  # type: ignore[attr-defined]
+    assert (after.state, after.acked_by) == ("active_ack", "operator")
+    assert page.query_selector(f"#alarm-row-{target.id} button.ack") is None
+
+
+def test_auditor_downloads_the_carbon_report(browser, running_console: RunningConsole, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = _sign_in(browser, running_console, "auditor")
+    page.click('#topbar a[href="/reports"]')
+    _choose(page, "#report-format", "JSON")
+    page.wait_for_function("document.querySelector('#report-download').href.includes('format=json')")
+    with page.expect_download(timeout=120_000) as download:
+        page.click("#report-download")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    report = json.loads(saved.read_text(encoding="utf-8"))
+    assert saved.name.startswith("zerocarbon-carbon-report-") and saved.suffix == ".json"
+    assert report["schema"] == "zerocarbon/carbon-report@1"
+    assert report["energy_kwh"]["grid_import"] > 0
+
+
+def test_viewer_cannot_acknowledge_or_export_in_the_browser(browser, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
+    page = _sign_in(browser, running_console, "viewer")
+    page.click('#topbar a[href="/alarms"]')
+    page.wait_for_selector(".alarm-row")
+    assert page.query_selector_all("button.ack") == []
+    assert page.is_disabled("#shelve-button")
+    page.click('#topbar a[href="/reports"]')
+    page.wait_for_selector("#report-not-allowed")
+    assert page.query_selector("#report-download") is None
+    reply = page.request.get(f"{running_console.url}/download/report?period=this_month&format=json")
+    assert reply.status == 403
