@@ -1,0 +1,88 @@
+"""``zerocarbon dashboard`` under gunicorn on a fresh install with an empty store, and ``zerocarbon users``."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from typer.testing import CliRunner
+
+from tests.support.processes import free_port
+from zerocarbon.cli import app as cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _wait_for_password(proc: subprocess.Popen[str], timeout_s: float = 60) -> str:
+    deadline = time.monotonic() + timeout_s
+    seen = ""
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline() if proc.stdout else ""
+        seen += line
+        found = re.search(r"password: (\S+)", seen)
+        if found:
+            return found.group(1)
+        if proc.poll() is not None:
+            break
+    raise AssertionError(f"no admin password printed: {seen}")
+
+
+def _wait_until_serving(url: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/login", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} never answered")
+
+
+def test_fresh_install_prints_admin_password_once_and_serves_an_empty_store(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "ZEROCARBON_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
+    env.pop("ZEROCARBON_ADMIN_PASSWORD", None)
+    proc = subprocess.Popen([sys.executable, "-m", "zerocarbon", "dashboard", "--port", str(port)], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        password = _wait_for_password(proc)
+        url = f"http://127.0.0.1:{port}"
+        _wait_until_serving(url)
+        with httpx.Client(base_url=url, timeout=60) as client:
+            assert client.post("/login", data={"username": "admin", "password": password}).status_code == 302
+            route = {"output": "..topbar.children...page.children..",
+                     "outputs": [{"id": "topbar", "property": "children"}, {"id": "page", "property": "children"}],
+                     "inputs": [{"id": "url", "property": "pathname", "value": "/"},
+                                {"id": "lang", "property": "data", "value": "en"}],
+                     "changedPropIds": ["url.pathname"], "state": []}
+            overview = client.post("/_dash-update-component", json=route)
+        assert overview.status_code == 200
+        assert "overview-page" in json.dumps(overview.json())  # the page draws with no data at all
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    users = json.loads((tmp_path / "data" / "users.json").read_text())["users"]
+    assert list(users) == ["admin"] and password not in json.dumps(users)
+
+
+def test_users_add_and_passwd(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from dashboard.auth import UserBook
+
+    monkeypatch.setenv("ZEROCARBON_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    added = runner.invoke(cli, ["users", "add", "ops", "--role", "operator"], input="first-pass-1\nfirst-pass-1\n")
+    assert added.exit_code == 0, added.output
+    changed = runner.invoke(cli, ["users", "passwd", "ops"], input="second-pass-2\nsecond-pass-2\n")
+    assert changed.exit_code == 0, changed.output
+    book = UserBook(tmp_path / "users.json")
+    assert book.check("ops", "first-pass-1") is None
+    assert book.check("ops", "second-pass-2").role == "operator"
+    weak = runner.invoke(cli, ["users", "add", "shorty"], input="abc\nabc\n")
+    assert weak.exit_code == 1 and "at least 8" in weak.output

@@ -1,0 +1,123 @@
+"""``zerocarbon dashboard``: serve the console with gunicorn; ``zerocarbon users``: console accounts.
+
+gunicorn builds the app inside its worker (after the fork), so the DuckDB file is opened by exactly one
+process. With the embedded DuckDB store there is one worker with threads; with InfluxDB, several workers may
+share the load. ``zerocarbon demo`` and ``zerocarbon run`` serve the console in-process with waitress instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from dashboard.auth import Role, UserBook, UserError, ensure_admin
+from dashboard.server import DEFAULT_HOST, DEFAULT_PORT
+
+users_app = typer.Typer(help="Console accounts (stored hashed in <data_dir>/users.json).", no_args_is_help=True)
+THREADS_PER_WORKER = 8
+REQUEST_TIMEOUT_S = 180  # a year's PDF report can take a while; the live tick never comes near this
+
+
+def _book() -> UserBook:
+    from zerocarbon.settings import load_settings
+
+    return UserBook(load_settings().data_dir / "users.json")
+
+
+def _build_app() -> Any:
+    """Open the site, store and journal, and build the console (runs in the gunicorn worker)."""
+    from alerts.journal import AlarmJournal
+    from dashboard.app import create_app
+    from models.loader import load_site
+    from zerocarbon.alarm_wiring import journal_path
+    from zerocarbon.settings import load_settings
+    from zerocarbon.store_wiring import open_store
+
+    settings = load_settings()
+    site = load_site(settings.site)
+    store = open_store(settings, site)
+    journal = AlarmJournal(journal_path(settings))
+    return create_app(store, site, journal, settings, config_dir=settings.site.parent)
+
+
+def _gunicorn(bind: str, workers: int) -> Any:
+    from gunicorn.app.base import BaseApplication
+
+    class ConsoleApplication(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", bind)
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", THREADS_PER_WORKER)
+            self.cfg.set("timeout", REQUEST_TIMEOUT_S)
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Any:
+            return _build_app().server
+
+    return ConsoleApplication()
+
+
+def dashboard(
+    host: str = typer.Option(DEFAULT_HOST, help="address to listen on (127.0.0.1: this machine only)"),
+    port: int = typer.Option(DEFAULT_PORT, help="TCP port"),
+    workers: int = typer.Option(1, min=1, help="gunicorn worker processes (more than 1 needs the InfluxDB store)"),
+) -> None:
+    """Serve the building management console at http://HOST:PORT with gunicorn."""
+    from zerocarbon.settings import load_settings
+
+    settings = load_settings()
+    if workers > 1 and settings.store == "duckdb":
+        typer.echo("the DuckDB store can be opened by one process only: use --workers 1 or "
+                   "ZEROCARBON_STORE=influxdb", err=True)
+        raise typer.Exit(2)
+    generated = ensure_admin(UserBook(settings.data_dir / "users.json"))
+    if generated:
+        typer.echo(f"created console user 'admin' with password: {generated}\n"
+                   "(shown once; change it with 'zerocarbon users passwd admin')")
+    typer.echo(f"console on http://{host}:{port}")
+    _gunicorn(f"{host}:{port}", workers).run()
+
+
+@users_app.command("add")
+def users_add(
+    name: str = typer.Argument(..., help="user name"),
+    role: Role = typer.Option(Role.VIEWER, help="viewer | operator (acknowledge, shelve) | auditor (export) | admin"),
+    password: str = typer.Option(..., prompt=True, confirmation_prompt=True, hide_input=True),
+) -> None:
+    """Add a console user."""
+    try:
+        _book().add(name, password, role)
+    except UserError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"added {name} ({role})")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    name: str = typer.Argument(..., help="user name"),
+    password: str = typer.Option(..., prompt=True, confirmation_prompt=True, hide_input=True),
+) -> None:
+    """Set a console user's password."""
+    try:
+        _book().set_password(name, password)
+    except UserError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"password of {name} changed")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List console users and their roles."""
+    book = _book()
+    for name in book.names():
+        user = book.get(name)
+        typer.echo(f"{name}\t{user.role if user else '?'}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("dashboard")(dashboard)
+    app.add_typer(users_app, name="users")
