@@ -156,3 +156,32 @@ def test_carbon_budget_rule_watches_a_value_the_wiring_feeds(engine_for) -> None
     feed(engine, "carbon.month_budget_used_pct", [(0, 97.0), (900, 103.5)])
     [alarm] = open_alarms(engine)
     assert alarm.message == "carbon.month_budget_used_pct = 103.5 % (high limit 100)"
+
+
+def test_unshelving_annunciates_an_alarm_that_is_still_active(rules_for, site, journal, webhook) -> None:  # type: ignore[no-untyped-def]
+    from alerts.notify.channels import open_channel
+    from alerts.rules import WebhookChannel
+    from tests.alerts.receivers import wait_until
+
+    channel = open_channel(WebhookChannel(channel="webhook", url=webhook.url, dedup_s=0), 0)
+    engine = AlarmEngine(rules_for([HOT]), site, journal, [channel])
+    feed(engine, "storage-1.cell_temp_max_c", [(0, 50.0)])
+    [alarm] = open_alarms(engine)
+    journal.shelve(alarm.id, "op.wu", "sensor swap", 10, now=T0 + 1)
+    feed(engine, "storage-1.cell_temp_max_c", [(2, 30.0), (3, 50.0)])  # clears and returns while shelved: quiet
+    engine.tick(T0 + 4)
+    journal.unshelve(alarm.id, "op.wu", now=T0 + 5)
+    engine.tick(T0 + 6)  # the engine sees the shelf ended; the alarm is still active: annunciated again
+    assert engine.flush() and channel.flush()
+    assert wait_until(lambda: len(webhook.bodies) == 2)
+    assert [(b["alarm_id"], b["event"]) for b in webhook.bodies] == [(alarm.id, "raised"), (alarm.id, "raised")]
+    assert [e.event for e in reversed(journal.history(alarm.id))] == [
+        "raised",
+        "shelved",
+        "cleared",
+        "re-raised",
+        "unshelved",
+        "shelve_expired",
+    ]
+    engine.close()
+    channel.close()
