@@ -19,6 +19,7 @@ and the command starts the server once: ``serve_health(settings, "collector")`` 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import threading
@@ -34,6 +35,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 if TYPE_CHECKING:
     from zerocarbon.settings import Settings
+
+log = logging.getLogger(__name__)
 
 # Store writes are batched: a healthy InfluxDB answers a 5000-point POST in ~10 ms (research/feasibility.md §2.4),
 # an outage makes them time out after seconds; the buckets span both.
@@ -124,6 +127,25 @@ class HealthChecks:
 
 metrics = Metrics()
 checks = HealthChecks()
+_refreshers: list[Callable[[], None]] = []
+
+
+def on_scrape(refresh: Callable[[], None]) -> None:
+    """Run ``refresh`` before every /health and /metrics answer (to copy a status snapshot into metrics)."""
+    _refreshers.append(refresh)
+
+
+def off_scrape(refresh: Callable[[], None]) -> None:
+    if refresh in _refreshers:
+        _refreshers.remove(refresh)
+
+
+def refresh_all() -> None:
+    for refresh in list(_refreshers):
+        try:
+            refresh()
+        except Exception:  # a broken bridge must not take the endpoint down; its check will say why
+            log.exception("health refresh %s failed", getattr(refresh, "__name__", refresh))
 
 
 def health_report(service: str, started_at: float) -> dict[str, object]:
@@ -177,6 +199,8 @@ def _handler_for(server: HealthServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's spelling)
             path = self.path.split("?", 1)[0]
+            if path in ("/health", "/metrics"):
+                refresh_all()
             if path == "/health":
                 report = health_report(server.service, server.started_at)
                 code = 200 if report["status"] == "ok" else 503
