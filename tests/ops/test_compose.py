@@ -141,3 +141,23 @@ def test_shards_override_runs_two_collectors_that_differ_only_in_shard_volume_an
     assert env_one == env_two, "collector-2 repeats the collector's settings"
     for key in ("image", "restart", "healthcheck", "depends_on"):
         assert one[key] == two[key], key
+
+
+@pytest.mark.parametrize("service", ZEROCARBON_SERVICES)
+def test_service_commands_are_real_zerocarbon_commands(stack: dict[str, Any], service: str) -> None:
+    from typer.testing import CliRunner
+
+    from zerocarbon.cli import app
+
+    command = stack["services"][service]["command"]
+    done = CliRunner().invoke(app, [*command, "--help"])
+    assert done.exit_code == 0, f"`zerocarbon {' '.join(command)}` does not parse: {done.output}"
+
+
+def test_shard_commands_parse() -> None:
+    from typer.testing import CliRunner
+
+    from zerocarbon.cli import app
+
+    done = CliRunner().invoke(app, ["collect", "--shard", "2/2", "--help"])
+    assert done.exit_code == 0 and "--shard" in done.output
