@@ -59,8 +59,9 @@ def demand_reduction(inputs: CarbonInputs, config: CarbonConfig, t0: pd.Timestam
     if len(base) < 28:
         out["status"] = f"insufficient baseline data: {len(base)} days with energy, temperature and visitors"
         return out
-    cond = bl.monthly_conditions(base, settings.cdd_base_c)
-    gaps = base.groupby(base.index.to_period("M"))["gap_share"].mean()
+    cond = _conditions(base, settings.cdd_base_c, settings.granularity)
+    gaps = (base.groupby(base.index.to_period("M"))["gap_share"].mean() if settings.granularity == "monthly"
+            else base["gap_share"])
     sufficiency = bl.data_sufficiency(len(cond), gaps, settings.granularity, settings.max_gap_share)
     model = bl.fit_baseline(cond["energy_kwh"], cond, settings.form, settings.granularity)
     meets = (model.cv_rmse_pct is not None and model.cv_rmse_pct <= settings.cvrmse_max_pct
@@ -78,13 +79,21 @@ def demand_reduction(inputs: CarbonInputs, config: CarbonConfig, t0: pd.Timestam
     if report_days.empty:
         out["status"] = "no temperature/visitor data in the reporting period"
         return out
-    avoided = bl.avoided_energy(model, bl.monthly_conditions(report_days, settings.cdd_base_c), actual_load_kwh)
+    conditions = _conditions(report_days, settings.cdd_base_c, settings.granularity)
+    avoided = bl.avoided_energy(model, conditions, actual_load_kwh)
     out.update(avoided)
     out["avoided_energy_kwh"] = avoided["avoided_kwh"]
     if location_factor is not None:
         out["avoided_tco2e"] = avoided["avoided_kwh"] * location_factor / 1000.0
     out["status"] = "valid" if meets and sufficiency["sufficient"] else "indicative: baseline below G14 criteria"
     return out
+
+
+def _conditions(daily: pd.DataFrame, base_c: float, granularity: str) -> pd.DataFrame:
+    """Model rows: per-day means by month (monthly) or the days themselves (daily), with ``days`` weights."""
+    if granularity == "monthly":
+        return bl.monthly_conditions(daily, base_c)
+    return daily.assign(cdd=bl.cooling_degree_days(daily["temperature_c"], base_c), days=1)
 
 
 def efficiency(inputs: CarbonInputs, config: CarbonConfig, t0: pd.Timestamp, t1: pd.Timestamp,

@@ -123,3 +123,13 @@ def test_period_labels():
     assert parse_period("2026-Q3").start == date(2026, 7, 1) and parse_period("2026-Q3").end == date(2026, 10, 1)
     with pytest.raises(ValueError, match="use YYYY-MM"):
         parse_period("2026-13")
+
+
+def test_daily_baseline_granularity_needs_a_full_year_of_days(inputs, factors, config):  # type: ignore[no-untyped-def]
+    daily = config.model_copy(update={"baseline": config.baseline.model_copy(update={"granularity": "daily"})})
+    r = build_report(inputs, factors, daily, parse_period("2026-10"))
+    dr = r["strategies"]["demand_reduction"]
+    assert dr["baseline"]["n"] == 365 and dr["baseline"]["granularity"] == "daily"
+    assert dr["baseline"]["sufficiency"]["sufficient"] is True  # 365 days, no gaps
+    chiller = next(s for s in r["subsystems"] if s["id"] == "chiller_plant")["energy_kwh"]
+    assert dr["avoided_energy_kwh"] == pytest.approx(chiller / 9, rel=1e-6)  # same saving seen day by day
