@@ -59,14 +59,10 @@ def is_counter(point: PointInfo) -> bool:
 
 def intervals(start: datetime, end: datetime, by: str, timezone: str) -> pd.DataFrame:
     """Local-time intervals of ``by`` overlapping ``[start, end)``: columns start, end (UTC)."""
-    first = bucket_start(pd.Series([utc(start)]), by, timezone).iloc[0]
-    starts = [first]
-    while True:
-        nxt = bucket_end(pd.Series([starts[-1]]), by, timezone).iloc[0]
-        if nxt >= utc(end):
-            break
-        starts.append(nxt)
-    frame = pd.DataFrame({"start": pd.Series(starts).astype("datetime64[ns, UTC]")})
+    first = bucket_start(pd.Series([utc(start)]), by, timezone).iloc[0].tz_convert(timezone)
+    freq = {"15min": "15min", "hour": "h", "day": "D", "month": "MS"}[by]
+    starts = pd.date_range(first, utc(end).tz_convert(timezone), freq=freq, inclusive="left")
+    frame = pd.DataFrame({"start": pd.Series(starts.tz_convert("UTC")).astype("datetime64[ns, UTC]")})
     frame["end"] = bucket_end(frame["start"], by, timezone)
     return frame
 
@@ -85,8 +81,7 @@ def interval_energy(
     if not points or grid.empty:
         return pd.DataFrame({c: [] for c in ENERGY_COLUMNS})
     rows = store.read([p.id for p in points], grid["start"].iloc[0], grid["end"].iloc[-1], by)
-    frames = [_point_energy(p, grid, rows[rows["point_id"] == p.id]) for p in points]
-    return pd.concat(frames, ignore_index=True)[list(ENERGY_COLUMNS)]
+    return _energy(points, grid, rows)[list(ENERGY_COLUMNS)]
 
 
 def _check_points(points: Sequence[PointInfo]) -> None:
@@ -98,24 +93,31 @@ def _check_points(points: Sequence[PointInfo]) -> None:
             raise ValueError(f"{p.id} has unit {p.unit!r}; energy needs one of {sorted(table)}")
 
 
-def _point_energy(point: PointInfo, grid: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    merged = grid.merge(rows, left_on="start", right_on="ts", how="left")
+def _energy(points: Sequence[PointInfo], grid: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """Every (point, interval), with the point's rollup row where there is one."""
+    catalogue = pd.DataFrame(
+        {
+            "point_id": [p.id for p in points],
+            "counter": [is_counter(p) for p in points],
+            "factor": [(COUNTER_KWH_PER_UNIT if is_counter(p) else POWER_KW_PER_UNIT)[p.unit] for p in points],
+            "gap_limit_s": [gap_limit_s(p) for p in points],
+        }
+    )
+    cells = catalogue.merge(grid, how="cross")
+    merged = cells.merge(rows, left_on=["point_id", "start"], right_on=["point_id", "ts"], how="left")
     count = merged["count"].fillna(0).to_numpy()
-    gap = (count == 0) | (merged["max_gap_s"].fillna(np.inf).to_numpy() > gap_limit_s(point))
-    if is_counter(point):
-        energy = merged["increase"].fillna(0.0).to_numpy() * COUNTER_KWH_PER_UNIT[point.unit]
-        quality = np.where(gap, "gap", "measured")
-    else:
-        hours = (merged["end"] - merged["start"]).dt.total_seconds().to_numpy() / 3600.0
-        energy = merged["mean"].fillna(0.0).to_numpy() * POWER_KW_PER_UNIT[point.unit] * hours
-        quality = np.where(gap, "gap", "estimated")
+    gap = (count == 0) | (merged["max_gap_s"].fillna(np.inf).to_numpy() > merged["gap_limit_s"].to_numpy())
+    counter = merged["counter"].to_numpy(dtype=bool)
+    hours = (merged["end"] - merged["start"]).dt.total_seconds().to_numpy() / 3600.0
+    measured = merged["increase"].fillna(0.0).to_numpy()
+    estimated = merged["mean"].fillna(0.0).to_numpy() * hours
     return pd.DataFrame(
         {
-            "point_id": point.id,
+            "point_id": merged["point_id"],
             "start": merged["start"],
             "end": merged["end"],
-            "energy_kwh": energy,
-            "quality": quality,
+            "energy_kwh": np.where(counter, measured, estimated) * merged["factor"].to_numpy(),
+            "quality": np.where(gap, "gap", np.where(counter, "measured", "estimated")),
             "resets": merged["resets"].fillna(0).astype("int64"),
             "glitches": merged["glitches"].fillna(0).astype("int64"),
         }

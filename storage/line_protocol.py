@@ -11,6 +11,8 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from models.reading import split_point_id
 
@@ -43,38 +45,48 @@ def _device(point_id: str) -> str:
         return ""
 
 
-def timestamps_us(ts: pd.Series) -> pd.Series:
-    return pd.Series(ts.to_numpy(dtype="datetime64[ns]").astype(np.int64) // 1000, index=ts.index)
+def _codes(column: pd.Series, text_of: Mapping[str, str]) -> pa.Array:
+    """``text_of[value]`` for each row, looked up once per distinct value."""
+    codes, uniques = pd.factorize(column)
+    return pc.take(pa.array([text_of[u] for u in uniques], type=pa.string()), pa.array(codes))
 
 
-def float_text(values: pd.Series) -> pd.Series:
-    """Floats as text InfluxDB reads back bit-for-bit (repr); NaN and ±inf become empty (field left out)."""
-    finite = np.isfinite(values.to_numpy(dtype=np.float64))
-    return values.map(repr).where(finite, "")
+def _timestamps_us(ts: pd.Series) -> pa.Array:
+    return pc.cast(pa.array(ts.to_numpy(dtype="datetime64[ns]").view(np.int64) // 1000), pa.string())
 
 
-def raw_lines(frame: pd.DataFrame, keys: Mapping[str, str]) -> pd.Series:
+def float_field(name: str, values: pd.Series, separator: str = ",") -> pa.Array:
+    """``name=<value><separator>``, or empty where the value is NaN or ±inf (InfluxDB has no NaN: the field is
+    left out). Arrow prints the shortest text that reads back to the same double."""
+    numbers = pa.array(values.to_numpy(dtype=np.float64))
+    finite = pc.is_finite(numbers)
+    text = pc.binary_join_element_wise(name + "=", pc.cast(numbers, pa.string()), separator, "")
+    return pc.if_else(pc.fill_null(finite, False), text, "")
+
+
+def raw_lines(frame: pd.DataFrame, keys: Mapping[str, str]) -> pa.Array:
     """One line per reading; ``keys`` maps point_id to its series key (see :func:`series_key`)."""
-    key = frame["point_id"].map(keys)
-    value = float_text(frame["value"])
-    value_part = ("value=" + value + ",").where(value != "", "")
-    quality = 'quality="' + frame["quality"].map(escape_string_field) + '"'
-    return key + " " + value_part + quality + " " + timestamps_us(frame["ts"]).astype(str)
+    quality = _codes(frame["quality"], {q: f'quality="{escape_string_field(q)}"' for q in frame["quality"].unique()})
+    return pc.binary_join_element_wise(
+        _codes(frame["point_id"], keys), " ", float_field("value", frame["value"]), quality, " ",
+        _timestamps_us(frame["ts"]), "",
+    )
 
 
-def rollup_lines(frame: pd.DataFrame, keys: Mapping[str, str]) -> pd.Series:
-    fields = pd.Series("", index=frame.index, dtype="str")
-    for name in ROLLUP_INT_FIELDS:
-        fields = fields + name + "=" + frame[name].astype("int64").astype(str) + "i,"
+def rollup_lines(frame: pd.DataFrame, keys: Mapping[str, str]) -> pa.Array:
+    parts: list[pa.Array | str] = [_codes(frame["point_id"], keys), " "]
     for name in ROLLUP_FLOAT_FIELDS:
-        text = float_text(frame[name])
-        fields = fields + (name + "=" + text + ",").where(text != "", "")
-    fields = fields.str.slice(0, -1)
-    return frame["point_id"].map(keys) + " " + fields + " " + timestamps_us(frame["ts"]).astype(str)
+        parts.append(float_field(name, frame[name]))
+    for i, name in enumerate(ROLLUP_INT_FIELDS):
+        digits = pc.cast(pa.array(frame[name].to_numpy(dtype=np.int64)), pa.string())
+        parts += [name + "=", digits, "i" if i == len(ROLLUP_INT_FIELDS) - 1 else "i,"]
+    parts += [" ", _timestamps_us(frame["ts"])]
+    return pc.binary_join_element_wise(*parts, "")
 
 
-def batches(lines: pd.Series, size: int) -> Iterator[bytes]:
+def batches(lines: pa.Array, size: int) -> Iterator[bytes]:
     """Newline-joined batches of ``size`` lines, ready to POST."""
-    values = lines.tolist()
-    for start in range(0, len(values), size):
-        yield "\n".join(values[start : start + size]).encode()
+    offsets = pa.array(list(range(0, len(lines), size)) + [len(lines)], type=pa.int32())
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, lines), "\n")
+    for text in joined.to_pylist():
+        yield text.encode()

@@ -116,3 +116,14 @@ def test_concurrent_writers_lose_nothing(store) -> None:
         t.join()
     frame = store.read([f"w{k}.p" for k in range(4)], T0, T0 + timedelta(minutes=1))
     assert len(frame) == 80  # 4 threads × 20 readings
+
+
+def test_extreme_floats_read_back_bit_for_bit(store) -> None:
+    values = [1e20, 1.2345678901234566e-7, -0.0, 123456789.12345679, 4294967295.0]
+    store.write([Reading("x.p", EPOCH0 + i, v) for i, v in enumerate(values)])
+    assert store.read(["x.p"], T0, T0 + timedelta(minutes=1))["value"].tolist() == values
+
+
+def test_point_ids_needing_escapes_survive(store) -> None:
+    store.write([Reading("dev-1.a b,c=d'e", EPOCH0, 1.0)])
+    assert store.read(["dev-1.a b,c=d'e"], T0, T0 + timedelta(minutes=1))["value"].tolist() == [1.0]
