@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from models.site import Site
+from models.site import PointInfo, Site
+from models.vocabulary import EnergyRole
 from storage.base import Store
 
 
@@ -35,6 +37,14 @@ class Console:
     settings: ConsoleSettings
     clock: Callable[[], datetime] = utc_now
     config_dir: Path = field(default_factory=lambda: Path("config"))
+
+    @cached_property
+    def points(self) -> list[PointInfo]:
+        """The site's point catalogue, resolved once (``Site.points()`` re-resolves templates on every call)."""
+        return self.site.points()
+
+    def points_by_role(self, role: EnergyRole) -> list[PointInfo]:
+        return [p for p in self.points if p.role is role]
 
     @property
     def timezone(self) -> ZoneInfo:

@@ -22,7 +22,7 @@ ENERGY_COLUMNS = ["start", "role", "subsystem", "energy_kwh", "quality"]
 
 @dataclass(frozen=True)
 class Balance:
-    """Energy over a period by role, kWh; ``subsystems`` is each sub-meter's consumption."""
+    """Energy over a period by role, kWh; ``subsystems`` is each sub-meter's consumption (EV chargers included)."""
 
     grid_import: float = 0.0
     grid_export: float = 0.0
@@ -55,7 +55,7 @@ def balance(frame: pd.DataFrame) -> Balance:
     if frame.empty:
         return Balance()
     by_role = frame.groupby("role")["energy_kwh"].sum()
-    consumption = frame[frame["role"] == str(EnergyRole.CONSUMPTION)]
+    consumption = frame[frame["role"].isin([str(EnergyRole.CONSUMPTION), str(EnergyRole.EV_CHARGING)])]
     return Balance(
         grid_import=float(by_role.get(str(EnergyRole.GRID_IMPORT), 0.0)),
         grid_export=float(by_role.get(str(EnergyRole.GRID_EXPORT), 0.0)),
@@ -69,7 +69,7 @@ def balance(frame: pd.DataFrame) -> Balance:
 
 
 def power_points(console: Console, role: EnergyRole) -> list[PointInfo]:
-    return [p for p in console.site.points_by_role(role) if p.kind in (PointKind.POWER, PointKind.SOC)]
+    return [p for p in console.points_by_role(role) if p.kind in (PointKind.POWER, PointKind.SOC)]
 
 
 def latest_values(console: Console, points: Sequence[PointInfo]) -> dict[str, float]:

@@ -52,7 +52,7 @@ def body(console: Console, lang: str, preset: str) -> list[Any]:
 
 
 def pv_section(console: Console, lang: str, start: Any, end: Any, by: str) -> list[Any]:
-    pv_points = [p for p in console.site.points_by_role(EnergyRole.PV) if p.kind is PointKind.ENERGY_COUNTER]
+    pv_points = [p for p in console.points_by_role(EnergyRole.PV) if p.kind is PointKind.ENERGY_COUNTER]
     energy = point_energy(console, pv_points, start, end, by)
     if energy.empty:
         return [graph("pv-inverters", empty_figure(t(lang, "common.no_data")))]
@@ -80,7 +80,7 @@ def _weather_per_interval(
     console: Console, role: EnergyRole, energy: pd.DataFrame, start: Any, end: Any, by: str
 ) -> pd.Series:
     """Interval means of the weather station's ``role`` keyed like the energy intervals (UTC starts)."""
-    points = console.site.points_by_role(role)
+    points = console.points_by_role(role)
     if not points:
         return pd.Series(dtype=float)
     resolution = "15min" if by == "15min" else ("hour" if by == "hour" else "day")
@@ -93,9 +93,9 @@ def _weather_per_interval(
 
 
 def wind_section(console: Console, lang: str, start: Any, end: Any, by: str) -> list[Any]:
-    speed_points = console.site.points_by_role(EnergyRole.WIND_SPEED)
-    power_points = [p for p in console.site.points_by_role(EnergyRole.WIND) if p.kind is PointKind.POWER]
-    counters = [p for p in console.site.points_by_role(EnergyRole.WIND) if p.kind is PointKind.ENERGY_COUNTER]
+    speed_points = console.points_by_role(EnergyRole.WIND_SPEED)
+    power_points = [p for p in console.points_by_role(EnergyRole.WIND) if p.kind is PointKind.POWER]
+    counters = [p for p in console.points_by_role(EnergyRole.WIND) if p.kind is PointKind.ENERGY_COUNTER]
     hours = (end - start).total_seconds() / 3600
     energy = point_energy(console, counters, start, end, by)
     tiles, fig = [], go.Figure()
@@ -115,14 +115,14 @@ def wind_section(console: Console, lang: str, start: Any, end: Any, by: str) -> 
 
 
 def storage_section(console: Console, lang: str, start: Any, end: Any, by: str) -> list[Any]:
-    soc = [p.id for p in console.site.points_by_role(EnergyRole.SOC)]
+    soc = [p.id for p in console.points_by_role(EnergyRole.SOC)]
     resolution = "15min" if by == "15min" else "hour"
     frame = series(console, soc, start, end, resolution)
     fig = go.Figure([go.Scatter(x=g["ts"], y=g["value"], name=pid, mode="lines") for pid, g in frame.groupby(
         "point_id")])
     fig.update_yaxes(title_text="SOC %", range=[0, 100])
     counters = [p for role in (EnergyRole.BATTERY_CHARGE, EnergyRole.BATTERY_DISCHARGE)
-                for p in console.site.points_by_role(role)]
+                for p in console.points_by_role(role)]
     energy = point_energy(console, counters, start, end, by)
     charged = float(energy.loc[energy["role"] == "battery_charge", "energy_kwh"].sum()) if not energy.empty else 0
     discharged = float(energy.loc[energy["role"] == "battery_discharge", "energy_kwh"].sum()) if not energy.empty else 0
@@ -141,8 +141,8 @@ def storage_section(console: Console, lang: str, start: Any, end: Any, by: str) 
 
 def _peak_shaved_kw(console: Console, start: Any, end: Any) -> float | None:
     """Grid peak without the battery minus the peak with it (15-min means: the demand-charge interval)."""
-    grid = [p.id for p in console.site.points_by_role(EnergyRole.GRID_IMPORT) if p.kind is PointKind.POWER]
-    battery = [p.id for p in console.site.points_by_role(EnergyRole.BATTERY_POWER)]
+    grid = [p.id for p in console.points_by_role(EnergyRole.GRID_IMPORT) if p.kind is PointKind.POWER]
+    battery = [p.id for p in console.points_by_role(EnergyRole.BATTERY_POWER)]
     frame = series(console, grid + battery, start, end, "15min")
     if frame.empty:
         return None

@@ -39,20 +39,24 @@ def _name(console: Console, subsystem_id: str, lang: str) -> str:
 
 
 def subsystem_status(console: Console) -> dict[str, str]:
-    """ok / degraded / offline per subsystem from each point's newest reading quality and age."""
+    """ok / degraded / offline per subsystem from its reporting points' newest quality and age.
+
+    Points that never reported are left out (a template may list registers a device model lacks);
+    ``not_implemented`` is the device saying so, not a fault."""
     latest = console.store.latest(None)
     now = console.now()
     by_point = {str(r.point_id): r for r in latest.itertuples()}
     status: dict[str, str] = {}
     for sub in console.site.subsystems:
-        points = [p for p in console.site.points() if p.subsystem == sub.id]
-        good = sum(1 for p in points if _fresh_and_good(by_point.get(p.id), p.interval_s, now))
-        status[sub.id] = "ok" if points and good == len(points) else ("offline" if good == 0 else "degraded")
+        rows = [(by_point[p.id], p.interval_s) for p in console.points
+                if p.subsystem == sub.id and p.id in by_point]
+        healthy = sum(1 for row, interval in rows if _fresh_and_healthy(row, interval, now))
+        status[sub.id] = "ok" if rows and healthy == len(rows) else ("offline" if healthy == 0 else "degraded")
     return status
 
 
-def _fresh_and_good(row: Any, interval_s: float, now: Any) -> bool:
-    if row is None or row.quality != "good":
+def _fresh_and_healthy(row: Any, interval_s: float, now: Any) -> bool:
+    if row.quality not in ("good", "not_implemented"):
         return False
     return now - row.ts.to_pydatetime() <= timedelta(seconds=interval_s * STALE_AFTER_POLLS + 60)
 
@@ -69,7 +73,7 @@ def body(console: Console, lang: str, preset: str) -> list[Any]:
     return [html.Div(cards, className="sub-grid"),
             html.Div([section(t(lang, "subsystems.top"), graph("subsystems-top", top_figure(console, totals, lang))),
                       section(t(lang, "subsystems.trend"), graph("subsystems-trend", trend_figure(
-                          console, start, end, resolution)))], className="grid-2")]
+                          console, start, end, resolution, lang)))], className="grid-2")]
 
 
 def top_figure(console: Console, totals: dict[str, float], lang: str) -> go.Figure:
@@ -82,10 +86,11 @@ def top_figure(console: Console, totals: dict[str, float], lang: str) -> go.Figu
     return figure_layout(fig)
 
 
-def trend_figure(console: Console, start: Any, end: Any, resolution: Any) -> go.Figure:
-    meters = [p for p in console.site.points_by_role(EnergyRole.CONSUMPTION) if p.kind is PointKind.POWER]
+def trend_figure(console: Console, start: Any, end: Any, resolution: Any, lang: str) -> go.Figure:
+    meters = [p for role in (EnergyRole.CONSUMPTION, EnergyRole.EV_CHARGING) for p in console.points_by_role(role)
+              if p.kind is PointKind.POWER]
     frame = series(console, [p.id for p in meters], start, end, resolution)
-    subsystem_of = {p.id: p.subsystem for p in meters}
+    subsystem_of = {p.id: _name(console, p.subsystem, lang) for p in meters}
     fig = go.Figure([go.Scatter(x=g["ts"], y=g["value"], name=subsystem_of.get(pid, pid), mode="lines",
                                 stackgroup="load") for pid, g in frame.groupby("point_id")])
     fig.update_yaxes(title_text="kW")
@@ -104,7 +109,7 @@ def drill_controls(console: Console, lang: str) -> list[Any]:
 def points_table(console: Console, lang: str, device_id: str | None) -> Any:
     if not device_id:
         return html.P(t(lang, "subsystems.pick_device"), className="muted")
-    points = [p for p in console.site.points() if p.device == device_id]
+    points = [p for p in console.points if p.device == device_id]
     latest = console.store.latest([p.id for p in points])
     by_point = {str(r.point_id): r for r in latest.itertuples()}
     head = ["subsystems.point", "subsystems.value", "subsystems.unit", "subsystems.quality", "subsystems.time"]

@@ -1,4 +1,4 @@
-"""Console fixtures: a DuckDB store with seeded history, a real alarm journal with open alarms, users of every
+"""Console fixtures: a DuckDB store with the simulator's history, a real alarm journal with open alarms, users of every
 role, and the console served by waitress on a free port (one per session: starting it costs ~1 s)."""
 
 from __future__ import annotations
@@ -56,11 +56,14 @@ def console_now() -> datetime:
 
 @pytest.fixture(scope="session")
 def console_store(site, console_now: datetime, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Three days of the simulated site's history (5-minute steps, ~0.6 M rows) in a DuckDB store."""
+    from simulators.backfill import history_frame
     from storage.duckdb_store import DuckDBStore
-    from tests.dashboard.seed import backfill
 
     store = DuckDBStore(tmp_path_factory.mktemp("console-store") / "zerocarbon.duckdb", site.info.timezone)
-    backfill(store, site, console_now + timedelta(minutes=1), HISTORY_DAYS)
+    end = console_now + timedelta(minutes=1)
+    store.write_frame(history_frame(site, end - timedelta(days=HISTORY_DAYS), end, step="5min", seed=0))
+    store.update_rollups()
     yield store
     store.close()
 
