@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from tests.ops.conftest import ROOT
 from tests.support.processes import free_port, require_binary, wait_for_port
 
 USER, PASSWORD = "zerocarbon", "s3cret-for-test"
+GATEWAY, GATEWAY_PASSWORD = "gateway", "gw-s3cret-for-test"
 
 
 @dataclass
@@ -63,13 +65,17 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     (tmp / "data").mkdir()
     make_certs(tmp / "certs")
     env_file = tmp / "stack.env"
-    env_file.write_text(f"ZEROCARBON_MQTT_USERNAME={USER}\nZEROCARBON_MQTT_PASSWORD={PASSWORD}\n")
+    env_file.write_text(
+        f"ZEROCARBON_MQTT_USERNAME={USER}\nZEROCARBON_MQTT_PASSWORD={PASSWORD}\n"
+        f"MQTT_GATEWAY_USERNAME={GATEWAY}\nMQTT_GATEWAY_PASSWORD={GATEWAY_PASSWORD}\n"
+    )
     made = subprocess.run(
         ["sh", str(tmp / "config" / "make-passwd.sh"), str(env_file)], capture_output=True, text=True, timeout=60
     )
     assert made.returncode == 0, made.stderr
     passwd = (tmp / "config" / "passwd").read_text()
     assert passwd.startswith(f"{USER}:$") and PASSWORD not in passwd, "hashed, never plain text"
+    assert f"\n{GATEWAY}:$" in passwd and GATEWAY_PASSWORD not in passwd
     port, tls_port = free_port(), free_port()
     conf = tmp / "config" / "mosquitto.conf"
     conf.write_text(localise(conf.read_text(), tmp, port, tls_port) + ("user root\n" if os.geteuid() == 0 else ""))
@@ -88,54 +94,103 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
         proc.wait(timeout=10)
 
 
-def connect(port: int, username: str | None = None, password: str | None = None, ca_file: Path | None = None) -> Any:
-    """The broker's CONNACK reason code (0 = accepted) and, when accepted, a round trip on a test topic."""
+@dataclass
+class Session:
+    client: mqtt.Client
+    reason: int  # CONNACK reason code, 0 = accepted
+    received: list[tuple[str, bytes]]
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+def open_session(
+    port: int, username: str | None = None, password: str | None = None, *, ca_file: Path | None = None,
+    subscribe: str | None = None,
+) -> Session:  # fmt: skip
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
     if username:
         client.username_pw_set(username, password)
     if ca_file:
         client.tls_set(ca_certs=str(ca_file))
-    connected, received = threading.Event(), threading.Event()
-    result: dict[str, Any] = {}
+    connected, subscribed = threading.Event(), threading.Event()
+    session = Session(client, -1, [])
 
     def on_connect(c: mqtt.Client, userdata: object, flags: object, reason: Any, props: object) -> None:
-        result["reason"] = reason.value
+        session.reason = reason.value
         connected.set()
-        if reason.value == 0:
-            c.subscribe("zc/test/roundtrip", qos=1)
 
-    def on_subscribe(c: mqtt.Client, *args: object) -> None:
-        c.publish("zc/test/roundtrip", b"42", qos=1)
-
-    def on_message(c: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
-        result["payload"] = msg.payload
-        received.set()
-
-    client.on_connect, client.on_subscribe, client.on_message = on_connect, on_subscribe, on_message
+    client.on_connect = on_connect
+    client.on_subscribe = lambda *args: subscribed.set()
+    client.on_message = lambda c, u, msg: session.received.append((msg.topic, msg.payload))
     client.connect("127.0.0.1", port, keepalive=10)
     client.loop_start()
+    assert connected.wait(10), "no CONNACK"
+    if session.reason == 0 and subscribe:
+        client.subscribe(subscribe, qos=1)
+        assert subscribed.wait(10), "no SUBACK"
+    return session
+
+
+def publish(session: Session, topic: str, payload: bytes) -> None:
+    session.client.publish(topic, payload, qos=1).wait_for_publish(10)
+
+
+def delivered(listener: Session, topic: str, payload: bytes, wait_s: float = 1.0) -> bool:
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if (topic, payload) in listener.received:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def refused(port: int, username: str | None = None, password: str | None = None, **kw: Any) -> bool:
+    session = open_session(port, username, password, **kw)
+    session.close()
+    return session.reason != 0
+
+
+def round_trip(port: int, **kw: Any) -> bool:
+    session = open_session(port, USER, PASSWORD, subscribe="zc/test/#", **kw)
     try:
-        assert connected.wait(10), "no CONNACK"
-        if result["reason"] == 0:
-            assert received.wait(10), "no round trip"
+        publish(session, "zc/test/roundtrip", b"42")
+        return delivered(session, "zc/test/roundtrip", b"42", wait_s=10)
     finally:
-        client.loop_stop()
-        client.disconnect()
-    return result
+        session.close()
 
 
 def test_anonymous_and_wrong_password_are_refused(broker: Broker) -> None:
-    assert connect(broker.port)["reason"] != 0
-    assert connect(broker.port, USER, "wrong")["reason"] != 0
+    assert refused(broker.port)
+    assert refused(broker.port, USER, "wrong")
 
 
 def test_the_services_account_publishes_and_subscribes(broker: Broker) -> None:
-    assert connect(broker.port, USER, PASSWORD) == {"reason": 0, "payload": b"42"}
+    assert round_trip(broker.port)
 
 
 def test_tls_listener_accepts_a_client_trusting_the_ca(broker: Broker) -> None:
-    assert connect(broker.tls_port, USER, PASSWORD, ca_file=broker.ca_file) == {"reason": 0, "payload": b"42"}
-    assert connect(broker.tls_port, ca_file=broker.ca_file)["reason"] != 0, "the password file applies to TLS too"
+    assert round_trip(broker.tls_port, ca_file=broker.ca_file)
+    assert refused(broker.tls_port, ca_file=broker.ca_file), "the password file applies to TLS too"
+
+
+def test_gateways_may_only_publish_under_zc(broker: Broker) -> None:
+    services = open_session(broker.port, USER, PASSWORD, subscribe="#")
+    gateway = open_session(broker.port, GATEWAY, GATEWAY_PASSWORD, subscribe="#")
+    try:
+        assert gateway.reason == 0
+        publish(gateway, "zc/chiller-plant/telemetry", b'{"cooling_kw": 812}')
+        assert delivered(services, "zc/chiller-plant/telemetry", b'{"cooling_kw": 812}', wait_s=10)
+        # the ACL drops these silently (MQTT 3.1.1 has no refusal for a publish)
+        publish(gateway, "zerocarbon/alarms/high/pv-inv-03", b"forged")
+        publish(services, "zc/pv-inv-03/status", b"for services only")
+        assert delivered(services, "zc/pv-inv-03/status", b"for services only", wait_s=10)
+        assert not delivered(services, "zerocarbon/alarms/high/pv-inv-03", b"forged")
+        assert gateway.received == [], "a gateway reads nothing, not even its own messages"
+    finally:
+        services.close()
+        gateway.close()
 
 
 def test_compose_health_check_passes_against_the_broker(broker: Broker, stack: dict[str, Any]) -> None:
@@ -153,10 +208,14 @@ def test_compose_health_check_passes_against_the_broker(broker: Broker, stack: d
 def test_make_passwd_refuses_the_example_password(tmp_path: Path) -> None:
     done = subprocess.run(
         ["sh", str(ROOT / "deploy" / "mosquitto" / "make-passwd.sh"), str(ROOT / "deploy" / ".env.example")],
-        env={**os.environ, "MOSQUITTO_PASSWD_FILE": str(tmp_path / "passwd")},
+        env={
+            **os.environ,
+            "MOSQUITTO_PASSWD_FILE": str(tmp_path / "passwd"),
+            "MOSQUITTO_ACL_FILE": str(tmp_path / "acl"),
+        },
         capture_output=True,
         text=True,
         timeout=30,
     )
     assert done.returncode != 0 and "ZEROCARBON_MQTT_PASSWORD is still the example value" in done.stderr
-    assert not (tmp_path / "passwd").exists()
+    assert not (tmp_path / "passwd").exists() and not (tmp_path / "acl").exists()
