@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import struct
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,6 +53,17 @@ class BlockDecoder:
         self.strings = [p for p in points if p.type is DataType.STRING]
         self._pack = struct.Struct(f"{order.pack_code}{count}H")
         self._layers = _layers(self.numeric, address, order.unpack_code)
+        self.numeric_names = [name for names, _ in self._layers for name in names]  # order of :meth:`values`
+
+    def values(self, wire: bytes) -> list[Raw]:
+        """Raw values of the numeric points, in :attr:`numeric_names` order, from the block's bytes as they
+        came off the wire (big-endian registers): the fast path for polling."""
+        if len(wire) < 2 * self.count:
+            raise ValueError(f"block {self.address}+{self.count}: device returned {len(wire) // 2} registers")
+        buf = wire if self.order.pack_code == ">" else _swap_pairs(wire)
+        if len(self._layers) == 1:
+            return list(self._layers[0][1].unpack_from(buf))
+        return [v for _, unpacker in self._layers for v in unpacker.unpack_from(buf)]
 
     def raw(self, registers: Sequence[int]) -> dict[str, Raw]:
         """``{point name: raw value}`` (ints, floats, stripped strings)."""
@@ -64,6 +76,13 @@ class BlockDecoder:
         for p in self.strings:
             out[p.name] = decode_string(registers[p.address - self.address : p.end - self.address], self.order)
         return out
+
+
+def _swap_pairs(data: bytes) -> bytes:
+    words = array("H")
+    words.frombytes(data)
+    words.byteswap()
+    return words.tobytes()
 
 
 def _layers(points: Sequence[RegisterPoint], base: int, code: str) -> list[tuple[list[str], struct.Struct]]:

@@ -15,22 +15,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import struct
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
 
-from collectors.decode import BlockDecoder, ByteOrder, Raw, scale_value
+from collectors.batch import ReadingBatch
+from collectors.decode import BlockDecoder, ByteOrder, scale_value
+from collectors.modbus_wire import WireReader
 from collectors.planner import PlanLimits, ReadBlock, plan_device
 from models.errors import DeviceError, DeviceExceptionResponse, DeviceTimeout
-from models.reading import Quality, Reading, point_id
+from models.reading import Quality, point_id
 from models.resolve import register_points
 from models.site import Device, ModbusConnection
 from models.template import ModbusTemplate, RegisterPoint
 from models.vocabulary import DataType
 
 log = logging.getLogger(__name__)
+NAN, INF = math.nan, math.inf
 logging.getLogger("pymodbus").setLevel(logging.CRITICAL)  # it logs every timeout at ERROR; we log per device
 
 
@@ -83,26 +89,76 @@ class DeviceReader:
             )
         return list(response.registers)
 
+    async def read_bytes(self, block: ReadBlock) -> bytes:
+        registers = await self.read(block)
+        return struct.pack(f">{len(registers)}H", *registers)
+
     def close(self) -> None:
         if self._client is not None:
-            self._client.close()
+            try:
+                self._client.close()
+            except RuntimeError:  # its event loop is already closed: so is the socket
+                pass
+            self._client = None
+
+
+def is_plain(p: RegisterPoint) -> bool:
+    """A point whose raw value is its value: no sentinel, scale factor, scale or offset to apply."""
+    return (p.sentinel is None and not p.accumulator and p.scale_factor is None and p.scale == 1.0
+            and p.offset == 0.0)
 
 
 @dataclass
 class GroupPlan:
-    """What one polling group of a device reads and how it turns into readings."""
+    """What one polling group of a device reads and how its values become a :class:`ReadingBatch`."""
 
     blocks: list[ReadBlock]
     decoders: list[BlockDecoder]
-    outputs: list[tuple[str, RegisterPoint]]  # (point id, point) of every numeric point, in block order
+    points: list[RegisterPoint]  # numeric points in the order the decoders return them
+    point_ids: tuple[str, ...]
+    pid_blob: bytes
+    complex: list[tuple[int, RegisterPoint]]  # (index, point) needing scale_value
+    spans: list[tuple[int, int]]  # each block's [start, end) indexes into the value list
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.points]
 
 
 def compile_group(device_id: str, blocks: list[ReadBlock], order: ByteOrder) -> GroupPlan:
     decoders = [BlockDecoder(b.address, b.count, b.points, order) for b in blocks]
-    outputs = [
-        (point_id(device_id, p.name), p) for b in blocks for p in b.points if p.type is not DataType.STRING
-    ]
-    return GroupPlan(blocks, decoders, outputs)
+    by_name = {p.name: p for b in blocks for p in b.points}
+    points = [by_name[n] for d in decoders for n in d.numeric_names]
+    ids = tuple(point_id(device_id, p.name) for p in points)
+    spans, i = [], 0
+    for d in decoders:
+        spans.append((i, i + len(d.numeric_names)))
+        i += len(d.numeric_names)
+    complex_ = [(i, p) for i, p in enumerate(points) if not is_plain(p)]
+    return GroupPlan(blocks, decoders, points, ids, "\0".join(ids).encode(), complex_, spans)
+
+
+def finish_values(plan: GroupPlan, values: list[Any], qualities: list[Quality] | None) -> list[Quality] | None:
+    """Scale the points that need it and mark not-implemented ones, in place; returns the qualities
+    (None when all are good, the common case, so nothing per point is allocated)."""
+    if plan.complex:
+        raws = dict(zip(plan.names, values, strict=True))
+        for i, p in plan.complex:
+            if qualities is not None and qualities[i] is not Quality.GOOD:
+                continue
+            value, quality = scale_value(p, values[i], raws)
+            values[i] = NAN if value is None else value
+            if quality is not Quality.GOOD:
+                qualities = qualities or [Quality.GOOD] * len(values)
+                qualities[i] = quality
+    total = sum(values)
+    if total - total != 0:  # a NaN or an infinity somewhere: float NaN is SunSpec's "not implemented"
+        for i, v in enumerate(values):
+            if (v != v or v in (INF, -INF)) and (qualities is None or qualities[i] is Quality.GOOD):
+                qualities = qualities or [Quality.GOOD] * len(values)
+                qualities[i] = Quality.NOT_IMPLEMENTED
+                values[i] = NAN
+    return qualities
 
 
 @dataclass
@@ -123,13 +179,24 @@ class DevicePoller:
     """Polls one device's groups; every cycle returns readings (values, or comm-loss marks)."""
 
     def __init__(
-        self, device: Device, template: ModbusTemplate, *, max_backoff_s: float = 300.0, text_points: bool = False
+        self,
+        device: Device,
+        template: ModbusTemplate,
+        *,
+        max_backoff_s: float = 300.0,
+        text_points: bool = False,
+        transport: str = "wire",
     ) -> None:
-        assert isinstance(device.connection, ModbusConnection)
+        c = device.connection
+        assert isinstance(c, ModbusConnection)
         self.device = device
         self.intervals = _intervals(device, template)
-        timeout = min(device.connection.timeout_s, 0.9 * min(self.intervals.values()))
-        self.reader = DeviceReader(device.id, device.connection, timeout)
+        timeout = min(c.timeout_s, 0.9 * min(self.intervals.values()))
+        self.reader: DeviceReader | WireReader = (
+            WireReader(device.id, c.host, c.port, c.unit_id, timeout)
+            if transport == "wire"
+            else DeviceReader(device.id, c, timeout)
+        )
         points = [p for p in register_points(template) if text_points or p.type is not DataType.STRING]
         order = ByteOrder(template.byte_order, template.word_order)
         plans = plan_device(points, PlanLimits.of(template))
@@ -137,47 +204,40 @@ class DevicePoller:
         self.health = DeviceHealth(device.id, requests_per_cycle={g: len(p.blocks) for g, p in self.groups.items()})
         self.max_backoff_s = max_backoff_s
 
-    async def poll(self, group: str) -> list[Reading]:
+    async def poll(self, group: str) -> ReadingBatch:
+        """One cycle of ``group``: its values, or comm-loss marks when the device does not answer."""
         plan = self.groups[group]
         started = time.monotonic()
         if started < self.health.retry_at:
             return self._marks(plan, Quality.COMM_LOSS)
-        raws: dict[str, Raw] = {}
-        failed: set[int] = set()
+        values: list[Any] = []
+        qualities: list[Quality] | None = None
         try:
-            for i, (block, decoder) in enumerate(zip(plan.blocks, plan.decoders, strict=True)):
+            for (block, decoder), (lo, hi) in zip(zip(plan.blocks, plan.decoders, strict=True), plan.spans,
+                                                  strict=True):
                 try:
-                    raws.update(decoder.raw(await self.reader.read(block)))
+                    values += decoder.values(await self.reader.read_bytes(block))
                 except DeviceExceptionResponse as exc:
-                    failed.add(i)
                     self._note_error(exc, "device_error")
+                    values += [NAN] * (hi - lo)
+                    qualities = qualities or [Quality.GOOD] * len(plan.points)
+                    qualities[lo:hi] = [Quality.DEVICE_ERROR] * (hi - lo)
         except DeviceError as exc:
             self._note_comm_loss(exc, group)
             return self._marks(plan, Quality.COMM_LOSS)
-        self.health.last_cycle_ms = (time.monotonic() - started) * 1000
-        return self._readings(plan, raws, failed)
-
-    def _readings(self, plan: GroupPlan, raws: dict[str, Raw], failed: set[int]) -> list[Reading]:
+        qualities = finish_values(plan, values, qualities)
         ts = time.time()
-        if failed:
-            bad = {p.name for i in failed for p in plan.blocks[i].points}
+        self.health.last_cycle_ms = (time.monotonic() - started) * 1000
+        if qualities is not None and Quality.DEVICE_ERROR in qualities:
             self.health.cycles += 1
             self.health.failed_cycles += 1
         else:
             self._note_ok(ts)
-            bad = set()
-        out = []
-        for pid, p in plan.outputs:
-            if p.name in bad:
-                out.append(Reading(pid, ts, None, Quality.DEVICE_ERROR))
-            else:
-                value, quality = scale_value(p, raws[p.name], raws)
-                out.append(Reading(pid, ts, value, quality))
-        return out
+        return ReadingBatch(plan.point_ids, ts, values, qualities, plan.pid_blob)
 
-    def _marks(self, plan: GroupPlan, quality: Quality) -> list[Reading]:
-        ts = time.time()
-        return [Reading(pid, ts, None, quality) for pid, _ in plan.outputs]
+    def _marks(self, plan: GroupPlan, quality: Quality) -> ReadingBatch:
+        n = len(plan.points)
+        return ReadingBatch(plan.point_ids, time.time(), [NAN] * n, [quality] * n, plan.pid_blob)
 
     def _note_ok(self, ts: float) -> None:
         h = self.health
@@ -195,9 +255,9 @@ class DevicePoller:
     def _note_comm_loss(self, exc: DeviceError, group: str) -> None:
         h = self.health
         if h.state != "comm_loss":
-            log.error("%s: %s; marking its points comm_loss and retrying with backoff", self.device.id, exc)
+            log.error("%s; marking its points comm_loss and retrying with backoff", exc)
         else:
-            log.debug("%s still not answering: %s", self.device.id, exc)
+            log.debug("still not answering: %s", exc)
         h.state, h.last_error = "comm_loss", str(exc)
         h.cycles += 1
         h.failed_cycles += 1

@@ -59,21 +59,18 @@ class CollectorService:
         self.pollers = [
             DevicePoller(d, t) for d in chosen if isinstance(t := site.template_of(d), ModbusTemplate)
         ]
-        mqtt_devices = [d for d in chosen if d.protocol == "mqtt"]
+        mqtt_devices = [d for d in chosen if d.protocol == "mqtt"]  # MqttConnection devices
         self.mqtt = MqttCollector(site, mqtt_devices, sink, **(mqtt_options or {})) if mqtt_devices else None
         self.status_path = status_path
         self.status_extra = status_extra
         self.health_interval_s = health_interval_s
         self.skipped: dict[str, int] = {}
-        self.last_values: dict[str, float] = {}
         self._stop = asyncio.Event()
         self._scheduler: AsyncIOScheduler | None = None
         self.started = time.time()
 
     async def _poll(self, poller: DevicePoller, group: str) -> None:
         readings = await poller.poll(group)
-        if any(r.value is not None for r in readings):
-            self.last_values[poller.device.id] = readings[0].ts
         try:
             self.sink.put(readings)
         except Exception:  # a failing sink must not stop polling; the spool never raises in normal operation
@@ -136,7 +133,7 @@ class CollectorService:
             row = asdict(p.health)
             row.pop("retry_at")
             row["protocol"] = "modbus"
-            row["last_value_ts"] = self.last_values.get(p.device.id)
+            row["last_value_ts"] = p.health.last_ok_ts
             row["skipped_cycles"] = sum(n for job, n in self.skipped.items() if job.startswith(f"{p.device.id}/"))
             devices.append(row)
         if self.mqtt:

@@ -27,17 +27,25 @@ def floats(*values: float) -> list[int]:
     return list(struct.unpack(f">{2 * len(values)}H", data))
 
 
-def poller_for(tmp_path: Path, template: str, port: int, **extra: object) -> DevicePoller:
+@pytest.fixture(params=["wire", "pymodbus"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """Every polling test runs over both transports: our lean reader and pymodbus' client."""
+    return str(request.param)
+
+
+def poller_for(tmp_path: Path, template: str, port: int, transport: str = "wire", **extra: object) -> DevicePoller:
     site = write_site(tmp_path, [modbus_device("dev-1", template, port, **extra)])
     t = site.template_of(site.devices[0])
     assert isinstance(t, ModbusTemplate)
-    return DevicePoller(site.devices[0], t)
+    return DevicePoller(site.devices[0], t, transport=transport)
 
 
-def test_energy_meter_values_in_one_request_per_group(tmp_path: Path, register_server: RegisterServer) -> None:
+def test_energy_meter_values_in_one_request_per_group(
+    transport: str, tmp_path: Path, register_server: RegisterServer
+) -> None:
     register_server.set_registers(0, floats(231.5, 12.25, 8.5, 1.25, 0.97, 50.0))
     register_server.set_registers(100, [0x0001, 0x86A0, 0, 250])  # 100000 and 250 hundredths of kWh
-    poller = poller_for(tmp_path, "energy-meter", register_server.port, poll_s={"default": 1, "energy": 60})
+    poller = poller_for(tmp_path, "energy-meter", register_server.port, transport, poll_s={"default": 1, "energy": 60})
     default = by_name(asyncio.run(poller.poll("default")))
     energy = by_name(asyncio.run(poller.poll("energy")))
     assert {k: r.value for k, r in default.items()} == {
@@ -49,12 +57,14 @@ def test_energy_meter_values_in_one_request_per_group(tmp_path: Path, register_s
     assert poller.health.requests_per_cycle == {"default": 1, "energy": 1}
 
 
-def test_sunspec_inverter_scales_and_marks_not_implemented(tmp_path: Path, register_server: RegisterServer) -> None:
+def test_sunspec_inverter_scales_and_marks_not_implemented(
+    transport: str, tmp_path: Path, register_server: RegisterServer
+) -> None:
     load_sunspec(register_server, 40000, [1, 103], {
         "Mn": "Zhuhai PV", "W": 12850, "W_SF": -1, "A": 1834, "AphA": 611, "AphB": 612, "AphC": 0xFFFF,
         "A_SF": -2, "WH": 0, "WH_SF": 0, "Hz": 5002, "Hz_SF": -2, "St": 4, "Evt1": 128,
     })
-    poller = poller_for(tmp_path, "sunspec-inverter", register_server.port)
+    poller = poller_for(tmp_path, "sunspec-inverter", register_server.port, transport)
     got = by_name(asyncio.run(poller.poll("default")))
     assert got["W"].value == pytest.approx(1285.0)  # 12850 * 10**-1
     assert got["A"].value == pytest.approx(18.34)  # 1834 * 10**-2
@@ -65,8 +75,8 @@ def test_sunspec_inverter_scales_and_marks_not_implemented(tmp_path: Path, regis
     assert poller.health.requests_per_cycle["default"] == 1  # model 103's 50 registers in one read
 
 
-def test_dead_device_gives_comm_loss_in_the_same_cycle_and_backs_off(tmp_path: Path) -> None:
-    poller = poller_for(tmp_path, "energy-meter", free_port(), poll_s={"default": 1, "energy": 60})
+def test_dead_device_gives_comm_loss_in_the_same_cycle_and_backs_off(transport: str, tmp_path: Path) -> None:
+    poller = poller_for(tmp_path, "energy-meter", free_port(), transport, poll_s={"default": 1, "energy": 60})
     readings = asyncio.run(poller.poll("default"))
     assert len(readings) == 6 and {r.quality for r in readings} == {Quality.COMM_LOSS}
     assert all(r.value is None for r in readings)
@@ -77,7 +87,7 @@ def test_slow_device_times_out_then_is_not_asked_during_backoff(
     tmp_path: Path, register_server: RegisterServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     register_server.delay_s = 1.0  # longer than the 0.3 s timeout
-    poller = poller_for(tmp_path, "energy-meter", register_server.port, poll_s={"default": 1, "energy": 60})
+    poller = poller_for(tmp_path, "energy-meter", register_server.port, transport, poll_s={"default": 1, "energy": 60})
 
     async def cycles() -> list[list[Reading]]:
         out = [await poller.poll("default")]  # times out: 1 request
@@ -95,10 +105,10 @@ def test_slow_device_times_out_then_is_not_asked_during_backoff(
     assert len(errors) == 1 and "dev-1" in errors[0].getMessage()  # logged once, then DEBUG
 
 
-def test_device_recovers_after_comm_loss(tmp_path: Path, register_server: RegisterServer) -> None:
+def test_device_recovers_after_comm_loss(transport: str, tmp_path: Path, register_server: RegisterServer) -> None:
     register_server.set_registers(0, floats(230.0, 1.0, 2.0, 3.0, 1.0, 50.0))
     register_server.delay_s = 1.0
-    poller = poller_for(tmp_path, "energy-meter", register_server.port, poll_s={"default": 1, "energy": 60})
+    poller = poller_for(tmp_path, "energy-meter", register_server.port, transport, poll_s={"default": 1, "energy": 60})
 
     async def cycles() -> list[Reading]:
         await poller.poll("default")
@@ -115,15 +125,15 @@ def test_exception_response_marks_that_blocks_points_device_error(
     tmp_path: Path, register_server: RegisterServer
 ) -> None:
     register_server.exception_code = ExcCodes.ILLEGAL_ADDRESS
-    poller = poller_for(tmp_path, "energy-meter", register_server.port)
+    poller = poller_for(tmp_path, "energy-meter", register_server.port, transport)
     readings = asyncio.run(poller.poll("default"))
     assert {r.quality for r in readings} == {Quality.DEVICE_ERROR}
     assert poller.health.state == "device_error" and "exception code 2" in poller.health.last_error
 
 
-def test_collector_only_ever_reads(tmp_path: Path, register_server: RegisterServer) -> None:
+def test_collector_only_ever_reads(transport: str, tmp_path: Path, register_server: RegisterServer) -> None:
     load_sunspec(register_server, 40000, [1, 103], {"W": 1, "W_SF": 0})
-    poller = poller_for(tmp_path, "sunspec-inverter", register_server.port)
+    poller = poller_for(tmp_path, "sunspec-inverter", register_server.port, transport)
 
     async def all_groups() -> None:
         for group in poller.groups:

@@ -156,3 +156,14 @@ def test_kill_9_after_put_loses_nothing(tmp_path: Path) -> None:
     spool.close()
 
 
+
+
+def test_a_columnar_batch_spools_exactly_like_its_readings() -> None:
+    from collectors.batch import ReadingBatch
+
+    batch = ReadingBatch(("m.a", "m.b", "m.c"), 1_760_000_000.5, [1.5, math.nan, 3.0],
+                         [Quality.GOOD, Quality.NOT_IMPLEMENTED, Quality.GOOD])
+    as_list = list(batch)
+    assert as_list == [Reading("m.a", 1_760_000_000.5, 1.5), Reading("m.b", 1_760_000_000.5, None,
+                       Quality.NOT_IMPLEMENTED), Reading("m.c", 1_760_000_000.5, 3.0)]
+    assert encode(batch) == encode(as_list) and batch[-1] == as_list[-1] and batch[1:] == as_list[1:]
