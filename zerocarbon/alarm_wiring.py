@@ -124,6 +124,7 @@ class StorePoller:
 def run_from_store(service: AlarmService, store: Store, stop: threading.Event, poll_s: float = 5.0) -> None:
     """Poll the store and tick the engine until ``stop`` is set (``zerocarbon alarms run``)."""
     poller = StorePoller(store, service.engine, watched_points(service.engine.rules))
+    budget = BudgetFeeder(store, service.engine)
     next_poll = 0.0
     while not stop.is_set():
         now = time.time()
@@ -133,13 +134,78 @@ def run_from_store(service: AlarmService, store: Store, stop: threading.Event, p
             except Exception as exc:  # a store outage delays alarms but must not end the service
                 log.error("alarms: cannot read new readings from the store: %s", exc)
             next_poll = now + poll_s
+        budget.maybe_feed(now)
         service.engine.tick(now)
         stop.wait(1.0)
+
+
+def run_clock(service: AlarmService, stop: threading.Event, store: Store | None = None) -> threading.Thread:
+    """For an engine fed in-process (a collector sink): a daemon thread that ticks it every second and, given
+    a store, feeds the carbon budget use. Returns the started thread; set ``stop`` to end it."""
+
+    def loop() -> None:
+        budget = BudgetFeeder(store, service.engine) if store is not None else None
+        while not stop.wait(1.0):
+            now = time.time()
+            if budget is not None:
+                budget.maybe_feed(now)
+            service.engine.tick(now)
+
+    thread = threading.Thread(target=loop, name="alarm-clock", daemon=True)
+    thread.start()
+    return thread
+
+
+class BudgetFeeder:
+    """Feeds ``carbon.month_budget_used_pct`` every ``every_s`` when a rule watches it."""
+
+    def __init__(self, store: Store, engine: AlarmEngine, every_s: float = 900.0) -> None:
+        self.store, self.engine, self.every_s = store, engine, every_s
+        self.wanted = BUDGET_POINT in watched_points(engine.rules)
+        self._next = 0.0
+
+    def maybe_feed(self, now: float) -> None:
+        if not self.wanted or now < self._next:
+            return
+        self._next = now + self.every_s
+        config_dir = Path(self.engine.site.source).parent if self.engine.site.source else Path("config")
+        try:
+            used = month_budget_used_pct(self.store, self.engine.site, now, config_dir)
+        except Exception as exc:  # carbon inputs missing or invalid: the other alarms go on
+            log.error("alarms: cannot compute carbon budget use from %s: %s", config_dir, exc)
+            return
+        if used is not None:
+            feed_budget_use(self.engine, used, now)
 
 
 def feed_budget_use(engine: AlarmEngine, used_pct: float, ts: float | None = None) -> None:
     """Hand the engine this month's carbon budget use (emissions so far / pro-rata budget, in %)."""
     engine.put([Reading(BUDGET_POINT, time.time() if ts is None else ts, used_pct)])
+
+
+def month_budget_used_pct(store: Store, site: Site, now: float, config_dir: Path) -> float | None:
+    """This month's location-based Scope 2 emissions so far, as a percentage of the year's carbon budget
+    pro-rated to the time elapsed this month: ``100 x kgCO2e / (budget_t x 1000 x elapsed / year)``.
+    None when ``carbon.yaml`` sets no budget for this year. Reads ``carbon.yaml`` and
+    ``emission_factors.yaml`` from ``config_dir``."""
+    import calendar
+
+    from carbon.config import load_carbon_config
+    from carbon.factors import load_factors
+    from carbon.inputs import load_inputs
+    from carbon.ledger import month_ledger
+
+    config = load_carbon_config(config_dir / "carbon.yaml")
+    local = pd.Timestamp(now, unit="s", tz="UTC").tz_convert(site.info.timezone)
+    budget_t = config.budget_tco2e.get(local.year)
+    if not budget_t:
+        return None
+    month_start = local.normalize().replace(day=1)
+    inputs = load_inputs(store, site, month_start.date(), (local.normalize() + pd.Timedelta(days=1)).date())
+    ledger = month_ledger(inputs.energy, month_start, local, load_factors(config_dir / "emission_factors.yaml"), config)
+    year_s = (366 if calendar.isleap(local.year) else 365) * 86400.0
+    prorata_kg = budget_t * 1000.0 * (local - month_start).total_seconds() / year_s
+    return 100.0 * ledger.location_kg / prorata_kg if prorata_kg > 0 else None
 
 
 def _dt(ts: float) -> datetime:

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from alerts.engine import AlarmEngine
 from alerts.journal import AlarmJournal
 from alerts.lifecycle import AlarmState
@@ -74,3 +76,42 @@ def test_alarms_run_as_its_own_process_over_influxdb(  # type: ignore[no-untyped
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
         store.close()
+
+
+def test_carbon_budget_use_is_fed_from_the_store(site, rules_for, journal: AlarmJournal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, date, datetime
+
+    from carbon.factors import load_factors
+    from simulators.backfill import backfill
+    from storage.energy import energy_by_role
+    from zerocarbon.alarm_wiring import feed_budget_use, month_budget_used_pct
+
+    config_dir = Path(__file__).resolve().parents[2] / "config"
+    start, now = datetime(2026, 9, 30, 16, 0, tzinfo=UTC), datetime(2026, 10, 2, 16, 0, tzinfo=UTC)  # Oct 1-2 local
+    store = DuckDBStore(tmp_path / "store.duckdb", timezone=site.info.timezone)
+    backfill(store, site, start, now, step="30min", seed=3)
+    store.update_rollups()
+    used = month_budget_used_pct(store, site, now.timestamp(), config_dir)
+    # by hand: grid import of the two days x the CN-South location factor, against 7,200 t x 2/365 days
+    energy = energy_by_role(store, site, start, now, by="hour")
+    import_kwh = energy.loc[energy["role"] == "grid_import", "energy_kwh"].sum()
+    factor = load_factors(config_dir / "emission_factors.yaml").select(
+        "electricity_location", "CN-South", date(2026, 10, 1)
+    )
+    assert used == pytest.approx(100 * import_kwh * factor.value / (7_200_000 * 2 / 365), rel=1e-6)
+    engine = AlarmEngine(
+        rules_for(
+            [{"id": "budget", "points": ["carbon.month_budget_used_pct"], "condition": {"type": "high", "limit": 100}}],
+            derived_points=[{"id": "carbon.month_budget_used_pct", "unit": "%"}],
+        ),
+        site,
+        journal,
+    )
+    feed_budget_use(engine, used, now.timestamp())
+    assert engine.flush()
+    [alarm] = journal.active()  # seed 3: the simulated first two days of October run over the pro-rata budget
+    assert (
+        alarm.rule_id == "budget" and alarm.message == f"carbon.month_budget_used_pct = {used:.6g} % (high limit 100)"
+    )
+    engine.close()
+    store.close()
