@@ -4,8 +4,9 @@ Pure numpy over one point's good readings, sorted by time. The rules (what audit
 
 - **Increment**: energy is the rise of the counter between accepted readings, never the integral of power.
 - **Glitch**: a reading that drops and then jumps back to (at least) the level before the drop within
-  ``glitch_window_s`` is a bad reading, not a reset: the readings of the dip are rejected, the level is held,
-  and the jump back adds only what the counter rose above the held level. A lone reading far above both
+  ``glitch_window_s`` is a bad reading, not a reset: the readings of the dip are rejected and the counter's
+  rise from before the dip to the reading that came back is spread over the dip by time (linear), so the
+  energy lands in the intervals it belongs to and the jump back is no spike. A lone reading far above both
   neighbours (``100, 9999, 101``) is rejected the same way. This is the "meter reads 0 then jumps back"
   complaint about other systems (Home Assistant's ``total_increasing`` turns it into a spike).
 - **Reset**: a drop that does not come back is a reset (meter replaced, register cleared). The counter
@@ -89,10 +90,18 @@ def _held_levels(
             resets[j] = True
             seg_start = j
         else:
-            level[j:back] = ref
+            level[j:back] = _interpolated(ts, ref, j, back, v[back])
             status[kept[j:back]] = GLITCH
             skip_until = back
     return level, resets
+
+
+def _interpolated(ts: np.ndarray, ref: float, j: int, back: int, back_value: float) -> np.ndarray:
+    """Levels for the rejected readings ``j..back-1``: straight from ``ref`` (at the reading before the dip)
+    to the reading that came back, by time, so the energy of the dip lands in the intervals it belongs to."""
+    t0, t1 = ts[j - 1], ts[back]
+    share = (ts[j:back] - t0) / (t1 - t0) if t1 > t0 else np.zeros(back - j)
+    return ref + (max(back_value, ref) - ref) * share
 
 
 def _comes_back(ts: np.ndarray, v: np.ndarray, j: int, ref: float, window_s: float) -> int | None:

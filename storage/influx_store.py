@@ -69,7 +69,10 @@ class InfluxStore:
             base_url=self.url, auth=auth, timeout=timeout_s, limits=httpx.Limits(max_keepalive_connections=8)
         )
         self._planner = RollupPlanner(timezone)
-        self._query(f'CREATE DATABASE "{database}"', write=True, allow_refused=True)
+        try:
+            self._create_database()
+        except StoreUnavailable:
+            pass  # not up yet: the first write creates it (the spool holds readings meanwhile)
 
     # -- HTTP ------------------------------------------------------------------------------------------
     def _post(self, path: str, **kwargs: object) -> httpx.Response:
@@ -81,8 +84,15 @@ class InfluxStore:
                 "readings stay in the spool until it is back"
             ) from exc
 
+    def _create_database(self) -> None:
+        # refused under InfluxDB 2.x v1-compat (databases are buckets made by an admin): then it must exist
+        self._query(f'CREATE DATABASE "{self.database}"', write=True, allow_refused=True)
+
     def _write_lines(self, payload: bytes) -> None:
         r = self._post("/write", params={"db": self.database, "precision": "u"}, content=payload)
+        if r.status_code == 404 and "database not found" in r.text:
+            self._create_database()
+            r = self._post("/write", params={"db": self.database, "precision": "u"}, content=payload)
         if r.status_code != 204:
             raise StoreError(f"InfluxDB {self.url} db {self.database!r} refused a write ({r.status_code}): {r.text}")
 

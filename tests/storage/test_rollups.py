@@ -1,0 +1,60 @@
+"""Rollups agree with each other and with the counter, across local midnight and after backfill."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from storage.rollups import months_from_days, rollup_many
+
+MIDNIGHT = datetime(2026, 3, 1, 16, tzinfo=UTC)  # 2026-03-02 00:00 in Zhuhai
+
+
+def counter(start: datetime, minutes: int, first_kwh: float = 100.0) -> pd.DataFrame:
+    return pd.DataFrame({"ts": pd.date_range(start, periods=minutes, freq="1min", tz="UTC"), "point_id": "m.e",
+                         "value": first_kwh + np.arange(float(minutes)), "quality": "good"})
+
+
+def test_glitch_across_local_midnight_changes_no_total_at_any_resolution() -> None:
+    raw = counter(MIDNIGHT - timedelta(hours=2), 240)  # 22:00 to 02:00 local, 1 kWh a minute
+    raw.loc[118:121, "value"] = 0.0  # the meter reads 0 from 23:58 to 00:01, then is back
+    lo, hi = pd.Timestamp(MIDNIGHT - timedelta(days=1)), pd.Timestamp(MIDNIGHT + timedelta(days=1))
+    rolled = rollup_many(raw, ("15min", "hour", "day"), "Asia/Shanghai", lo, hi)
+    for resolution, rows in rolled.items():
+        assert rows["increase"].sum() == pytest.approx(239.0), resolution  # 240 readings, 239 one-kWh steps
+        minutes = {"15min": 15, "hour": 60, "day": 1440}[resolution]
+        assert rows["increase"].max() <= minutes, resolution  # 1 kWh a minute at most: no spike anywhere
+        assert rows["glitches"].sum() == 4, resolution
+    days = rolled["day"]
+    assert days["increase"].tolist() == pytest.approx([119.0, 120.0])  # steps up to 23:59, then from 00:00
+    assert months_from_days(days, "Asia/Shanghai")["increase"].tolist() == pytest.approx([239.0])
+
+
+def test_bad_readings_are_counted_not_averaged() -> None:
+    raw = counter(MIDNIGHT, 4)
+    raw.loc[1, "quality"] = "comm_loss"
+    raw.loc[1, "value"] = np.nan
+    hour = rollup_many(raw, ("hour",), "UTC", pd.Timestamp(MIDNIGHT), pd.Timestamp(MIDNIGHT + timedelta(hours=1)))
+    row = hour["hour"].iloc[0]
+    assert (row["count"], row["bad_count"]) == (3, 1)
+    assert row["mean"] == pytest.approx((100 + 102 + 103) / 3)
+
+
+def test_backfilled_day_takes_its_energy_from_the_next_day(store) -> None:
+    day1 = counter(MIDNIGHT - timedelta(days=1), 1440, 0.0)
+    day3 = counter(MIDNIGHT + timedelta(days=1), 1440, 2880.0)
+    store.write_frame(pd.concat([day1, day3]))
+    store.update_rollups()
+    start, end = MIDNIGHT - timedelta(days=1), MIDNIGHT + timedelta(days=2)
+    before = store.read(["m.e"], start, end, "day")
+    assert before["increase"].tolist() == pytest.approx([1439.0, 2880.0])  # day 3 got the whole missing day
+    store.write_frame(counter(MIDNIGHT, 1440, 1440.0))  # the missing day arrives late
+    store.update_rollups()
+    after = store.read(["m.e"], start, end, "day")
+    assert after["increase"].tolist() == pytest.approx([1439.0, 1440.0, 1440.0])
+    assert after["increase"].sum() == pytest.approx(before["increase"].sum())  # 4319 = 3 × 1440 - 1
+    month = store.read(["m.e"], start - timedelta(days=2), end, "month")
+    assert month["increase"].sum() == pytest.approx(4319.0)
