@@ -190,6 +190,9 @@ class HealthServer:
         return f"http://{host}:{self.port}"
 
     def stop(self) -> None:
+        """Stop serving; calling it again does nothing."""
+        if not self._thread.is_alive():
+            return
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
