@@ -51,9 +51,10 @@ def rollup_many(
         return {r: empty_rollup() for r in resolutions}
     frame = _Sorted(raw)
     increase, status = _counter_steps(frame)
+    instants, inverse = np.unique(frame.ts, return_inverse=True)  # 1-minute data: few distinct instants
     out = {}
     for resolution in resolutions:
-        bucket, end = _buckets(frame.ts, resolution, timezone)
+        bucket, end = _buckets(instants, inverse, resolution, timezone)
         in_range = (bucket >= lo.value) & (bucket < hi.value)
         good = _aggregate_good(frame, bucket, end, increase, status, in_range)
         bad = _count_bad(frame, bucket, in_range)
@@ -101,10 +102,11 @@ def _counter_steps(frame: _Sorted) -> tuple[np.ndarray, np.ndarray]:
     return increase, status
 
 
-def _buckets(ts: np.ndarray, resolution: str, timezone: str) -> tuple[np.ndarray, np.ndarray]:
-    """Bucket start and end (UTC ns) of each timestamp; computed once per distinct timestamp."""
-    unique, inverse = np.unique(ts, return_inverse=True)
-    start = bucket_start(pd.Series(pd.to_datetime(unique, utc=True)), resolution, timezone)
+def _buckets(
+    instants: np.ndarray, inverse: np.ndarray, resolution: str, timezone: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bucket start and end (UTC ns) of each reading, computed once per distinct instant."""
+    start = bucket_start(pd.Series(pd.to_datetime(instants, utc=True)), resolution, timezone)
     end = bucket_end(start, resolution, timezone)
     as_ns = lambda s: s.to_numpy(dtype="datetime64[ns]").view(np.int64)  # noqa: E731
     return as_ns(start)[inverse], as_ns(end)[inverse]
