@@ -52,6 +52,7 @@ class AlarmEngine:
         self._last_shelf_check = float("-inf")
         self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._build()
+        self._restore()
         self._worker = threading.Thread(target=self._run_jobs, name="alarm-journal", daemon=True)
         self._worker.start()
 
@@ -70,6 +71,17 @@ class AlarmEngine:
             meta = _meta_of(self.rules, pid) or PointMeta(info=_point_info(self.site, pid), template="")
             feeder = AlarmSource(_WEATHER_RULE, meta, weather)
             self._index.setdefault(pid, []).insert(0, feeder)  # weather first, so inverters see the newest
+
+    def _restore(self) -> None:
+        """Pick up the journal's active alarms (after a restart), so their conditions can still clear them."""
+        by_key = {s.key: s for s in self.sources}
+        for alarm in self.journal.active():
+            source = by_key.get(alarm.source)
+            if source is None:
+                log.warning("alarm %d (%s) has no rule any more; acknowledge it by hand", alarm.id, alarm.source)
+            elif alarm.state.is_active:
+                source.active = source.raw = True
+                source.value = alarm.value
 
     # --- ReadingSink ---
 

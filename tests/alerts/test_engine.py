@@ -185,3 +185,15 @@ def test_unshelving_annunciates_an_alarm_that_is_still_active(rules_for, site, j
     ]
     engine.close()
     channel.close()
+
+
+def test_a_restarted_engine_clears_alarms_raised_before_the_restart(rules_for, site, journal) -> None:  # type: ignore[no-untyped-def]
+    rules = rules_for([HOT])
+    first = AlarmEngine(rules, site, journal)
+    feed(first, "storage-1.cell_temp_max_c", [(0, 50.0)])
+    assert first.flush()
+    first.close()
+    second = AlarmEngine(rules, site, journal)  # e.g. after a reboot; the cell has cooled meanwhile
+    feed(second, "storage-1.cell_temp_max_c", [(60, 44.0), (65, 30.0)])  # 44 is inside the deadband: held
+    assert events(second) == ["raised", "cleared"]
+    second.close()
