@@ -25,6 +25,7 @@ from models.reading import Reading
 from models.site import Site
 
 log = logging.getLogger(__name__)
+MAX_BATCH = 500  # edges per journal transaction in a flood
 
 
 class Notifier(Protocol):
@@ -50,7 +51,7 @@ class AlarmEngine:
         self._weather: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
         self._last_shelf_check = float("-inf")
-        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._jobs: queue.Queue[Callable[[], list[Notification]] | None] = queue.Queue()
         self._build()
         self._restore()
         self._worker = threading.Thread(target=self._run_jobs, name="alarm-journal", daemon=True)
@@ -140,28 +141,51 @@ class AlarmEngine:
     # --- journal worker ---
 
     def _run_jobs(self) -> None:
-        while (job := self._jobs.get()) is not None:
+        """Apply queued edges to the journal, many per transaction when they pile up, then notify."""
+        while True:
+            jobs = [self._jobs.get()]
+            while len(jobs) < MAX_BATCH and jobs[-1] is not None:
+                try:
+                    jobs.append(self._jobs.get_nowait())
+                except queue.Empty:
+                    break
+            notes: list[Notification] = []
             try:
-                job()
-            except Exception:  # one bad write must not stop the journal; the source is named in the log
-                log.exception("alarm journal job failed")
-            finally:
+                with self.journal.batch():
+                    for job in jobs:
+                        if job is not None:
+                            notes += self._run_one(job)
+            except Exception:  # the journal is unreachable (locked for 30 s, disk full): these edges are lost
+                log.exception("alarm journal: could not store %d transition(s)", len(jobs))
+                notes = []
+            for note in notes:  # only what is committed is announced
+                self._notify(note)
+            for _ in jobs:
                 self._jobs.task_done()
-        self._jobs.task_done()
+            if jobs[-1] is None:
+                return
 
-    def _record(self, s: AlarmSource, raised: bool, message: str, value: float | None, ts: float) -> None:
+    @staticmethod
+    def _run_one(job: Callable[[], list[Notification]]) -> list[Notification]:
+        try:
+            return job()
+        except Exception:  # one bad transition must not stop the others; the source is in the traceback
+            log.exception("alarm journal job failed")
+            return []
+
+    def _record(self, s: AlarmSource, raised: bool, message: str, value: float | None, ts: float) -> list[Notification]:
         rule = s.rule
         if raised:
             change = self.journal.condition_raised(s.key, rule.id, s.meta.info.id, rule.priority, message, value, ts)
         else:
             change = self.journal.condition_cleared(s.key, f"back to normal: {message}", value, ts)
-        if change is not None and not change.shelved:
-            text = None if raised else f"cleared: {message}"
-            self._notify(Notification.of(change.alarm, change.event, ts, self.site.info.id, text))
+        if change is None or change.shelved:
+            return []
+        text = None if raised else f"cleared: {message}"
+        return [Notification.of(change.alarm, change.event, ts, self.site.info.id, text)]
 
-    def _expire_shelves(self, now: float) -> None:
-        for alarm in self.journal.expire_shelves(now):
-            self._notify(Notification.of(alarm, "raised", now, self.site.info.id))
+    def _expire_shelves(self, now: float) -> list[Notification]:
+        return [Notification.of(a, "raised", now, self.site.info.id) for a in self.journal.expire_shelves(now)]
 
     def _notify(self, note: Notification) -> None:
         for notifier in self.notifiers:

@@ -68,6 +68,16 @@ class AlarmJournal:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         db = self._connection()
+        if getattr(self._local, "batch", False):
+            db.execute("SAVEPOINT step")  # inside batch(): each step still all-or-nothing
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK TO step")
+                db.execute("RELEASE step")
+                raise
+            db.execute("RELEASE step")
+            return
         db.execute("BEGIN IMMEDIATE")  # take the write lock first: read-then-write never races another process
         try:
             yield db
@@ -75,6 +85,22 @@ class AlarmJournal:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make the transitions inside one transaction (the engine's worker during an alarm flood)."""
+        db = self._connection()
+        db.execute("BEGIN IMMEDIATE")
+        self._local.batch = True
+        try:
+            yield
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        else:
+            db.execute("COMMIT")
+        finally:
+            self._local.batch = False
 
     # --- condition edges (from the engine) ---
 
