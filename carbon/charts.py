@@ -13,7 +13,7 @@ STYLE = {
     "font.sans-serif": ["Noto Sans CJK SC", "DejaVu Sans"],
     "font.family": "sans-serif",
     "axes.unicode_minus": False,  # the CJK font has no U+2212 glyph
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",  # text stays text (searchable, and far fewer paths for WeasyPrint to draw)
     "svg.hashsalt": "zerocarbon",  # stable element ids: same report, same SVG bytes
     "font.size": 8,
 }

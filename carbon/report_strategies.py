@@ -37,7 +37,7 @@ def daily_load(energy: pd.DataFrame, timezone: str) -> pd.DataFrame:
     roles = roles.fillna(0.0)
     load = (roles["grid_import"] + roles["pv"] + roles["wind"] - roles["grid_export"] - roles["battery_charge"]
             + roles["battery_discharge"]).clip(lower=0)
-    gap = frame.groupby("day")["quality"].apply(lambda q: float((q != "measured").mean() if len(q) else 1.0))
+    gap = (frame["quality"] != "measured").groupby(frame["day"]).mean()
     return pd.DataFrame({"energy_kwh": load, "gap_share": gap.reindex(load.index)})
 
 

@@ -65,7 +65,12 @@ def _run(settings, period, fmt: str, out: Path, factors, carbon_config, stamp, c
             progress.update(task, description=text, advance=1)
 
         files = wiring.load_report_files(settings.site, factors, carbon_config)
-        store = open_store(settings, files.site)
+        try:
+            store = open_store(settings, files.site)
+        except Exception as exc:  # the store's own error (lock held, server down) with what to do
+            typer.echo(f"cannot open the {settings.store} store ({exc}); DuckDB has one writing process: run "
+                       "the report from that process (dashboard) or use the InfluxDB backend", err=True)
+            raise typer.Exit(1) from None
         try:
             report = wiring.issue_report(store, files, period, command=command, issued_at=stamp, step=step)
         finally:
