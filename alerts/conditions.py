@@ -140,7 +140,7 @@ class FlatlineChecker(Checker):
     """Stuck sensor: memo is (reference value, since when it has held within tolerance)."""
 
     def __init__(self, c: Flatline) -> None:
-        self.for_s, self.tolerance = c.for_s, c.tolerance
+        self.for_s, self.tolerance, self.judge_above = c.for_s, c.tolerance, c.judge_above
 
     def check(self, s: AlarmSource, r: Reading) -> bool | None:
         v = r.value
@@ -149,6 +149,9 @@ class FlatlineChecker(Checker):
         if v is None:
             return None
         s.value = v
+        if self.judge_above is not None and v <= self.judge_above:
+            s.memo = None  # e.g. night: flat by nature, and the clock restarts at sunrise
+            return False
         if s.memo is None or abs(v - s.memo[0]) > self.tolerance:
             s.memo = (v, r.ts)
             return False

@@ -22,7 +22,7 @@ from alerts.notify.message import Notification
 from alerts.rule_loader import PointMeta, RuleSet
 from alerts.rules import Rule
 from models.reading import Reading
-from models.site import Site
+from models.site import PointInfo, Site
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500  # edges per journal transaction in a flood
@@ -215,5 +215,5 @@ def _meta_of(rules: RuleSet, pid: str) -> PointMeta | None:
     return next((m for metas in rules.targets.values() for m in metas if m.info.id == pid), None)
 
 
-def _point_info(site: Site, pid: str):  # type: ignore[no-untyped-def]
+def _point_info(site: Site, pid: str) -> PointInfo:
     return next(p for p in site.points() if p.id == pid)

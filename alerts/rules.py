@@ -65,11 +65,13 @@ class Stale(Frozen):
 
 
 class Flatline(Frozen):
-    """Stuck sensor: the value has not moved more than ``tolerance`` for ``for_s`` seconds."""
+    """Stuck sensor: the value has not moved more than ``tolerance`` for ``for_s`` seconds. With
+    ``judge_above``, values at or below it are not judged (irradiance is rightly 0 all night)."""
 
     type: Literal["flatline"]
     for_s: float = Field(gt=0)
     tolerance: float = Field(default=0.0, ge=0)
+    judge_above: float | None = None
 
 
 class StateIs(Frozen):

@@ -197,3 +197,20 @@ def test_a_restarted_engine_clears_alarms_raised_before_the_restart(rules_for, s
     feed(second, "storage-1.cell_temp_max_c", [(60, 44.0), (65, 30.0)])  # 44 is inside the deadband: held
     assert events(second) == ["raised", "cleared"]
     second.close()
+
+
+def test_flatline_does_not_judge_the_night(engine_for) -> None:  # type: ignore[no-untyped-def]
+    engine = engine_for(
+        [
+            {
+                "id": "stuck",
+                "points": ["pv-weather.poa_wm2"],
+                "condition": {"type": "flatline", "for_s": 600, "judge_above": 20},
+            }
+        ]
+    )
+    feed(engine, "pv-weather.poa_wm2", [(t, 0.0) for t in range(0, 7200, 300)])  # two hours of night
+    assert open_alarms(engine) == []
+    feed(engine, "pv-weather.poa_wm2", [(7200 + t, 150.0) for t in range(0, 700, 100)])  # stuck after sunrise
+    [alarm] = open_alarms(engine)
+    assert alarm.raised_at == T0 + 7200 + 600
