@@ -153,7 +153,17 @@ def run(
         _fail(exc)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    store = open_store(settings)
+    try:
+        store = open_store(settings)
+    except Exception as exc:
+        service.close()
+        hint = (
+            "; DuckDB admits one process: run alarms inside the collecting process (zerocarbon run) "
+            "or use ZEROCARBON_STORE=influxdb"
+            if settings.store == "duckdb"
+            else ""
+        )
+        _fail(RuntimeError(f"alarms: cannot open the {settings.store} store: {exc}{hint}"))
     typer.echo(f"alarms: {len(service.engine.sources)} sources, journal {service.journal.path}")
     try:
         run_from_store(service, store, stop, poll_s)
