@@ -12,6 +12,7 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
@@ -51,7 +52,7 @@ def _line(a: Alarm, now: float) -> str:
     return f"{a.id:>6}  {a.priority:<8}  {a.state:<13}  {_when(a.raised_at)}  {a.message}{acked}{shelved}"
 
 
-def _fail(exc: Exception) -> None:
+def _fail(exc: Exception) -> NoReturn:
     typer.echo(str(exc), err=True)
     raise typer.Exit(1)
 
