@@ -115,15 +115,30 @@ class MqttPublisher:
         self._thread = threading.Thread(target=self._run, name="sim-mqtt", daemon=True)
 
     def start(self) -> None:
-        self._client.connect(self._host, self._port, keepalive=30)
+        """Connect in the background: a broker that is down now is retried, and gateways publish once it is up."""
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.reconnect_delay_set(min_delay=1, max_delay=10)
+        self._client.connect_async(self._host, self._port, keepalive=30)
         self._client.loop_start()
         self._thread.start()
+
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        if reason.is_failure:
+            log.warning("MQTT broker %s:%s refused the simulator: %s", self._host, self._port, reason)
+        else:
+            log.info("simulated gateways publishing to %s:%s", self._host, self._port)
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        if not self._stop.is_set():
+            log.warning("MQTT broker %s:%s lost (%s); the simulated gateways retry (start mosquitto or set "
+                        "ZEROCARBON_MQTT_HOST/PORT)", self._host, self._port, reason)
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(10)
-        self._client.loop_stop()
         self._client.disconnect()
+        self._client.loop_stop()
 
     def _run(self) -> None:
         next_cycle = time.monotonic()
@@ -161,7 +176,8 @@ class MqttPublisher:
             self._send(topic, body)
 
     def _send(self, topic: str, body: bytes) -> None:
+        if not self._client.is_connected():
+            return  # a gateway whose uplink is down loses its readings; collectors see comm loss
         info = self._client.publish(topic, body, qos=1)
-        if info.rc != mqtt.MQTT_ERR_SUCCESS:
-            log.warning("publish to %s failed: %s", topic, mqtt.error_string(info.rc))
-        self.published += 1
+        if info.rc == mqtt.MQTT_ERR_SUCCESS:
+            self.published += 1

@@ -102,3 +102,20 @@ def test_gateways_publish_json_at_their_template_paths(sim: SimulatedSite, mosqu
     assert chiller["plant"]["cooling_kw"] > chiller["plant"]["electric_kw"] > 0  # COP above 1
     assert isinstance(queue["tickets"]["issued_today"], int) and queue["tickets"]["issued_today"] > 0
     assert abs(queue["ts"] - sim.now()) < 5
+
+
+def test_gateways_reach_a_broker_that_comes_up_after_the_simulator(site, fresh_mosquitto: Mosquitto) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.simsite import start_simulated_site
+
+    fresh_mosquitto.stop()
+    handle = start_simulated_site(site, fresh_mosquitto.port, publish_s=0.3)
+    try:
+        fresh_mosquitto.restart()
+        subscriber = Subscriber(fresh_mosquitto.port)
+        try:
+            payload = subscriber.next_json("zc/parking/occupancy", timeout_s=15)
+        finally:
+            subscriber.close()
+    finally:
+        handle.stop()
+    assert payload["occupied"] + payload["free"] == 2846  # every space is either taken or free
