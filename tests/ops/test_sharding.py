@@ -3,6 +3,9 @@
 Every Modbus device is polled by exactly one shard, the shards together cover the site, and the readings of
 every device (Modbus and MQTT) land in one real influxd. MQTT devices are not split by shard: every shard
 subscribes through one shared subscription, and the broker hands each message to one of them.
+
+The broker is the production one (deploy/mosquitto: password file and ACL): the gateways publish with the
+gateway account, the shards log in with the services account read from a ``.env`` file as in deploy/.env.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +25,13 @@ import pytest
 import yaml
 
 from models.site import ModbusConnection, Site
+from models.template import MqttTemplate
+from simulators.mqtt_publisher import build_payload, topic_of
+from simulators.site import SimulatedSite
 from storage.influx_store import InfluxStore
 from tests.ops.conftest import ROOT
-from tests.support.processes import Influxd, Mosquitto
+from tests.ops.deploy_broker import GATEWAY, GATEWAY_PASSWORD, PASSWORD, USER, Broker, open_session, start_deploy_broker
+from tests.support.processes import Influxd
 from tests.support.simsite import start_simulated_site
 
 SHARDS = 3
@@ -44,7 +52,7 @@ def write_site_file(simulated: Site, directory: Path) -> Path:
     return path
 
 
-def shard_env(site_file: Path, data_dir: Path, influxd: Influxd, mosquitto: Mosquitto) -> dict[str, str]:
+def shard_env(site_file: Path, data_dir: Path, influxd: Influxd, broker: Broker) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("ZEROCARBON_")}
     return {
         **base,
@@ -54,9 +62,26 @@ def shard_env(site_file: Path, data_dir: Path, influxd: Influxd, mosquitto: Mosq
         "ZEROCARBON_INFLUX_URL": influxd.url,
         "ZEROCARBON_INFLUX_DB": DATABASE,
         "ZEROCARBON_MQTT_HOST": "127.0.0.1",
-        "ZEROCARBON_MQTT_PORT": str(mosquitto.port),
+        "ZEROCARBON_MQTT_PORT": str(broker.port),
         "ZEROCARBON_LOG_LEVEL": "WARNING",
     }
+
+
+def gateways_publishing(simulated: SimulatedSite, broker: Broker, stop: threading.Event) -> None:
+    """The site's MQTT gateways, logged in with the gateway account, publishing every second."""
+    session = open_session(broker.port, GATEWAY, GATEWAY_PASSWORD)
+    assert session.reason == 0, "the gateway account is refused"
+    try:
+        while not stop.is_set():
+            ts, values = simulated.snapshot()
+            for device in simulated.site.devices:
+                template = simulated.site.template_of(device)
+                if isinstance(template, MqttTemplate):
+                    body = json.dumps(build_payload(template, values.get(device.id, {}), ts)).encode()
+                    session.client.publish(topic_of(template, device), body, qos=1)
+            stop.wait(1.0)
+    finally:
+        session.close()
 
 
 def status_of(data_dir: Path, i: int) -> dict[str, Any] | None:
@@ -72,13 +97,17 @@ def polled_modbus_devices(status: dict[str, Any]) -> set[str]:
 
 
 @pytest.fixture
-def running_shards(
-    site: Site, influxd: Influxd, mosquitto: Mosquitto, tmp_path: Path
-) -> Iterator[tuple[Path, list[subprocess.Popen[str]]]]:
+def running_shards(site: Site, influxd: Influxd, tmp_path: Path) -> Iterator[tuple[Path, list[subprocess.Popen[str]]]]:
     influxd.create_database(DATABASE)
-    simulated = start_simulated_site(site, mosquitto.port)
+    broker = start_deploy_broker(tmp_path / "broker")
+    simulated = start_simulated_site(site, None)  # Modbus here; MQTT from the gateway account below
+    stop_gateways = threading.Event()
+    gateways = threading.Thread(target=gateways_publishing, args=(simulated, broker, stop_gateways), daemon=True)
+    gateways.start()
     data_dir = tmp_path / "data"
-    env = shard_env(write_site_file(simulated.site, tmp_path / "site"), data_dir, influxd, mosquitto)
+    env = shard_env(write_site_file(simulated.site, tmp_path / "site"), data_dir, influxd, broker)
+    # the services' broker account comes from .env in the working directory, as deploy/.env gives it
+    (tmp_path / ".env").write_text(f"ZEROCARBON_MQTT_USERNAME={USER}\nZEROCARBON_MQTT_PASSWORD={PASSWORD}\n")
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "zerocarbon", "collect", "--shard", f"{i}/{SHARDS}"],
@@ -97,7 +126,10 @@ def running_shards(
             if proc.poll() is None:
                 proc.kill()
             proc.wait(timeout=10)
+        stop_gateways.set()
+        gateways.join(timeout=10)
         simulated.stop()
+        broker.stop()
 
 
 def wait_for(predicate: Any, timeout_s: float, procs: list[subprocess.Popen[str]], what: str) -> Any:
