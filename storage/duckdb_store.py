@@ -83,14 +83,15 @@ class DuckDBStore:
         if batch.empty:
             return 0
         lo, hi = batch["ts"].min(), batch["ts"].max()
+        table = pa.Table.from_pandas(batch, preserve_index=False)  # DuckDB scans Arrow 2x faster than pandas
         with self._write_lock:
             cur = self._cursor()
-            cur.register("batch", batch)
+            cur.register("batch", table)
             try:
                 cur.execute("BEGIN TRANSACTION")
                 cur.execute(
-                    "DELETE FROM readings WHERE ts BETWEEN ? AND ? AND (point_id, ts) IN "
-                    "(SELECT point_id, ts FROM batch)",
+                    "DELETE FROM readings USING batch WHERE readings.ts BETWEEN ? AND ? "
+                    "AND readings.point_id = batch.point_id AND readings.ts = batch.ts",
                     [lo, hi],
                 )
                 cur.execute("INSERT INTO readings SELECT point_id, ts, value, quality FROM batch")

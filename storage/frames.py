@@ -55,7 +55,7 @@ def normalise_raw(frame: pd.DataFrame) -> pd.DataFrame:
         raise StoreError("readings frame has naive timestamps; localise them (the site's zone) before writing")
     out = pd.DataFrame(
         {
-            "ts": pd.to_datetime(ts, utc=True).astype(TS_DTYPE),
+            "ts": _microseconds(pd.to_datetime(ts, utc=True).astype(TS_DTYPE)),
             "point_id": frame["point_id"].astype("str"),
             "value": pd.to_numeric(frame["value"], errors="raise").astype("float64"),
             "quality": frame["quality"].astype("str"),
@@ -64,10 +64,31 @@ def normalise_raw(frame: pd.DataFrame) -> pd.DataFrame:
     unknown = set(out["quality"].unique()) - _QUALITIES
     if unknown:
         raise StoreError(f"unknown quality value(s) {sorted(unknown)}; use one of {sorted(_QUALITIES)}")
-    dup = out.duplicated(["point_id", "ts"], keep="last")
+    dup = _duplicated(out)
     if dup.any():
         out = out[~dup]
     return out.reset_index(drop=True)
+
+
+def _microseconds(ts: pd.Series) -> pd.Series:
+    """Stores keep microseconds (DuckDB TIMESTAMPTZ, InfluxDB precision=u): two readings of one point less
+    than a microsecond apart are the same reading."""
+    ns = ts.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return pd.Series((ns // 1000 * 1000).view("datetime64[ns]"), index=ts.index).dt.tz_localize("UTC")
+
+
+def _duplicated(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose (point_id, ts) comes again later. One int64 key per row when it fits (the usual case):
+    hashing ints is several times cheaper than hashing (string, timestamp) pairs."""
+    if frame.empty:
+        return np.zeros(0, dtype=bool)
+    codes, uniques = pd.factorize(frame["point_id"])
+    us = frame["ts"].to_numpy(dtype="datetime64[ns]").view(np.int64) // 1000
+    span = int(us.max()) - int(us.min()) + 1
+    if span * len(uniques) >= 2**62:
+        return frame.duplicated(["point_id", "ts"], keep="last").to_numpy()
+    key = codes.astype(np.int64) * span + (us - us.min())
+    return pd.Series(key).duplicated(keep="last").to_numpy()
 
 
 def utc(moment: datetime | pd.Timestamp) -> pd.Timestamp:
