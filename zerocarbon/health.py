@@ -128,6 +128,7 @@ class HealthChecks:
 metrics = Metrics()
 checks = HealthChecks()
 _refreshers: list[Callable[[], None]] = []
+_refresh_lock = threading.Lock()  # requests are served in threads; bridges compute deltas and must not interleave
 
 
 def on_scrape(refresh: Callable[[], None]) -> None:
@@ -141,11 +142,12 @@ def off_scrape(refresh: Callable[[], None]) -> None:
 
 
 def refresh_all() -> None:
-    for refresh in list(_refreshers):
-        try:
-            refresh()
-        except Exception:  # a broken bridge must not take the endpoint down; its check will say why
-            log.exception("health refresh %s failed", getattr(refresh, "__name__", refresh))
+    with _refresh_lock:
+        for refresh in list(_refreshers):
+            try:
+                refresh()
+            except Exception:  # a broken bridge must not take the endpoint down; its check will say why
+                log.exception("health refresh %s failed", getattr(refresh, "__name__", refresh))
 
 
 def health_report(service: str, started_at: float) -> dict[str, object]:

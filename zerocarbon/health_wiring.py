@@ -62,9 +62,15 @@ class CollectorStatusBridge:
         self._status = status
         self._failed_seen: dict[str, int] = {}
         self.last: dict[str, Any] = {}
+        self.error = ""
 
     def refresh(self) -> None:
-        self.last = status = self._status()
+        try:
+            status = self._status()
+        except Exception as exc:
+            self.error = f"collector status unavailable: {type(exc).__name__}: {exc}"
+            raise
+        self.last, self.error = status, ""
         spool = status.get("spool") or {}
         metrics.spool_depth.set(spool.get("depth") or 0)
         metrics.spool_bytes.set(spool.get("bytes") or 0)
@@ -79,6 +85,8 @@ class CollectorStatusBridge:
             self._failed_seen[device["device"]] = failed
 
     def spool_check(self) -> tuple[bool, str]:
+        if self.error:
+            return False, self.error
         spool = self.last.get("spool") or {}
         age = spool.get("age_s") or 0.0
         ok = not spool.get("alarm") and age < STALE_SPOOL_S

@@ -116,3 +116,22 @@ def test_drained_spool_shows_in_metrics(
     finally:
         drainer.stop(5.0)
         store.close()
+
+
+def test_a_status_that_cannot_be_read_fails_the_spool_check() -> None:
+    def broken() -> dict[str, Any]:
+        raise OSError("status/collector.json: No such file or directory")
+
+    bridge = watch_collector(broken)
+    server = HealthServer("collector", port=0)
+    try:
+        r = httpx.get(f"{server.url}/health", timeout=5)
+        assert r.status_code == 503
+        assert r.json()["checks"]["spool"]["detail"] == (
+            "collector status unavailable: OSError: status/collector.json: No such file or directory"
+        )
+    finally:
+        server.stop()
+        off_scrape(bridge.refresh)
+        checks.remove("spool")
+        checks.remove("store")
