@@ -206,6 +206,8 @@ class AlarmEngine:
         self._worker.join(timeout_s)
 
 
+# Not an alarm: the source that keeps irradiance and module temperature for the PV checks. Its checker always
+# answers None, so this rule never raises anything; it exists because every source carries a rule.
 _WEATHER_RULE = Rule.model_validate(
     {"id": "weather-input", "points": ["*"], "condition": {"type": "high", "limit": 0.0}}
 )
