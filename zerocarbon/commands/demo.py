@@ -1,0 +1,165 @@
+"""``zerocarbon demo``: the whole platform against a simulated Zhuhai site, embedded store and broker.
+
+Backfills history (30 days by default, only what is missing on a re-run), starts the simulated site on
+loopback (Modbus TCP + MQTT through an embedded broker bound to 127.0.0.1), then the collectors, the alarm
+engine, rollups and the console, prints the URL and the admin login, and stops everything on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import signal
+import socket
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from models.errors import ConfigError
+from models.loader import load_site
+from models.site import ModbusConnection, Site
+from models.vocabulary import PointKind
+
+log = logging.getLogger("zerocarbon.demo")
+ADMIN_FILE = "demo-admin-password.txt"
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def demo_ports(site: Site) -> dict[str, int]:
+    """The site file's Modbus ports, except those already taken on this machine, which move to free ports."""
+    moved = {}
+    for d in site.devices:
+        if isinstance(d.connection, ModbusConnection) and not _port_free(d.connection.port):
+            moved[d.id] = _free_port()
+    return moved
+
+
+def demo_admin_password(data_dir: Path) -> str:
+    """The demo's admin password: from ZEROCARBON_ADMIN_PASSWORD, else generated once and kept in the data dir
+    (readable only by its owner) so every run of the demo can print it."""
+    import os
+
+    given = os.environ.get("ZEROCARBON_ADMIN_PASSWORD")
+    if given:
+        return given
+    path = data_dir / ADMIN_FILE
+    if not path.is_file():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(12), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def missing_history(store: Any, site: Site, days: float, now: datetime) -> tuple[datetime, datetime] | None:
+    """The range to backfill: from the newest stored reading (or ``days`` ago) to now; None if up to date."""
+    latest = store.latest()
+    start = now - timedelta(days=days)
+    if not latest.empty:
+        newest = latest["ts"].max().to_pydatetime()
+        start = max(start, newest + timedelta(minutes=1))
+    return (start, now) if now - start >= timedelta(minutes=5) else None
+
+
+def counter_values(store: Any, site: Site) -> dict[str, float]:
+    """The newest value of every energy counter, so the live site continues where history stopped."""
+    ids = [p.id for p in site.points() if p.kind is PointKind.ENERGY_COUNTER]
+    latest = store.latest(ids)
+    return {pid: float(v) for pid, v in zip(latest["point_id"], latest["value"], strict=True) if v == v}
+
+
+def _backfill(store: Any, site: Site, span: tuple[datetime, datetime], seed: int) -> None:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from simulators.backfill import backfill, day_bounds
+
+    start, end = span
+    days = len(day_bounds(site, start, end))
+    columns = (TextColumn("[bold]backfilling history"), BarColumn(), TextColumn("{task.completed}/{task.total} days"),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns) as progress:
+        task = progress.add_task("backfill", total=days)
+        result = backfill(store, site, start, end, "1min", seed, progress=lambda rows: progress.advance(task, 1))
+    typer.echo(f"wrote {result.rows:,} readings for {start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M} UTC; "
+               "building rollups...")
+    store.update_rollups(start, end)
+
+
+def demo(
+    days: float = typer.Option(30.0, help="days of history to backfill on first start"),
+    port: int = typer.Option(8050, help="console port on 127.0.0.1"),
+    seed: int = typer.Option(0, help="simulation seed (same seed, same site)"),
+    data_dir: Path = typer.Option(None, help="data directory (default: ZEROCARBON_DATA_DIR or ./data)"),
+) -> None:
+    """Run the whole platform against a simulated site, with the embedded store and broker."""
+    from zerocarbon.settings import load_settings
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(data_dir=data_dir, store="duckdb")
+        site = load_site(settings.site)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    _run_demo(settings, site, days, port, seed)
+
+
+def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int) -> None:
+    import os
+
+    from simulators.site import SimulatedSite
+    from zerocarbon.embedded_broker import EmbeddedBroker
+    from zerocarbon.platform import Platform
+    from zerocarbon.store_wiring import open_store
+
+    if not _port_free(port):
+        typer.echo(f"demo: port {port} on 127.0.0.1 is in use; pass --port", err=True)
+        raise typer.Exit(1)
+    os.environ.setdefault("ZEROCARBON_ADMIN_PASSWORD", demo_admin_password(settings.data_dir))
+    store = open_store(settings, site)
+    span = missing_history(store, site, days, datetime.now(UTC))
+    if span:
+        _backfill(store, site, span, seed)
+    broker_port = site.mqtt.port if _port_free(site.mqtt.port) else _free_port()
+    broker = EmbeddedBroker(broker_port).start()
+    sim = SimulatedSite(site, seed, demo_ports(site), "127.0.0.1", broker_port,
+                        counters=counter_values(store, site)).start()
+    platform = Platform(settings.model_copy(update={"mqtt_host": "127.0.0.1", "mqtt_port": broker_port}),
+                        sim.site, store, console_port=port).start()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    typer.echo(f"\nzerocarbon demo: {site.info.name} ({site.info.name_zh}) simulated on 127.0.0.1")
+    typer.echo(f"  console   http://127.0.0.1:{port}   login: admin / {os.environ['ZEROCARBON_ADMIN_PASSWORD']}")
+    typer.echo(f"  devices   {len(sim.endpoints)} Modbus TCP, MQTT broker 127.0.0.1:{broker_port}")
+    typer.echo(f"  data      {settings.data_dir.resolve()}   (Ctrl-C stops everything)")
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        typer.echo("stopping...")
+        platform.stop()
+        sim.stop()
+        broker.stop()
+        typer.echo("stopped cleanly")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)

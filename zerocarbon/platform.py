@@ -1,0 +1,92 @@
+"""All services in one process: collectors → spool → store, the alarm engine on every reading, rollups, console.
+
+This is how the embedded store is run: DuckDB takes writes from one process, so ``zerocarbon run`` (and the
+demo, which adds a simulated site and an embedded broker) share one store object between every service.
+With InfluxDB the same services can instead run as separate processes (``collect``, ``alarms run``,
+``dashboard``; see docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from models.site import Site
+from storage.base import Store
+from zerocarbon.alarm_wiring import AlarmService, build_alarm_service, run_clock
+from zerocarbon.collect_wiring import Collection, build_collection
+from zerocarbon.settings import Settings
+from zerocarbon.store_wiring import schedule_rollups
+
+log = logging.getLogger("zerocarbon.platform")
+
+
+@dataclass
+class Platform:
+    """The running services of one process; :meth:`stop` closes them in the reverse order of the data flow."""
+
+    settings: Settings
+    site: Site
+    store: Store
+    console_host: str = "127.0.0.1"
+    console_port: int = 8050
+    alarms: AlarmService | None = None
+    collection: Collection | None = None
+    console: Any = None
+    scheduler: BackgroundScheduler | None = None
+    _loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
+    _thread: threading.Thread | None = None
+    _clock_stop: threading.Event = field(default_factory=threading.Event)
+    _clock: threading.Thread | None = None
+
+    def start(self) -> Platform:
+        self.alarms = build_alarm_service(self.settings, self.site)
+        self.collection = build_collection(self.settings, self.site, self.store, extra_sinks=[self.alarms.engine])
+        self.collection.drainer.start()
+        self._thread = threading.Thread(target=self._collect, name="collector", daemon=True)
+        self._thread.start()
+        self.scheduler = BackgroundScheduler(timezone="UTC")
+        schedule_rollups(self.scheduler, self.store)
+        self.scheduler.start()
+        self._clock = run_clock(self.alarms, self._clock_stop, self.store)  # delays, stale checks, carbon budget
+        self.console = self._start_console()
+        return self
+
+    def _collect(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        assert self.collection is not None
+        self._loop.run_until_complete(self.collection.service.run())
+
+    def _start_console(self) -> Any:
+        from dashboard.app import create_app
+        from dashboard.server import ConsoleServer
+
+        assert self.alarms is not None
+        app = create_app(self.store, self.site, self.alarms.journal, self.settings,
+                         config_dir=self.settings.site.parent)
+        return ConsoleServer(app, self.console_host, self.console_port).start()
+
+    def stop(self) -> None:
+        """Console first (no new requests), then acquisition, then flush the spool and alarms, then the store."""
+        if self.console is not None:
+            self.console.stop()
+        if self.collection is not None:
+            asyncio.run_coroutine_threadsafe(self.collection.service.stop(), self._loop)
+            if self._thread is not None:
+                self._thread.join(15)
+        self._clock_stop.set()
+        if self._clock is not None:
+            self._clock.join(5)
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+        if self.collection is not None:
+            self.collection.drainer.stop(10.0)
+            self.collection.spool.close()
+        if self.alarms is not None:
+            self.alarms.close()
+        self.store.close()
