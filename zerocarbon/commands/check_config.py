@@ -19,13 +19,13 @@ def check_config(
     """Validate a site file: one line per problem with file:line, key path, and what to do."""
     from zerocarbon.settings import load_settings
 
-    site_path = path or load_settings().site
     try:
+        site_path = path or load_settings().site
         site = load_site(site_path, templates)
     except ConfigError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
-        typer.echo(f"{len(exc.problems)} problem(s) in {site_path}", err=True)
+        typer.echo(f"{len(exc.problems)} problem(s); nothing was started", err=True)
         raise typer.Exit(1) from None
     protocols = Counter("modbus" if isinstance(d.connection, ModbusConnection) else "mqtt" for d in site.devices)
     es = site.energy_systems
