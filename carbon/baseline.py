@@ -1,8 +1,10 @@
 """降碳需 Carbon demand reduction: a weather- and occupancy-normalised baseline (ASHRAE Guideline 14-2014, IPMVP
 Option C whole facility), its goodness of fit, avoided energy, and peak demand reduced by storage.
 
-Model forms (research/carbon.md §4): ``cdd_visitors`` ``y = b0 + b1·CDD + b2·visitors`` (p = 3) and
-``three_parameter_cooling`` (3PC) ``y = b0 + b1·max(T - τ, 0)`` (p = 3: the change point is a fitted parameter).
+Model forms (research/carbon.md §4): ``cdd_visitors`` ``y = b0 + b1·CDD + b2·visitors`` (p = 3),
+``three_parameter_cooling`` (3PC) ``y = b0 + b1·max(T - τ, 0)`` (p = 3: the change point is a fitted parameter),
+and for hourly data ``hour_of_week_temperature``, a time-of-week-and-temperature model after LBNL's TOWT:
+``y = b0 + Σ_k b_k·[hour of week = k] + b_T·CDH`` (k = 1..167, CDH = max(T - T_base, 0); p = 169).
 Monthly models use per-day values (kWh/day, CDD/day, visitors/day) so months of unequal length weigh alike.
 """
 
@@ -13,13 +15,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-FORMS = ("cdd_visitors", "three_parameter_cooling")
+FORMS = ("cdd_visitors", "three_parameter_cooling", "hour_of_week_temperature")
+HOURS_PER_WEEK = 168
+NEEDED = {"monthly": 12, "daily": 365, "hourly": 8760}  # one full cycle of operating conditions
 
 
 @dataclass(frozen=True)
 class BaselineModel:
     form: str
-    granularity: str  # "monthly" | "daily"
+    granularity: str  # "monthly" | "daily" | "hourly"
     coefficients: dict[str, float]
     n: int
     p: int
@@ -47,7 +51,20 @@ def design_matrix(conditions: pd.DataFrame, form: str, change_point_c: float | N
     if form == "three_parameter_cooling":
         t = conditions["temperature_c"].to_numpy(float)
         return np.column_stack([ones, np.maximum(t - float(change_point_c or 0.0), 0.0)])
+    if form == "hour_of_week_temperature":
+        how = conditions["hour_of_week"].to_numpy(int)
+        indicators = (how[:, None] == np.arange(1, HOURS_PER_WEEK)[None, :]).astype(float)
+        return np.column_stack([ones, indicators, conditions["cdd"].to_numpy(float)])
     raise ValueError(f"unknown baseline form {form!r}; choose one of {', '.join(FORMS)}")
+
+
+def hourly_conditions(hourly: pd.DataFrame, base_c: float) -> pd.DataFrame:
+    """Hourly model rows from a frame indexed by local hour start with ``temperature_c`` (and ``energy_kwh``):
+    ``hour_of_week`` (0 = Monday 00:00), ``cdd`` as cooling degree-hours ``max(T - T_base, 0)``, ``days`` = 1
+    (one hour per row)."""
+    index = pd.DatetimeIndex(hourly.index)
+    return hourly.assign(hour_of_week=index.day_of_week * 24 + index.hour,
+                         cdd=cooling_degree_days(hourly["temperature_c"], base_c), days=1.0)
 
 
 def goodness_of_fit(measured: pd.Series, predicted: pd.Series, p: int) -> dict[str, float | None]:
@@ -96,7 +113,9 @@ def fit_baseline(y: pd.Series, conditions: pd.DataFrame, form: str, granularity:
         return _fit_three_parameter(y, conditions, granularity)
     x = design_matrix(conditions, form)
     beta = np.linalg.lstsq(x, y.to_numpy(float), rcond=None)[0]
-    regressors = ("cdd", "visitors")
+    regressors: tuple[str, ...] = ("cdd", "visitors")
+    if form == "hour_of_week_temperature":
+        regressors = (*(f"hour_of_week_{k}" for k in range(1, HOURS_PER_WEEK)), "cdd")
     fit = goodness_of_fit(y, x @ beta, p=x.shape[1])
     return BaselineModel(form, granularity, dict(zip(("intercept", *regressors), map(float, beta), strict=True)),
                          len(y), x.shape[1], fit["cv_rmse_pct"], fit["nmbe_pct"], fit["r_squared"],
@@ -124,9 +143,9 @@ def _fit_three_parameter(y: pd.Series, conditions: pd.DataFrame, granularity: st
 
 
 def data_sufficiency(periods: int, gap_shares: pd.Series, granularity: str, max_gap_share: float = 0.10) -> dict:
-    """Baseline sufficiency: a full cycle (12 months of monthly data, 365 days of daily data) and no period with
+    """Baseline sufficiency: a full cycle (12 months, 365 days or 8760 hours of data) and no period with
     more than ``max_gap_share`` missing intervals (IPMVP practice; the 10 % bar is a project convention)."""
-    needed = 12 if granularity == "monthly" else 365
+    needed = NEEDED[granularity]
     incomplete = [str(k) for k, v in gap_shares.items() if v > max_gap_share]
     return {"periods": periods, "periods_needed": needed, "incomplete_periods": incomplete,
             "sufficient": periods >= needed and not incomplete}
@@ -135,7 +154,8 @@ def data_sufficiency(periods: int, gap_shares: pd.Series, granularity: str, max_
 def avoided_energy(model: BaselineModel, conditions: pd.DataFrame, actual_kwh: float) -> dict[str, float]:
     """IPMVP Option C: ``avoided = Σ baseline(reporting conditions) − Σ actual`` (no non-routine adjustment).
 
-    ``conditions`` are per-day values with a ``days`` column; the per-day prediction is scaled by days.
+    ``conditions`` carry a ``days`` column: how many model units each row stands for (days in the month for
+    monthly per-day models, 1 for daily and hourly rows); the prediction is scaled by it.
     """
     predicted = float((model.predict(conditions) * conditions["days"]).sum())
     return {"baseline_kwh": predicted, "actual_kwh": actual_kwh, "avoided_kwh": predicted - actual_kwh}

@@ -33,7 +33,7 @@ class BaselineSettings(_Frozen):
     start: date
     end: date
     form: Literal["cdd_visitors", "three_parameter_cooling"] = "cdd_visitors"
-    granularity: Literal["monthly", "daily"] = "monthly"
+    granularity: Literal["monthly", "daily", "hourly"] = "monthly"  # hourly: time-of-week + temperature
     cdd_base_c: float = 18.0
     cvrmse_max_pct: float = Field(default=25.0, gt=0)
     nmbe_max_pct: float = Field(default=5.0, gt=0)

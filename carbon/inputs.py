@@ -15,7 +15,7 @@ from models.vocabulary import EnergyRole
 
 ENERGY_COLUMNS = ("start", "role", "subsystem", "energy_kwh", "quality")
 DAILY_COLUMNS = ("temperature_c", "visitors", "cooling_kwh_th")
-HOURLY_WEATHER_COLUMNS = ("poa_w_per_m2", "module_temperature_c")
+HOURLY_WEATHER_COLUMNS = ("poa_w_per_m2", "module_temperature_c", "outdoor_temperature_c")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,8 @@ class CarbonInputs:
       (``None``: derived from ``energy``);
     - ``daily``: indexed by local midnight, columns ``temperature_c`` (mean outdoor), ``visitors`` (served that
       day), ``cooling_kwh_th`` (chiller plant cooling delivered);
-    - ``weather``: indexed by hour start, ``poa_w_per_m2`` and ``module_temperature_c`` (hourly means).
+    - ``weather``: indexed by hour start, ``poa_w_per_m2``, ``module_temperature_c`` and
+      ``outdoor_temperature_c`` (hourly means; the last feeds hourly baselines).
     ``start`` may precede the report period so the baseline year and year-to-date are covered.
     """
 
@@ -125,4 +126,5 @@ def _daily(store, site: Site, t0: pd.Timestamp, t1: pd.Timestamp) -> pd.DataFram
 def _weather(store, site: Site, t0: pd.Timestamp, t1: pd.Timestamp) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     poa = _rollup(store, site, EnergyRole.IRRADIANCE_POA, t0, t1, "hour").groupby("ts")["mean"].mean()
     temp = _rollup(store, site, EnergyRole.MODULE_TEMPERATURE, t0, t1, "hour").groupby("ts")["mean"].mean()
-    return pd.DataFrame({"poa_w_per_m2": poa, "module_temperature_c": temp})
+    air = _rollup(store, site, EnergyRole.OUTDOOR_TEMPERATURE, t0, t1, "hour").groupby("ts")["mean"].mean()
+    return pd.DataFrame({"poa_w_per_m2": poa, "module_temperature_c": temp, "outdoor_temperature_c": air})

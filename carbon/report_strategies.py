@@ -28,17 +28,44 @@ from carbon.offsets import (
 )
 
 
-def daily_load(energy: pd.DataFrame, timezone: str) -> pd.DataFrame:
-    """Per local day: building load ``I + G - X - C + D`` (kWh, clipped at 0) and the day's gap share, from a
-    daily energy frame (:meth:`CarbonInputs.by_day`)."""
-    frame = energy.assign(day=energy["start"].dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize())
+def load_by(energy: pd.DataFrame, timezone: str, freq: str = "D") -> pd.DataFrame:
+    """Per local day (``D``) or hour (``h``): building load ``I + G - X - C + D`` (kWh, clipped at 0) and the
+    share of non-measured intervals, from an energy frame at that resolution or finer."""
+    frame = energy.assign(at=energy["start"].dt.tz_convert(timezone).dt.tz_localize(None).dt.floor(freq))
     roles = frame[frame["role"].isin(BALANCE_ROLES)].pivot_table(
-        index="day", columns="role", values="energy_kwh", aggfunc="sum").reindex(columns=list(BALANCE_ROLES))
+        index="at", columns="role", values="energy_kwh", aggfunc="sum").reindex(columns=list(BALANCE_ROLES))
     roles = roles.fillna(0.0)
     load = (roles["grid_import"] + roles["pv"] + roles["wind"] - roles["grid_export"] - roles["battery_charge"]
             + roles["battery_discharge"]).clip(lower=0)
-    gap = (frame["quality"] != "measured").groupby(frame["day"]).mean()
+    gap = (frame["quality"] != "measured").groupby(frame["at"]).mean()
     return pd.DataFrame({"energy_kwh": load, "gap_share": gap.reindex(load.index)})
+
+
+def _model_rows(inputs: CarbonInputs, settings, t0: pd.Timestamp, t1: pd.Timestamp):  # type: ignore[no-untyped-def]
+    """Baseline rows, their gap shares per sufficiency period, and reporting-period rows; or a reason text."""
+    tz = inputs.site.timezone
+    if settings.granularity == "hourly":
+        rows = load_by(inputs.energy, tz, "h").join(
+            inputs.weather["outdoor_temperature_c"].rename("temperature_c").tz_localize(None)
+            if "outdoor_temperature_c" in inputs.weather else pd.Series(dtype=float, name="temperature_c"))
+        rows = rows.dropna(subset=["energy_kwh", "temperature_c"])
+        rows = bl.hourly_conditions(rows.assign(visitors=0.0), settings.cdd_base_c)
+    else:
+        rows = load_by(inputs.by_day(), tz, "D").join(inputs.daily.tz_localize(None), how="left")
+        rows = rows.dropna(subset=["energy_kwh", "temperature_c", "visitors"])
+    base = rows[(rows.index >= pd.Timestamp(settings.start)) & (rows.index < pd.Timestamp(settings.end))]
+    report = rows[(rows.index >= t0.tz_localize(None)) & (rows.index < t1.tz_localize(None))]
+    if len(base) < bl.NEEDED[settings.granularity] / 12:
+        return f"insufficient baseline data: {len(base)} {settings.granularity} rows with energy and conditions"
+    if settings.granularity == "hourly":
+        return base, base.groupby(base.index.to_period("M"))["gap_share"].mean(), report
+    if settings.granularity == "monthly":
+        cond = bl.monthly_conditions(base, settings.cdd_base_c)
+        gaps = base.groupby(base.index.to_period("M"))["gap_share"].mean()
+        return cond, gaps, bl.monthly_conditions(report, settings.cdd_base_c) if len(report) else report
+    daily = base.assign(cdd=bl.cooling_degree_days(base["temperature_c"], settings.cdd_base_c), days=1)
+    report = report.assign(cdd=bl.cooling_degree_days(report["temperature_c"], settings.cdd_base_c), days=1)
+    return daily, daily["gap_share"], report
 
 
 def demand_reduction(inputs: CarbonInputs, config: CarbonConfig, t0: pd.Timestamp, t1: pd.Timestamp,
@@ -52,18 +79,14 @@ def demand_reduction(inputs: CarbonInputs, config: CarbonConfig, t0: pd.Timestam
     settings = config.baseline
     if settings is None:
         return out
-    tz = inputs.site.timezone
-    daily = daily_load(inputs.by_day(), tz).join(inputs.daily.tz_localize(None), how="left")
-    base = daily[(daily.index >= pd.Timestamp(settings.start)) & (daily.index < pd.Timestamp(settings.end))]
-    base = base.dropna(subset=["energy_kwh", "temperature_c", "visitors"])
-    if len(base) < 28:
-        out["status"] = f"insufficient baseline data: {len(base)} days with energy, temperature and visitors"
+    rows = _model_rows(inputs, settings, t0, t1)
+    if isinstance(rows, str):
+        out["status"] = rows
         return out
-    cond = _conditions(base, settings.cdd_base_c, settings.granularity)
-    gaps = (base.groupby(base.index.to_period("M"))["gap_share"].mean() if settings.granularity == "monthly"
-            else base["gap_share"])
+    cond, gaps, report_rows = rows
+    form = "hour_of_week_temperature" if settings.granularity == "hourly" else settings.form
     sufficiency = bl.data_sufficiency(len(cond), gaps, settings.granularity, settings.max_gap_share)
-    model = bl.fit_baseline(cond["energy_kwh"], cond, settings.form, settings.granularity)
+    model = bl.fit_baseline(cond["energy_kwh"], cond, form, settings.granularity)
     meets = (model.cv_rmse_pct is not None and model.cv_rmse_pct <= settings.cvrmse_max_pct
              and model.nmbe_pct is not None and abs(model.nmbe_pct) <= settings.nmbe_max_pct)
     out["baseline"] = {
@@ -74,26 +97,16 @@ def demand_reduction(inputs: CarbonInputs, config: CarbonConfig, t0: pd.Timestam
         "meets_criteria": meets, "sufficiency": sufficiency, "cdd_base_c": settings.cdd_base_c,
         "period": {"start": settings.start, "end": settings.end},
     }
-    report_days = daily[(daily.index >= t0.tz_localize(None)) & (daily.index < t1.tz_localize(None))]
-    report_days = report_days.dropna(subset=["temperature_c", "visitors"])
-    if report_days.empty:
+    if len(report_rows) == 0:
         out["status"] = "no temperature/visitor data in the reporting period"
         return out
-    conditions = _conditions(report_days, settings.cdd_base_c, settings.granularity)
-    avoided = bl.avoided_energy(model, conditions, actual_load_kwh)
+    avoided = bl.avoided_energy(model, report_rows, actual_load_kwh)
     out.update(avoided)
     out["avoided_energy_kwh"] = avoided["avoided_kwh"]
     if location_factor is not None:
         out["avoided_tco2e"] = avoided["avoided_kwh"] * location_factor / 1000.0
     out["status"] = "valid" if meets and sufficiency["sufficient"] else "indicative: baseline below G14 criteria"
     return out
-
-
-def _conditions(daily: pd.DataFrame, base_c: float, granularity: str) -> pd.DataFrame:
-    """Model rows: per-day means by month (monthly) or the days themselves (daily), with ``days`` weights."""
-    if granularity == "monthly":
-        return bl.monthly_conditions(daily, base_c)
-    return daily.assign(cdd=bl.cooling_degree_days(daily["temperature_c"], base_c), days=1)
 
 
 def efficiency(inputs: CarbonInputs, config: CarbonConfig, t0: pd.Timestamp, t1: pd.Timestamp,

@@ -59,7 +59,9 @@ def issue_report(store: Store, files: ReportFiles, period: Period, *, command: s
                  issued_at: str | None = None, step: Callable[[str], None] = lambda _: None) -> dict:
     start, end = inputs_span(period, files.config)
     step("reading the store")
-    inputs = load_inputs(store, files.site, start, end, hourly_from=period.start)
+    baseline = files.config.baseline
+    hourly_from = min(period.start, baseline.start) if baseline and baseline.granularity == "hourly" else period.start
+    inputs = load_inputs(store, files.site, start, end, hourly_from=hourly_from)
     step("computing the report")
     return build_report(inputs, files.factors, files.config, period, command=command, issued_at=issued_at)
 

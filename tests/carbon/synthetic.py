@@ -59,5 +59,6 @@ def hourly_site(start: date, end: date, seed: int = 0, pv_kwp: float = 100.0, sa
                             "quality": "measured"}) for (role, sub), values in series.items()]
     energy = pd.concat(frames, ignore_index=True)
     daily["cooling_kwh_th"] = pd.Series(chiller * 4.5, index=hours).groupby(hours.normalize()).sum()
-    weather = pd.DataFrame({"poa_w_per_m2": poa, "module_temperature_c": 25 + poa / 40}, index=hours)
+    weather = pd.DataFrame({"poa_w_per_m2": poa, "module_temperature_c": 25 + poa / 40,
+                            "outdoor_temperature_c": by_day["temperature_c"].to_numpy()}, index=hours)
     return CarbonInputs(FACTS, start, end, energy, daily, weather)

@@ -133,3 +133,19 @@ def test_daily_baseline_granularity_needs_a_full_year_of_days(inputs, factors, c
     assert dr["baseline"]["sufficiency"]["sufficient"] is True  # 365 days, no gaps
     chiller = next(s for s in r["subsystems"] if s["id"] == "chiller_plant")["energy_kwh"]
     assert dr["avoided_energy_kwh"] == pytest.approx(chiller / 9, rel=1e-6)  # same saving seen day by day
+
+
+def test_hourly_time_of_week_baseline(inputs, factors, config):  # type: ignore[no-untyped-def]
+    hourly = config.model_copy(update={"baseline": config.baseline.model_copy(
+        update={"granularity": "hourly", "cvrmse_max_pct": 30.0, "nmbe_max_pct": 10.0})})
+    r = build_report(inputs, factors, hourly, parse_period("2026-10"))
+    b = r["strategies"]["demand_reduction"]["baseline"]
+    assert b["form"] == "hour_of_week_temperature"
+    assert b["n"] == 8760 and b["p"] == 169  # 2025 has 8,760 hours; intercept + 167 hour-of-week + CDH slope
+    assert b["nmbe_pct"] == pytest.approx(0, abs=1e-6)  # OLS with intercept is unbiased in sample
+    # hourly load has structure no TOWT term sees (cooling only in open hours): ~32 % > the 30 % bar
+    assert 20 < b["cv_rmse_pct"] < 40 and b["meets_criteria"] is False
+    assert r["strategies"]["demand_reduction"]["status"] == "indicative: baseline below G14 criteria"
+    chiller = next(s for s in r["subsystems"] if s["id"] == "chiller_plant")["energy_kwh"]
+    # the model cannot see that cooling only runs in open hours, so the avoided energy is near, not at, chiller / 9
+    assert r["strategies"]["demand_reduction"]["avoided_energy_kwh"] == pytest.approx(chiller / 9, rel=0.25)
