@@ -6,6 +6,7 @@ buttons are only drawn for operators and admins as a courtesy, not as the protec
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ def layout(console: Console, lang: str) -> html.Div:
     return html.Div([
         html.H2(t(lang, TITLE)),
         html.Div(id="alarm-message", className="message", role="status"),
+        dcc.Store(id="alarm-changed"),
         html.Section([html.H3(t(lang, "alarms.active")),
                       html.Div(active_table(console, lang), id="alarm-active")], className="card"),
         html.Section([html.H3(t(lang, "alarms.shelve")), *shelve_form(console, lang)], className="card"),
@@ -128,22 +130,27 @@ def shelve(console: Console, alarm_id: int | None, reason: str | None, minutes: 
 
 
 def register(app: Dash, console: Console) -> None:
+    # Actions and the live refresh are separate callbacks: a tick arriving while an acknowledgement is in
+    # flight must not supersede it (Dash drops the older of two pending calls of the same callback).
     @app.callback(
-        Output("alarm-message", "children"), Output("alarm-active", "children"),
+        Output("alarm-message", "children"), Output("alarm-changed", "data"),
         Input({"type": "ack-button", "index": ALL}, "n_clicks"), Input("shelve-button", "n_clicks"),
-        Input("tick", "n_intervals"),
         State("shelve-alarm", "value"), State("shelve-reason", "value"), State("shelve-minutes", "value"),
         State("lang", "data"), prevent_initial_call=True,
     )
-    def _act(ack_clicks: list[int], _shelve: int, _tick: int, alarm_id: int | None, reason: str | None,
+    def _act(ack_clicks: list[int], _shelve: int, alarm_id: int | None, reason: str | None,
              minutes: float | None, lang: str) -> tuple[Any, Any]:
-        message: Any = no_update
         trigger = ctx.triggered_id
         if isinstance(trigger, dict) and trigger.get("type") == "ack-button" and any(ack_clicks):
-            message = acknowledge(console, int(trigger["index"]), lang)
-        elif trigger == "shelve-button":
-            message = shelve(console, alarm_id, reason, minutes, lang)
-        return message, active_table(console, lang)
+            return acknowledge(console, int(trigger["index"]), lang), time.time()
+        if trigger == "shelve-button":
+            return shelve(console, alarm_id, reason, minutes, lang), time.time()
+        return no_update, no_update
+
+    @app.callback(Output("alarm-active", "children"), Input("tick", "n_intervals"), Input("alarm-changed", "data"),
+                  State("lang", "data"), prevent_initial_call=True)
+    def _refresh(_tick: int, _changed: float, lang: str) -> Any:
+        return active_table(console, lang)
 
     @app.callback(Output("alarm-history", "children"), Input("history-event", "value"), Input("history-days", "value"),
                   State("lang", "data"), prevent_initial_call=True)

@@ -15,6 +15,7 @@ from tests.support.processes import free_port
 PASSWORDS = {"admin": "admin-secret-1", "operator": "operator-secret-1", "viewer": "viewer-secret-1",
              "auditor": "auditor-secret-1"}
 HISTORY_DAYS = 3
+LIVE_REFRESH_MS = 1000  # faster than production's 5 s so the live-refresh test stays short
 
 
 @dataclass
@@ -78,7 +79,7 @@ def running_console(site, console_store, console_now: datetime,  # type: ignore[
     data_dir = tmp_path_factory.mktemp("console-data")
     journal = _journal_with_alarms(data_dir / "alarms.sqlite", console_now)
     app = create_app(console_store, site, journal, Settings(data_dir=data_dir), users=_users(data_dir),
-                     clock=lambda: max(datetime.now(UTC), console_now))
+                     clock=lambda: max(datetime.now(UTC), console_now), refresh_ms=LIVE_REFRESH_MS)
     server = ConsoleServer(app, "127.0.0.1", free_port()).start()
     yield RunningConsole(server.url, app, app.zerocarbon_console, journal, data_dir)  # type: ignore[attr-defined]
     server.stop()

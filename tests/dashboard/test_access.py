@@ -28,11 +28,10 @@ def _ack_request(alarm_id: int) -> dict[str, object]:
     """The body Dash's renderer posts when the acknowledge button of ``alarm_id`` is clicked."""
     button = {"index": alarm_id, "type": "ack-button"}
     return {
-        "output": "..alarm-message.children...alarm-active.children..",
-        "outputs": [{"id": "alarm-message", "property": "children"}, {"id": "alarm-active", "property": "children"}],
+        "output": "..alarm-message.children...alarm-changed.data..",
+        "outputs": [{"id": "alarm-message", "property": "children"}, {"id": "alarm-changed", "property": "data"}],
         "inputs": [[{"id": button, "property": "n_clicks", "value": 1}],
-                   {"id": "shelve-button", "property": "n_clicks", "value": 0},
-                   {"id": "tick", "property": "n_intervals", "value": None}],
+                   {"id": "shelve-button", "property": "n_clicks", "value": 0}],
         "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"],
         "state": [{"id": "shelve-alarm", "property": "value", "value": None},
                   {"id": "shelve-reason", "property": "value", "value": None},
@@ -119,3 +118,30 @@ def test_weak_passwords_and_duplicate_users_are_refused(tmp_path: Path) -> None:
     book.add("ops", "long-enough", Role.OPERATOR)
     with pytest.raises(UserError, match="already exists"):
         book.add("ops", "long-enough", Role.VIEWER)
+
+
+def _shelve_request(alarm_id: int, reason: str) -> dict[str, object]:
+    body = _ack_request(alarm_id)
+    body["inputs"] = [[], {"id": "shelve-button", "property": "n_clicks", "value": 1}]
+    body["changedPropIds"] = ["shelve-button.n_clicks"]
+    body["state"] = [{"id": "shelve-alarm", "property": "value", "value": alarm_id},
+                     {"id": "shelve-reason", "property": "value", "value": reason},
+                     {"id": "shelve-minutes", "property": "value", "value": 30},
+                     {"id": "lang", "property": "data", "value": "en"}]
+    return body
+
+
+def test_shelving_needs_the_role_and_a_reason(running_console: RunningConsole) -> None:
+    journal = running_console.journal
+    target = next(a for a in journal.active() if a.priority == "high")
+    with _signed_in(running_console, "viewer") as client:
+        denied = client.post("/_dash-update-component", json=_shelve_request(target.id, "maintenance"))
+    assert "Forbidden" in denied.json()["response"]["alarm-message"]["children"]
+    with _signed_in(running_console, "operator") as client:
+        no_reason = client.post("/_dash-update-component", json=_shelve_request(target.id, " "))
+        assert "needs a reason" in no_reason.json()["response"]["alarm-message"]["children"]
+        assert journal.get(target.id).shelved_until is None
+        done = client.post("/_dash-update-component", json=_shelve_request(target.id, "inverter 3 under maintenance"))
+    assert done.json()["response"]["alarm-message"]["children"] == f"Alarm #{target.id} shelved"
+    shelved = journal.get(target.id)
+    assert (shelved.shelved_by, shelved.shelve_reason) == ("operator", "inverter 3 under maintenance")

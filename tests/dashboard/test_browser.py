@@ -96,6 +96,21 @@ def test_admin_visits_every_page_and_the_kpis_equal_the_carbon_module(
     page.screenshot(path=str(artifacts_dir / "dashboard-overview-en.png"), full_page=True)
 
 
+def test_live_power_flow_updates_without_reloading(browser, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from models.reading import Reading
+
+    page = _sign_in(browser, running_console, "viewer")
+    page.evaluate("window.__not_reloaded = true")
+    now = datetime.now(UTC).timestamp()
+    # grid = sum of both meters' latest p_kw: 4,000 + 2,345 = 6,345 kW
+    running_console.console.store.write([Reading("grid-meter-1.p_kw", now, 4000.0),  # type: ignore[attr-defined]
+                                         Reading("grid-meter-2.p_kw", now, 2345.0)])
+    page.wait_for_selector("#overview-flow >> text=6,345 kW", timeout=15_000)
+    assert page.evaluate("window.__not_reloaded") is True
+
+
 def test_subsystem_drill_down_shows_points_with_quality(browser, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
     page = _sign_in(browser, running_console, "viewer")
     page.goto(f"{running_console.url}/subsystems")
@@ -114,7 +129,7 @@ def test_operator_acknowledges_an_alarm_in_the_browser(browser, running_console:
     page.wait_for_selector(f"text=告警 #{target.id} 已确认")
     after = journal.get(target.id)  # type: ignore[attr-defined]
     assert (after.state, after.acked_by) == ("active_ack", "operator")
-    assert page.query_selector(f"#alarm-row-{target.id} button.ack") is None
+    page.wait_for_selector(f"#alarm-row-{target.id} button.ack", state="detached")  # list refreshed
 
 
 def test_auditor_downloads_the_carbon_report(browser, running_console: RunningConsole, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
