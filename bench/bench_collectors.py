@@ -317,10 +317,184 @@ def main(names: list[str]) -> None:
             sections[name](spool)
             spool.close()
             print(f"[{name}]   ({time.perf_counter() - t:.0f} s)", flush=True)
+    if not names or "mqtt" in names:
+        t = time.perf_counter()
+        section_mqtt()
+        print(f"[mqtt]   ({time.perf_counter() - t:.0f} s)", flush=True)
 
+
+# -- MQTT backlog drain -------------------------------------------------------------------------------------
+MQTT_TOPIC = "zc/fire/status"
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited from the forking parent)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def mqtt_payload(i: int) -> bytes:
+    return (b'{"ts":%d,"power_kw":%.3f,"devices":{"online":40,"total":42},"alarms":{"active":%d}}'
+            % (1_760_000_000 + i, 100 + (i % 997) / 7, i % 3))
+
+
+def publish_backlog(port: int, n: int) -> float:
+    import paho.mqtt.client as mqtt
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-pub")
+    client.max_queued_messages_set(0)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    t = time.perf_counter()
+    infos = []
+    for i in range(n):
+        if i >= 10_000:
+            infos[i - 10_000].wait_for_publish(30)  # paho fails with ERR_QUEUE_SIZE past 65,535 unacked
+        infos.append(client.publish(MQTT_TOPIC, mqtt_payload(i), qos=1))
+    infos[-1].wait_for_publish(60)
+    client.disconnect()
+    client.loop_stop()
+    return time.perf_counter() - t
+
+
+def bare_drain(port: int, n: int, register: bool) -> None:
+    """Bare paho: json.loads each message, count to n. Prints JSON {seconds, cpu, rss_mib}."""
+    import paho.mqtt.client as mqtt
+
+    got, first = 0, 0.0
+    done = __import__("threading").Event()
+
+    def on_message(client, userdata, msg) -> None:  # type: ignore[no-untyped-def]
+        nonlocal got, first
+        json.loads(msg.payload)
+        got += 1
+        if got == 1:
+            first = time.perf_counter()
+        if got >= n:
+            done.set()
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-bare", clean_session=False)
+    client.on_message = on_message
+    client.on_connect = lambda c, *a: c.subscribe(MQTT_TOPIC, qos=1)
+    client.connect("127.0.0.1", port)
+    t, cpu = time.perf_counter(), time.process_time()
+    client.loop_start()
+    if register:
+        time.sleep(0.5)
+    else:
+        done.wait(600)
+    client.disconnect()
+    client.loop_stop()
+    print(json.dumps({"seconds": time.perf_counter() - t, "cpu": time.process_time() - cpu, "got": got,
+                      "rss_mib": peak_rss_mib()}), flush=True)
+
+
+def ours_drain(port: int, n: int, register: bool, workdir: str, shared: str, index: str) -> None:
+    """Our MqttCollector into a spool (mapping, dead-lettering). Prints the same JSON."""
+    from collectors.mqtt import MqttCollector
+    from models.loader import load_site
+
+    site = load_site(ROOT / "config" / "site.yaml")
+    spool = Spool(Path(workdir) / f"spool-{index}", max_bytes=4 * 1024**3)
+    devices = [d for d in site.devices if d.protocol == "mqtt"]
+    collector = MqttCollector(site, devices, spool, host="127.0.0.1", port=port, client_id=f"bench-zc-{index}",
+                              shared_group=shared or None, dead_letter_path=Path(workdir) / "dead.jsonl")
+    t, cpu = time.perf_counter(), time.process_time()
+    collector.start()
+    if register:
+        time.sleep(0.5)
+    else:
+        deadline = time.monotonic() + 600
+        last, still = -1, 0
+        while collector.received < n and time.monotonic() < deadline:
+            time.sleep(0.01)
+            if shared:  # each member gets a share: stop when no message came for 0.5 s
+                still = still + 1 if collector.received == last else 0
+                last = collector.received
+                if still > 50 and collector.received:
+                    break
+    elapsed = time.perf_counter() - t
+    collector.stop()
+    spool.close()
+    print(json.dumps({"seconds": elapsed, "cpu": time.process_time() - cpu, "got": collector.received,
+                      "readings": collector.readings,
+                      "rss_mib": peak_rss_mib()}), flush=True)
+
+
+def _child(args: list[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def _result(proc: subprocess.Popen[str]) -> dict:  # type: ignore[type-arg]
+    out, _ = proc.communicate(timeout=900)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def start_broker(workdir: Path):  # type: ignore[no-untyped-def]
+    """mosquitto as the tests run it, but with its default autosave interval (1800 s): the tests' 1 s makes
+    it rewrite its whole store of 200k queued messages every second, which stalls it, not the subscribers."""
+    from tests.support.processes import Mosquitto, require_binary, start_mosquitto, wait_for_port
+
+    probe = start_mosquitto(workdir)  # writes the config we then adjust
+    probe.stop()
+    conf = workdir / "mosquitto.conf"
+    conf.write_text(conf.read_text().replace("autosave_interval 1", "autosave_interval 1800"))
+    log = workdir / "bench.log"
+    proc = subprocess.Popen([require_binary("mosquitto", "mosquitto"), "-c", str(conf)], stdout=log.open("ab"),
+                            stderr=subprocess.STDOUT)
+    wait_for_port(probe.port, 10, proc, log)
+    return Mosquitto(proc=proc, port=probe.port, workdir=workdir)
+
+
+def _ours(port: int, n: int, mode: str, tmp: str, processes: int) -> list[subprocess.Popen[str]]:
+    shared = "bench" if processes > 1 else ""
+    return [_child(["--mqtt-ours", str(port), str(n), mode, tmp, shared, f"{processes}-{i}"])
+            for i in range(processes)]
+
+
+def section_mqtt(n: int = 100_000) -> None:
+    """One backlog of n messages queued for three sessions: bare paho, ours in one process, ours in two
+    processes sharing a subscription; each drained alone, one after the other."""
+    with tempfile.TemporaryDirectory() as tmp:
+        broker = start_broker(Path(tmp) / "mosquitto")
+        try:
+            _result(_child(["--mqtt-bare", str(broker.port), str(n), "register"]))
+            for k in (1, 2):
+                [_result(p) for p in _ours(broker.port, n, "register", tmp, k)]
+            pub = publish_backlog(broker.port, n)
+            print(f"[mqtt] published {n:,} QoS 1 messages in {pub:.1f} s; every session holds the backlog")
+            bare = _result(_child(["--mqtt-bare", str(broker.port), str(n), "drain"]))
+            b_rate = bare["got"] / bare["seconds"]
+            print(f"[mqtt] bare paho: {bare['got']:,} in {bare['seconds']:.1f} s = {b_rate:,.0f} msg/s, "
+                  f"{1e6 * bare['cpu'] / bare['got']:.0f} us CPU/msg, {bare['rss_mib']:.0f} MiB")
+            for k in (1, 2):
+                _report_ours(k, [_result(p) for p in _ours(broker.port, n, "drain", tmp, k)], b_rate)
+        finally:
+            broker.stop()
+
+
+def _report_ours(processes: int, results: list[dict], bare_rate: float) -> None:  # type: ignore[type-arg]
+    got = sum(r["got"] for r in results)
+    seconds = max(r["seconds"] for r in results)
+    rss = sum(r["rss_mib"] for r in results)
+    rate = got / seconds
+    how = "1 process" if processes == 1 else f"{processes} processes, shared subscription"
+    print(f"[mqtt] ours ({how}): {got:,} messages, {sum(r['readings'] for r in results):,} readings spooled "
+          f"in {seconds:.1f} s = {rate:,.0f} msg/s, {1e6 * sum(r['cpu'] for r in results) / max(got, 1):.0f} us "
+          f"CPU/msg, {rss:.0f} MiB in total")
+    print(f"[mqtt]   ours / bare = {rate / bare_rate:.2f} (goal >= 2 with <= 120 MiB: "
+          f"{'MET' if rate / bare_rate >= 2 and rss <= 120 else 'NOT MET'})")
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--serve"]:
+    if sys.argv[1:2] == ["--mqtt-bare"]:
+        bare_drain(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "register")
+    elif sys.argv[1:2] == ["--mqtt-ours"]:
+        ours_drain(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "register", sys.argv[5], sys.argv[6],
+                   sys.argv[7])
+    elif sys.argv[1:2] == ["--serve"]:
         slow_devices = {int(k): v for k, v in json.loads(sys.argv[4]).items()}
         asyncio.run(serve(int(sys.argv[2]), float(sys.argv[3]), slow_devices))
     else:

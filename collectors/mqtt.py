@@ -1,9 +1,12 @@
 """MQTT acquisition: subscribe to the gateways' topics, map JSON payloads to points, never lose or choke.
 
 QoS 1 with a persistent session (``clean_session=False`` on MQTT 3.1.1, a session expiry on MQTT 5), so the
-broker keeps what is published while the collector is down. Readings are handed to the sink inside the
-message callback, before paho acknowledges the message: a message is either in the spool or will be
-redelivered. Bad payloads (not JSON, not an object, too big, unknown topic, missing fields, wrong types,
+broker keeps what is published while the collector is down. paho's network thread only queues each message;
+a worker thread maps a batch of them, hands the readings to the sink (the spool) in one call, and only then
+acknowledges them (paho's ``manual_ack``): a message is either in the spool or will be redelivered. Draining
+a backlog is bound by how fast acknowledgements go back (the broker keeps at most ``max_inflight_messages``
+unacknowledged), so keeping JSON parsing off the network thread is what makes it fast
+(bench/bench_collectors.py). Bad payloads (not JSON, not an object, too big, unknown topic, missing fields, wrong types,
 NaN) are counted by kind, logged once per kind, and kept with their raw bytes in a dead-letter file; the
 good fields of a partly bad payload are still collected.
 
@@ -17,6 +20,7 @@ import base64
 import json
 import logging
 import math
+import queue
 import re
 import threading
 import time
@@ -112,6 +116,8 @@ class MqttCollector:
             assert isinstance(template, MqttTemplate) and isinstance(d.connection, MqttConnection)
             self.routes[template.topic.replace("{topic}", d.connection.topic)] = Route(d, template)
         self.sink = sink
+        self._inbox: queue.SimpleQueue[tuple[str, bytes, float, int, int] | None] = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
         self.max_payload_bytes = max_payload_bytes
         self.dead = DeadLetters(dead_letter_path)
         self.received = 0
@@ -125,9 +131,13 @@ class MqttCollector:
 
     def _client(self, client_id: str, protocol: int) -> mqtt.Client:
         if protocol == 5:
-            client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+            client = mqtt.Client(
+                mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5, manual_ack=True
+            )
         else:
-            client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
+            client = mqtt.Client(
+                mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False, manual_ack=True
+            )
         self.protocol = protocol
         client.on_connect = self._on_connect
         client.on_message = self._on_message
@@ -142,6 +152,8 @@ class MqttCollector:
 
     def start(self) -> None:
         """Connect in the background (paho's network thread); reconnects by itself."""
+        self._worker = threading.Thread(target=self._work, name="mqtt-mapper", daemon=True)
+        self._worker.start()
         if self.protocol == 5:
             from paho.mqtt.packettypes import PacketTypes
             from paho.mqtt.properties import Properties
@@ -154,8 +166,12 @@ class MqttCollector:
         self.client.loop_start()
 
     def stop(self) -> None:
+        """Disconnect, then map what was queued; unacknowledged messages come again next session."""
         self.client.disconnect()
         self.client.loop_stop()
+        self._inbox.put(None)
+        if self._worker is not None:
+            self._worker.join(30)
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any = None) -> None:
         if reason.is_failure:
@@ -165,13 +181,41 @@ class MqttCollector:
         log.info("subscribed to %s on %s:%d", ", ".join(self.topics), self.host, self.port)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        self._inbox.put((msg.topic, msg.payload, time.time(), msg.mid, msg.qos))  # the network thread moves on
+
+    def _work(self, max_batch: int = 2000) -> None:
+        while True:
+            first = self._inbox.get()
+            if first is None:
+                return
+            batch = [first]
+            try:
+                while len(batch) < max_batch:
+                    item = self._inbox.get_nowait()
+                    if item is None:
+                        self._inbox.put(None)  # finish this batch, then stop
+                        break
+                    batch.append(item)
+            except queue.Empty:
+                pass
+            self._map_batch(batch)  # type: ignore[arg-type]
+
+    def _map_batch(self, batch: list[tuple[str, bytes, float, int, int]]) -> None:
+        readings: list[Reading] = []
+        for topic, payload, received, _, _ in batch:
+            try:
+                readings += self.handle(topic, payload, received)
+            except Exception as exc:  # never let one message kill the mapper
+                self.dead.add(topic, "internal_error", repr(exc), payload)
         try:
-            readings = self.handle(msg.topic, msg.payload, time.time())
-        except Exception as exc:  # never let one message kill the network thread
-            self.dead.add(msg.topic, "internal_error", repr(exc), msg.payload)
+            if readings:
+                self.sink.put(readings)
+        except Exception:  # not spooled: do not acknowledge, the broker sends them again
+            log.exception("the reading sink refused %d readings; they will be redelivered", len(readings))
             return
-        if readings:
-            self.sink.put(readings)
+        for _, _, _, mid, qos in batch:
+            if qos:
+                self.client.ack(mid, qos)
 
     def handle(self, topic: str, payload: bytes, received: float) -> list[Reading]:
         """Readings of one message (public so tests and benchmarks can drive it without a broker)."""
