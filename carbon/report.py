@@ -62,7 +62,6 @@ def build_report(inputs: CarbonInputs, factors: FactorTable, config: CarbonConfi
             "efficiency": strategies.efficiency(inputs, config, t0, t1, balance, emissions, chiller_kwh),
             "offset": strategies.offsets(balance, problem, covered, location_factor, _coverage_of_roles(
                 energy, ("pv", "wind", "grid_export", "battery_charge", "battery_discharge"))),
-            "management": _management(inputs, config, period, factors),
         },
         "monthly": [_month_row(m, config) for m in months],
         "subsystems": subsystems,
@@ -74,6 +73,8 @@ def build_report(inputs: CarbonInputs, factors: FactorTable, config: CarbonConfi
                       "factor_file_sha256": factors.sha256, "carbon_config_sha256": config.sha256,
                       "site_config_sha256": inputs.site.config_hash},
     }
+    baseline = report["strategies"]["demand_reduction"]["baseline"]
+    report["strategies"]["management"] = _management(inputs, config, period, factors, baseline)
     report["summary"] = _summary(report)
     return report
 
@@ -164,7 +165,8 @@ def _month_row(m: MonthLedger, config: CarbonConfig) -> dict[str, Any]:
             "estimated_share": m.coverage.share("estimated")}
 
 
-def _management(inputs: CarbonInputs, config: CarbonConfig, period: Period, factors: FactorTable) -> dict:
+def _management(inputs: CarbonInputs, config: CarbonConfig, period: Period, factors: FactorTable,
+                baseline: dict | None) -> dict:
     year_start = pd.Timestamp(period.year_start).tz_localize(inputs.site.timezone)
     _, t1 = period.local_bounds(inputs.site.timezone)
     months = ledgers(inputs.by_day(), year_start, t1, factors, config)
@@ -177,7 +179,11 @@ def _management(inputs: CarbonInputs, config: CarbonConfig, period: Period, fact
     monthly = pd.Series({int(m.month[5:]): m.location_kg + scope1.get(int(m.month[5:]), 0.0) for m in months})
     covered = [int(m.month[5:]) for m in months if m.coverage.intervals > 0]
     through = (period.end - timedelta(days=1)).month
-    return strategies.management(config, period.start.year, monthly, through, covered)
+    imports = sum(m.totals["grid_import"] for m in months)
+    loads = sum(m.balance.load_kwh for m in months if m.balance)
+    remaining = strategies.remaining_year_kg(inputs, config, baseline, through, imports / loads if loads else None,
+                                             sum(m.location_kg for m in months) / imports if imports else None)
+    return strategies.management(config, period.start.year, monthly, through, covered, remaining)
 
 
 def _instruments(months: list[MonthLedger], config: CarbonConfig, period: Period) -> dict[str, Any]:

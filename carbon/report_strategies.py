@@ -161,10 +161,31 @@ def offsets(balance: EnergyBalance | None, problem: str | None, covered_kwh: flo
     }
 
 
+def remaining_year_kg(inputs: CarbonInputs, config: CarbonConfig, baseline: dict | None, through_month: int,
+                      import_share: float | None, factor: float | None) -> float | None:
+    """Emissions expected in the months after ``through_month``: the monthly baseline model at the baseline
+    year's conditions for those months ("normal weather"), times the year-to-date import share of load and the
+    YTD location-based factor. None (run rate instead) unless a monthly baseline meets the G14 criteria."""
+    settings = config.baseline
+    if (settings is None or settings.granularity != "monthly" or not baseline or not baseline["meets_criteria"]
+            or import_share is None or factor is None):
+        return None
+    if through_month == 12:
+        return 0.0
+    rows = load_by(inputs.by_day(), inputs.site.timezone, "D").join(inputs.daily.tz_localize(None), how="left")
+    rows = rows[(rows.index >= pd.Timestamp(settings.start)) & (rows.index < pd.Timestamp(settings.end))]
+    cond = bl.monthly_conditions(rows.dropna(subset=["temperature_c", "visitors"]), settings.cdd_base_c)
+    cond = cond[[p.month > through_month for p in cond.index]]
+    coefficients = baseline["coefficients"]
+    model = bl.BaselineModel(baseline["form"], "monthly", coefficients, baseline["n"], baseline["p"], None, None,
+                             None, baseline["change_point_c"], tuple(k for k in coefficients if k != "intercept"))
+    return float((model.predict(cond) * cond["days"]).sum()) * import_share * factor
+
+
 def management(config: CarbonConfig, year: int, monthly_location_kg: pd.Series, through_month: int,
-               months_covered: list[int]) -> dict[str, Any]:
-    """碳管理: YTD against the year's budget and a run-rate year-end forecast (location-based)."""
-    status = budget_status(monthly_location_kg, config.budget_tco2e.get(year), year, through_month)
+               months_covered: list[int], remaining_kg: float | None = None) -> dict[str, Any]:
+    """碳管理: YTD against the year's budget and a year-end forecast (baseline model, else run rate)."""
+    status = budget_status(monthly_location_kg, config.budget_tco2e.get(year), year, through_month, remaining_kg)
     status["year"] = year
     status["months_with_data"] = months_covered
     status["basis"] = "Scope 1 + Scope 2 location-based"

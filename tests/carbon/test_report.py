@@ -149,3 +149,21 @@ def test_hourly_time_of_week_baseline(inputs, factors, config):  # type: ignore[
     chiller = next(s for s in r["subsystems"] if s["id"] == "chiller_plant")["energy_kwh"]
     # the model cannot see that cooling only runs in open hours, so the avoided energy is near, not at, chiller / 9
     assert r["strategies"]["demand_reduction"]["avoided_energy_kwh"] == pytest.approx(chiller / 9, rel=0.25)
+
+
+def test_year_end_forecast_uses_the_baseline_at_normal_weather(october, inputs):  # type: ignore[no-untyped-def]
+    mgmt = october["strategies"]["management"]
+    assert mgmt["forecast_method"] == "baseline_model"
+    e = inputs.energy
+    local = e["start"].dt.tz_localize(None)
+
+    def kwh(roles, lo, hi):  # type: ignore[no-untyped-def]
+        return e[e["role"].isin(roles) & (local >= lo) & (local < hi)]["energy_kwh"].sum()
+
+    # the model is exact and 2025 had no saving, so the baseline for Nov-Dec at 2025 conditions = 2025's load
+    load_nov_dec_2025 = kwh(["consumption", "ev_charging"], "2025-11-01", "2026-01-01")
+    # YTD 2026 (Jan-Oct): import share of load, and factor 0.4042 all year
+    share = kwh(["grid_import"], "2026-01-01", "2026-11-01") / kwh(["consumption", "ev_charging"], "2026-01-01",
+                                                                  "2026-11-01")
+    remaining_t = load_nov_dec_2025 * share * 0.4042 / 1000
+    assert mgmt["forecast_tco2e"] == pytest.approx(mgmt["ytd_tco2e"] + remaining_t, rel=1e-6)
