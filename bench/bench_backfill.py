@@ -55,7 +55,7 @@ def run_store(site, start, end, step, workdir: Path, rollups: bool) -> dict[str,
     if rollups:
         t = time.perf_counter()
         try:
-            store.update_rollups(start, end)
+            store.update_rollups()  # the pending ranges the writes recorded, as the command does
             print(f"store.update_rollups over the range: {time.perf_counter() - t:.1f} s", flush=True)
         except Exception as exc:  # the rollups are storage's; report and still run the baseline
             print(f"store.update_rollups FAILED after {time.perf_counter() - t:.1f} s: {exc!r}", flush=True)
