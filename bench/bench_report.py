@@ -19,13 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from carbon import issue as wiring  # noqa: E402
 from carbon.period import parse_period  # noqa: E402
 from models.loader import load_site  # noqa: E402
 from models.vocabulary import EnergyRole  # noqa: E402
 from simulators.backfill import history_chunks  # noqa: E402
 from storage.duckdb_store import DuckDBStore  # noqa: E402
 from storage.energy import energy_points  # noqa: E402
-from zerocarbon import report_wiring as wiring  # noqa: E402
 
 STORE = ROOT / "data" / "bench" / "carbon-1min.duckdb"
 START = datetime(2024, 12, 31, 16, 0, tzinfo=UTC)  # 2025-01-01 00:00 Asia/Shanghai

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from carbon import issue as wiring
 from carbon.inputs import load_inputs
 from carbon.period import parse_period
 from simulators.backfill import backfill
 from storage.duckdb_store import DuckDBStore
-from zerocarbon import report_wiring as wiring
 from zerocarbon.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]

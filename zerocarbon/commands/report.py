@@ -54,7 +54,7 @@ def _run(settings, period, fmt: str, out: Path, factors, carbon_config, stamp, c
          keep: bool, quiet: bool) -> None:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from zerocarbon import report_wiring as wiring
+    from carbon import issue as wiring
     from zerocarbon.store_wiring import open_store
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), disable=quiet,

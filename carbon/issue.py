@@ -1,9 +1,9 @@
 """Issue a carbon report: load site, factors and carbon config, read the store, build, render, archive.
 
-What the ``report`` command and the dashboard's report button call. Issued reports are archived under
-``<data_dir>/reports/<period>/<report id>/`` with the factor and carbon files they used; the id is a hash of the
-report JSON (which names the factor file's sha256), so a changed factor gives a new archive entry and never
-rewrites an issued one.
+What the ``report`` command and the dashboard's report button call (both pass an open store). Issued reports
+are archived under ``<data_dir>/reports/<period>/<report id>/`` with the factor and carbon files they used; the
+id is a hash of the report JSON (which names the factor file's sha256), so a changed factor gives a new archive
+entry and never rewrites an issued one.
 """
 
 from __future__ import annotations
