@@ -76,10 +76,13 @@ def test_cli_writes_json_and_archives_without_rewriting(filled_store, tmp_path, 
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 0, first.output
     report = json.loads(out.read_text(encoding="utf-8"))
-    assert report["reproduce"]["command"].startswith("zerocarbon report --period 2026-10 --format json")
+    assert report["reproduce"]["command"] == "zerocarbon report --period 2026-10"
+    csv_out = tmp_path / "oct.csv"  # another format of the same report joins the same archive entry
+    assert CliRunner().invoke(app, [*args[:4], "csv", "--out", str(csv_out), "--quiet"]).exit_code == 0
     archived = list((data_dir / "reports" / "2026-10").glob("*/report.json"))
     issued = out.read_bytes()
     assert len(archived) == 1 and archived[0].read_bytes() == issued
+    assert (archived[0].parent / "report.csv").read_bytes() == csv_out.read_bytes()
     # a factor change makes a new archive entry; the issued one stays byte for byte
     factors = tmp_path / "f.yaml"
     factors.write_text((ROOT / "config" / "emission_factors.yaml").read_text().replace("0.4042", "0.4100"))

@@ -41,7 +41,11 @@ def report(
     settings = load_settings()
     out = out or Path(f"report-{parsed.label}.{format}")
     stamp = datetime.now(UTC).isoformat(timespec="seconds") if issued_at == "now" else issued_at
-    command = "zerocarbon report " + shlex.join(["--period", parsed.label, "--format", format, "--out", str(out)])
+    # what decides the content (not --format/--out): the same report in every format shares one archive entry
+    words = ["--period", parsed.label]
+    words += ["--factors", str(factors)] if factors else []
+    words += ["--carbon-config", str(carbon_config)] if carbon_config else []
+    command = "zerocarbon report " + shlex.join(words)
     try:
         _run(settings, parsed, format, out, factors, carbon_config, stamp, command, archive, quiet)
     except ConfigError as exc:
