@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -77,9 +78,14 @@ def running_console(site, console_store, console_now: datetime,  # type: ignore[
     from zerocarbon.settings import Settings
 
     data_dir = tmp_path_factory.mktemp("console-data")
+    # The console's "now" is the last second of yesterday (site time), so "today" is a whole simulated day with
+    # sun, wind and battery cycles, whatever hour the tests run at.
+    local_midnight = console_now.astimezone(ZoneInfo(site.info.timezone)).replace(hour=0, minute=0, second=0,
+                                                                                  microsecond=0)
+    console_clock = (local_midnight - timedelta(seconds=1)).astimezone(UTC)
     journal = _journal_with_alarms(data_dir / "alarms.sqlite", console_now)
     app = create_app(console_store, site, journal, Settings(data_dir=data_dir), users=_users(data_dir),
-                     clock=lambda: max(datetime.now(UTC), console_now), refresh_ms=LIVE_REFRESH_MS)
+                     clock=lambda: console_clock, refresh_ms=LIVE_REFRESH_MS)
     server = ConsoleServer(app, "127.0.0.1", free_port()).start()
     yield RunningConsole(server.url, app, app.zerocarbon_console, journal, data_dir)  # type: ignore[attr-defined]
     server.stop()
