@@ -70,3 +70,39 @@ def test_shards_split_devices_deterministically(site) -> None:  # type: ignore[n
     assert sorted(ids) == sorted(d.id for d in site.devices)  # every device exactly once
     assert [d.id for d in shard_devices(site.devices, 1, 3)] == [d.id for d in shards[1]]  # same answer again
     assert all(shards)
+
+
+def test_the_whole_simulated_site_is_collected_and_a_fault_shows(site, mosquitto, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.simsite import start_simulated_site
+
+    handle = start_simulated_site(site, mosquitto.port, publish_s=0.5)
+    try:
+        fast = handle.site.model_copy(update={"devices": [
+            d.model_copy(update={"poll_s": dict.fromkeys(d.poll_s, 1.0)}) for d in handle.site.devices
+        ]})
+        sink = ListSink()
+        service = CollectorService(fast, sink, mqtt_options={"port": mosquitto.port, "client_id": "zc-sim"})
+
+        async def run() -> float:
+            task = asyncio.create_task(service.run())
+            await asyncio.sleep(2.5)
+            handle.fault("pv-inv-03", "comm_loss")
+            faulted = time.time()
+            await asyncio.sleep(2.5)
+            await service.stop()
+            await task
+            return faulted
+
+        faulted = asyncio.run(run())
+        expected_grid_kw = handle.values("grid-meter-1")["p_kw"]
+    finally:
+        handle.stop()
+    good = {r.point_id for r in sink.readings if r.quality is Quality.GOOD}
+    for d in site.devices:  # every device, Modbus and MQTT, delivered good values
+        assert any(pid.startswith(f"{d.id}.") for pid in good), d.id
+    last_grid = max((r for r in sink.readings if r.point_id == "grid-meter-1.p_kw"), key=lambda r: r.ts)
+    assert last_grid.value is not None and abs(last_grid.value - float(expected_grid_kw)) <= 0.2 * abs(
+        float(expected_grid_kw)) + 1  # the simulator moves on between our last poll and its last tick
+    assert any(r.point_id == "pv-inv-01.W" and (r.value or 0) > 0 for r in sink.readings)  # sunny noon
+    after = [r for r in sink.readings if r.point_id == "pv-inv-03.W" and r.ts > faulted + 0.1]
+    assert after and after[-1].quality is Quality.COMM_LOSS  # within two 1 s intervals of the fault

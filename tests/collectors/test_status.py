@@ -1,0 +1,72 @@
+"""``zerocarbon status`` reads the snapshot a running collector writes and shows health, last values, spool."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from collectors.service import CollectorService
+from collectors.spool import Spool
+from tests.collectors.conftest import modbus_device, write_site
+from tests.support.modbus import RegisterServer
+from tests.support.processes import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def status(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("zerocarbon", path=str(Path(sys.executable).parent))
+    assert exe
+    env = {**os.environ, "ZEROCARBON_DATA_DIR": str(data_dir)}
+    return subprocess.run([exe, "status", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+def run_collector(tmp_path: Path, data_dir: Path, register_server: RegisterServer) -> None:
+    site = write_site(tmp_path, [
+        modbus_device("meter-ok", "energy-meter", register_server.port, poll_s={"default": 0.2, "energy": 60}),
+        modbus_device("meter-dead", "energy-meter", free_port(), poll_s={"default": 0.2, "energy": 60}),
+    ])
+    spool = Spool(data_dir / "spool")  # nothing drains it: its depth is what was collected
+    service = CollectorService(site, spool, status_path=data_dir / "status" / "collector.json",
+                               status_extra=lambda: {"spool": spool.status()}, health_interval_s=0.2)
+
+    async def run() -> None:
+        task = asyncio.create_task(service.run())
+        await asyncio.sleep(1.0)
+        await service.stop()  # its last snapshot is seconds old: status still calls it running
+        await task
+
+    asyncio.run(run())
+    spool.close()
+
+
+def test_status_shows_devices_last_values_and_spool(tmp_path: Path, register_server: RegisterServer) -> None:
+    data = tmp_path / "data"
+    run_collector(tmp_path, data, register_server)
+    result = status(data)
+    assert result.returncode == 0, result.stderr
+    assert "running (pid" in result.stdout
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith("  meter-")}
+    assert "ok" in lines["meter-ok"] and "default:1,energy:1" in lines["meter-ok"] and "s ago" in lines["meter-ok"]
+    assert "comm_loss" in lines["meter-dead"] and "never" in lines["meter-dead"]
+    assert "readings waiting" in result.stdout
+    snap = json.loads(status(data, "--json").stdout)["collector"]
+    assert snap["spool"]["depth"] > 0 and {d["device"] for d in snap["devices"]} == {"meter-ok", "meter-dead"}
+
+
+def test_status_without_a_collector_says_how_to_start_one(tmp_path: Path) -> None:
+    result = status(tmp_path / "empty")
+    assert result.returncode == 1 and "zerocarbon collect" in result.stderr
+
+
+def test_status_of_a_stopped_collector_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "status" / "collector.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"pid": 1, "started": 0, "written": 1000.0, "devices": []}))
+    result = status(tmp_path / "data")
+    assert result.returncode == 1 and "NOT RUNNING" in result.stdout
