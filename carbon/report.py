@@ -183,7 +183,8 @@ def _management(inputs: CarbonInputs, config: CarbonConfig, period: Period, fact
     loads = sum(m.balance.load_kwh for m in months if m.balance)
     remaining = strategies.remaining_year_kg(inputs, config, baseline, through, imports / loads if loads else None,
                                              sum(m.location_kg for m in months) / imports if imports else None)
-    return strategies.management(config, period.start.year, monthly, through, covered, remaining)
+    return strategies.management(config, period.start.year, monthly, through, covered, remaining,
+                                 combined([m.coverage for m in months]).to_dict())
 
 
 def _instruments(months: list[MonthLedger], config: CarbonConfig, period: Period) -> dict[str, Any]:

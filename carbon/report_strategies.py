@@ -75,7 +75,8 @@ def demand_reduction(inputs: CarbonInputs, config: CarbonConfig, t0: pd.Timestam
     peak = bl.peak_demand_reduction(hourly(period, "grid_import"), hourly(period, "battery_charge"),
                                     hourly(period, "battery_discharge"), interval_h=1.0)
     out: dict[str, Any] = {"peak_demand": peak, "baseline": None, "avoided_energy_kwh": None,
-                           "avoided_tco2e": None, "status": "no baseline configured"}
+                           "avoided_tco2e": None, "status": "no baseline configured",
+                           "coverage": coverage_of(period["quality"]).to_dict()}
     settings = config.baseline
     if settings is None:
         return out
@@ -183,10 +184,12 @@ def remaining_year_kg(inputs: CarbonInputs, config: CarbonConfig, baseline: dict
 
 
 def management(config: CarbonConfig, year: int, monthly_location_kg: pd.Series, through_month: int,
-               months_covered: list[int], remaining_kg: float | None = None) -> dict[str, Any]:
+               months_covered: list[int], remaining_kg: float | None = None,
+               coverage: dict[str, Any] | None = None) -> dict[str, Any]:
     """碳管理: YTD against the year's budget and a year-end forecast (baseline model, else run rate)."""
     status = budget_status(monthly_location_kg, config.budget_tco2e.get(year), year, through_month, remaining_kg)
     status["year"] = year
     status["months_with_data"] = months_covered
     status["basis"] = "Scope 1 + Scope 2 location-based"
+    status["coverage"] = coverage
     return status

@@ -167,3 +167,14 @@ def test_year_end_forecast_uses_the_baseline_at_normal_weather(october, inputs):
                                                                   "2026-11-01")
     remaining_t = load_nov_dec_2025 * share * 0.4042 / 1000
     assert mgmt["forecast_tco2e"] == pytest.approx(mgmt["ytd_tco2e"] + remaining_t, rel=1e-6)
+
+
+def test_documented_schema_lists_exactly_the_top_level_keys(october):  # type: ignore[no-untyped-def]
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "report-schema.md").read_text(encoding="utf-8")
+    table = doc.split("## Top level", 1)[1].split("\n\n", 2)[1]
+    documented = {re.sub(r"\[\]$", "", m) for m in re.findall(r"^\| `([a-z0-9_]+(?:\[\])?)`", table, re.M)}
+    assert documented == set(october)
+    assert october["schema"] == "zerocarbon/carbon-report@1"
