@@ -136,7 +136,14 @@ def storage_section(console: Console, lang: str, start: Any, end: Any, by: str) 
         kpi("storage-peak-shaving", t(lang, "renewables.peak_shaving"), number(_peak_shaved_kw(console, start, end)),
             "kW"),
     ]
-    return [html.Div(tiles, className="kpi-row"), graph("storage-soc", figure_layout(fig))]
+    battery = series(console, [p.id for p in console.points_by_role(EnergyRole.BATTERY_POWER)], start, end,
+                     resolution)
+    power = go.Figure([go.Scatter(x=g["ts"], y=g["value"], name=pid, mode="lines", fill="tozeroy")
+                       for pid, g in battery.groupby("point_id")])
+    power.update_yaxes(title_text=t(lang, "renewables.battery_kw"))
+    return [html.Div(tiles, className="kpi-row"),
+            html.Div([graph("storage-soc", figure_layout(fig)), graph("storage-power", figure_layout(power))],
+                     className="grid-2")]
 
 
 def _peak_shaved_kw(console: Console, start: Any, end: Any) -> float | None:
