@@ -144,9 +144,14 @@ def energy_by_role(store: Store, site: Site, start: datetime, end: datetime, by:
     per_point = interval_energy(store, list(chosen.values()), start, end, by, site.info.timezone)
     if per_point.empty:
         return pd.DataFrame({c: [] for c in ROLE_COLUMNS})
-    by_id = {p.id: p for p in chosen.values()}
-    per_point["role"] = per_point["point_id"].map(lambda pid: str(by_id[pid].role))
-    per_point["subsystem"] = per_point["point_id"].map(lambda pid: by_id[pid].subsystem)
+    catalogue = pd.DataFrame(
+        {
+            "point_id": [p.id for p in chosen.values()],
+            "role": [str(p.role) for p in chosen.values()],
+            "subsystem": [p.subsystem for p in chosen.values()],
+        }
+    )
+    per_point = per_point.merge(catalogue, on="point_id", how="left")
     per_point["rank"] = per_point["quality"].map(_QUALITY_RANK)
     grouped = per_point.groupby(["start", "role", "subsystem"], sort=True)
     out = grouped.agg(energy_kwh=("energy_kwh", "sum"), rank=("rank", "max")).reset_index()
