@@ -108,6 +108,7 @@ class Spool:
         self.read_pos = self.acked
         self.pending, self.bytes = self._scan()
         self.dropped = 0
+        self.accepted = 0  # readings put since this process opened the spool
         self._alarm = ""
         self.segment = max([self.acked.segment, *self._segments()], default=0) + 1  # never append to an old file
         self._fd = self._open(self.segment)
@@ -168,6 +169,7 @@ class Spool:
             self._size += len(record)
             self.bytes += len(record)
             self.pending += len(readings)
+            self.accepted += len(readings)
             self._dirty = True
             self._check_fill()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,6 +94,45 @@ def build_collection(
     return collection
 
 
+def bridge_health(collection: Collection) -> Callable[[], None]:
+    """Copy the collection's counters into the process's Prometheus metrics and /health checks at each
+    scrape; returns the function that undoes it."""
+    from zerocarbon.health import checks, metrics, off_scrape, on_scrape
+
+    seen = {"accepted": 0, "written": 0, "failures": 0}
+    failed: dict[str, int] = {}
+
+    def refresh() -> None:
+        spool, drainer, pollers = collection.spool, collection.drainer, collection.service.pollers
+        metrics.spool_depth.set(spool.pending)
+        metrics.spool_bytes.set(spool.bytes)
+        mqtt = collection.service.mqtt
+        metrics.devices_assigned.set(len(pollers) + (len(mqtt.devices) if mqtt else 0))
+        for key, now, counter in (("accepted", spool.accepted, metrics.readings_total),
+                                  ("written", drainer.written, metrics.readings_written_total),
+                                  ("failures", drainer.failures, metrics.store_write_errors_total)):
+            counter.inc(max(0, now - seen[key]))
+            seen[key] = now
+        for p in pollers:
+            delta = p.health.failed_cycles - failed.get(p.device.id, 0)
+            if delta > 0:
+                kind = "timeout" if p.health.state == "comm_loss" else "exception"
+                metrics.device_errors_total.labels(device=p.device.id, kind=kind).inc(delta)
+            failed[p.device.id] = p.health.failed_cycles
+
+    on_scrape(refresh)
+    checks.add("spool", lambda: (collection.spool.status()["alarm"] != "full",
+                                 f"{collection.spool.pending} readings waiting"))
+    checks.add("store", lambda: (collection.drainer.store_ok, collection.drainer.last_error or "writing"))
+
+    def unbridge() -> None:
+        off_scrape(refresh)
+        checks.remove("spool")
+        checks.remove("store")
+
+    return unbridge
+
+
 def status_path(settings: Settings, suffix: str = "") -> Path:
     return settings.data_dir / "status" / f"collector{suffix}.json"
 
@@ -108,6 +147,10 @@ async def run_collect(settings: Settings, shard: tuple[int, int]) -> None:
     site = load_site(settings.site)
     store = open_store(settings, site)
     collection = build_collection(settings, site, store, shard=shard)
+    from zerocarbon.health import serve_health
+
+    health = serve_health(settings, "collector")
+    unbridge = bridge_health(collection)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: asyncio.ensure_future(collection.service.stop()))
@@ -118,3 +161,6 @@ async def run_collect(settings: Settings, shard: tuple[int, int]) -> None:
         await asyncio.to_thread(collection.drainer.stop, 5.0)
         collection.spool.close()
         store.close()
+        unbridge()
+        if health is not None:
+            health.stop()
