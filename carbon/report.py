@@ -24,6 +24,7 @@ from carbon.offsets import EnergyBalanceError
 from carbon.period import Period
 
 SCHEMA = "zerocarbon/carbon-report@1"
+GAP_WARNING_SHARE = 0.10  # same bar as baseline sufficiency (project convention)
 
 
 def build_report(inputs: CarbonInputs, factors: FactorTable, config: CarbonConfig, period: Period, *,
@@ -222,10 +223,15 @@ def _factors_section(months: list[MonthLedger], factors: FactorTable, scope1: di
 def _data_quality(energy: pd.DataFrame, coverage: dict[str, Any], months: list[MonthLedger]) -> dict[str, Any]:
     flagged = flagged_intervals(energy)
     per_month = completeness_by_month(energy) if len(energy) else pd.DataFrame()
+    problems = [f"{m.month}: {m.problem}" for m in months if m.problem]
+    for m in months:
+        gap = m.coverage.share("gap")
+        if gap is not None and gap > GAP_WARNING_SHARE:
+            # totals of such a month are lower bounds: say so beside the numbers, never leave it silent
+            problems.append(f"{m.month}: {gap:.1%} of intervals are gaps; energy and emissions are incomplete")
     return {"by_role": coverage, "by_month_and_role": per_month.to_dict(orient="records"),
             "flagged_intervals": flagged.to_dict(orient="records"), "flagged_interval_limit": 500,
-            "problems": [f"{m.month}: {m.problem}" for m in months if m.problem],
-            "overall": combined([m.coverage for m in months]).to_dict()}
+            "problems": problems, "overall": combined([m.coverage for m in months]).to_dict()}
 
 
 def _summary(r: dict[str, Any]) -> dict[str, Any]:

@@ -112,3 +112,13 @@ def test_counter_reset_does_not_create_an_energy_spike(site, tmp_path):  # type:
     # 5 rises of 10 before, the reset reading adds its own 3 kWh (<= the largest ordinary rise), then 6 × 10:
     # 50 + 3 + 60 = 113 kWh, not 1050 kWh and not negative
     assert grid["energy_kwh"].sum() == pytest.approx(113)
+
+
+def test_store_with_missing_days_warns_that_totals_are_incomplete(filled_store, site, files):  # type: ignore[no-untyped-def]
+    store = DuckDBStore(filled_store, timezone=site.info.timezone)
+    try:
+        report = wiring.issue_report(store, files, parse_period("2026-10"))
+    finally:
+        store.close()
+    assert any("of intervals are gaps; energy and emissions are incomplete" in p
+               for p in report["data_quality"]["problems"])

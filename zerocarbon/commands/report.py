@@ -87,6 +87,8 @@ def _run(settings, period, fmt: str, out: Path, factors, carbon_config, stamp, c
     typer.echo(f"{path}: {period.label} Scope 2 location-based {s['scope2_location_tco2e']:.1f} tCO2e, "
                f"market-based {s['scope2_market_tco2e']:.1f} tCO2e; measured share "
                f"{(s['measured_share'] or 0) * 100:.1f}%" + (f"; archived in {folder}" if folder else ""))
+    for problem in report["data_quality"]["problems"]:
+        typer.echo(f"warning: {problem}", err=True)
 
 
 def register(app: typer.Typer) -> None:
