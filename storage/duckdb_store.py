@@ -70,6 +70,8 @@ class DuckDBStore:
         self._con.execute(SCHEMA)
         self._local = threading.local()
         self._write_lock = threading.RLock()
+        # a rollup rebuild (minutes for a backfilled year) holds only this lock, so collectors keep writing
+        self._rollup_lock = threading.Lock()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self._planner = RollupPlanner(timezone)
 
@@ -161,14 +163,15 @@ class DuckDBStore:
 
     # -- rollups ---------------------------------------------------------------------------------------
     def update_rollups(self, start: datetime | None = None, end: datetime | None = None) -> None:
-        with self._write_lock:
+        with self._rollup_lock:
             if start is None and end is None:
                 seen, ranges = self._pending()
             else:
                 seen, ranges = None, [(utc(start or end), utc(end or start))]  # type: ignore[arg-type]
             self._planner.rebuild(self, ranges)
             if seen is not None:
-                self._cursor().execute("DELETE FROM rollup_pending WHERE id <= ?", [seen])
+                with self._write_lock:
+                    self._cursor().execute("DELETE FROM rollup_pending WHERE id <= ?", [seen])
 
     def _pending(self) -> tuple[int | None, list[tuple[pd.Timestamp, pd.Timestamp]]]:
         rows = self._cursor().execute("SELECT id, lo, hi FROM rollup_pending ORDER BY id").fetchall()
@@ -180,6 +183,7 @@ class DuckDBStore:
         """Swap the rollups of ``[lo, hi)`` for ``rows`` in one transaction (used by the rollup planner)."""
         cur = self._cursor()
         cur.register("fresh", rows[list(ALL_ROLLUP_COLUMNS)])
+        self._write_lock.acquire()
         try:
             cur.execute("BEGIN TRANSACTION")
             cur.execute(f"DELETE FROM rollup_{resolution} WHERE ts >= ? AND ts < ?", [lo, hi])
@@ -190,6 +194,7 @@ class DuckDBStore:
             cur.execute("ROLLBACK")
             raise
         finally:
+            self._write_lock.release()
             cur.unregister("fresh")
 
     def read_rollups_all(self, resolution: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
