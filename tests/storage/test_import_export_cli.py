@@ -115,3 +115,24 @@ def test_export_keeps_formula_like_text_as_text(tmp_path: Path) -> None:
 def test_energy_names_an_unknown_point() -> None:
     result = run("energy", "grid-meter-1.import_kw", "--from", "2026-03-01", "--to", "2026-03-02")
     assert result.exit_code != 0 and "grid-meter-1.import_kwh" in result.output
+
+
+def test_raw_export_reads_a_day_at_a_time() -> None:
+    from storage.exporter import windows
+
+    start, end = pd.Timestamp("2026-01-01T00:00Z"), pd.Timestamp("2027-01-01T00:00Z")
+    raw = list(windows(start, end, "raw"))
+    assert len(raw) == 365 and raw[0] == (start, start + pd.Timedelta(days=1)) and raw[-1][1] == end
+    assert len(list(windows(start, end, "day"))) == 1  # daily rollups of a year are small: one read
+
+
+def test_import_of_an_unknown_format_names_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "h.json"
+    path.write_text("{}")
+    result = run("import", str(path))
+    assert result.exit_code == 1 and "give a .csv or .xlsx file" in result.output
+
+
+def test_import_without_required_columns_names_them(tmp_path: Path) -> None:
+    result = run("import", str(write_csv(tmp_path / "h.csv", ["2026-03-01T00:00Z,1"], header="timestamp,value")))
+    assert result.exit_code == 1 and "missing column(s) ['point']" in result.output
