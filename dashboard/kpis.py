@@ -49,9 +49,15 @@ def carbon_balance(totals: Balance) -> EnergyBalance:
     )
 
 
-def overview_kpis(console: Console) -> OverviewKpis:
+def today_balance(console: Console) -> Balance:
     now = console.now()
-    today = balance(energy_frame(console, console.local_midnight(now), now, by="day"))
+    return balance(energy_frame(console, console.local_midnight(now), now, by="day"))
+
+
+def overview_kpis(console: Console, today: Balance | None = None) -> OverviewKpis:
+    """The Overview tiles; ``today`` may be passed when the caller already has today's balance."""
+    now = console.now()
+    today = today if today is not None else today_balance(console)
     generation = today.generation
     try:
         site_balance = carbon_balance(today)

@@ -10,8 +10,8 @@ from dashboard.components import graph, kpi, number, percent, section
 from dashboard.context import Console
 from dashboard.flows import LivePower, power_flow_figure, sankey_figure
 from dashboard.i18n import t
-from dashboard.kpis import OverviewKpis, overview_kpis
-from dashboard.sources import balance, energy_frame, latest_values, power_points
+from dashboard.kpis import OverviewKpis, overview_kpis, today_balance
+from dashboard.sources import Balance, latest_values, power_points
 from models.vocabulary import EnergyRole
 
 NAME = "overview"
@@ -20,15 +20,16 @@ TITLE = "page.overview"
 
 
 def layout(console: Console, lang: str) -> html.Div:
+    today = today_balance(console)  # one energy query feeds both the tiles and the Sankey
     return html.Div(
         [
             html.H2(t(lang, TITLE)),
-            html.Div(kpi_tiles(overview_kpis(console), lang), id="overview-kpis", className="kpi-row"),
+            html.Div(kpi_tiles(overview_kpis(console, today), lang), id="overview-kpis", className="kpi-row"),
             html.Div(
                 [
                     section(t(lang, "overview.power_flow"), graph("overview-flow", power_flow_figure(
                         live_power(console), lang))),
-                    section(t(lang, "overview.sankey"), graph("overview-sankey", today_sankey(console, lang))),
+                    section(t(lang, "overview.sankey"), graph("overview-sankey", today_sankey(console, today, lang))),
                 ],
                 className="grid-2",
             ),
@@ -60,32 +61,23 @@ def kpi_tiles(k: OverviewKpis, lang: str) -> list[Any]:
 
 
 def live_power(console: Console) -> LivePower:
-    def total(*roles: EnergyRole) -> float | None:
-        points = [p for role in roles for p in power_points(console, role)]
-        values = latest_values(console, points)
-        return sum(values.values()) if values else None
+    """Sum of the newest good power reading per role (one store query for all of them)."""
+    roles = (EnergyRole.GRID_IMPORT, EnergyRole.PV, EnergyRole.WIND, EnergyRole.BATTERY_POWER,
+             EnergyRole.EV_CHARGING, EnergyRole.CONSUMPTION)
+    points = {role: power_points(console, role) for role in roles}
+    values = latest_values(console, [p for group in points.values() for p in group])
 
-    return LivePower(
-        grid=total(EnergyRole.GRID_IMPORT),
-        pv=_kw(total(EnergyRole.PV), console, EnergyRole.PV),
-        wind=total(EnergyRole.WIND),
-        storage=total(EnergyRole.BATTERY_POWER),
-        ev=total(EnergyRole.EV_CHARGING),
-        building=total(EnergyRole.CONSUMPTION),
-    )
+    def total(role: EnergyRole) -> float | None:
+        """kW; SunSpec inverters report W."""
+        found = [values[p.id] / (1000.0 if p.unit == "W" else 1.0) for p in points[role] if p.id in values]
+        return sum(found) if found else None
 
-
-def _kw(value: float | None, console: Console, role: EnergyRole) -> float | None:
-    """SunSpec inverters report W; everything else on the site is kW."""
-    points = power_points(console, role)
-    if value is None or not points or points[0].unit != "W":
-        return value
-    return value / 1000.0
+    return LivePower(grid=total(EnergyRole.GRID_IMPORT), pv=total(EnergyRole.PV), wind=total(EnergyRole.WIND),
+                     storage=total(EnergyRole.BATTERY_POWER), ev=total(EnergyRole.EV_CHARGING),
+                     building=total(EnergyRole.CONSUMPTION))
 
 
-def today_sankey(console: Console, lang: str) -> Any:
-    now = console.now()
-    totals = balance(energy_frame(console, console.local_midnight(now), now, by="day"))
+def today_sankey(console: Console, totals: Balance, lang: str) -> Any:
     names = {s.id: (s.name_zh if lang == "zh" else s.name_en) for s in console.site.subsystems}
     return sankey_figure(totals, names, lang)
 
