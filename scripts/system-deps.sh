@@ -5,7 +5,7 @@
 set -euo pipefail
 target=${1:-test}
 demo_pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
-test_pkgs=(mosquitto influxdb chromium chromium-driver poppler-utils docker-compose "${demo_pkgs[@]}")
+test_pkgs=(mosquitto influxdb chromium chromium-driver poppler-utils tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim docker-compose "${demo_pkgs[@]}")
 case "$target" in
   demo) pkgs=("${demo_pkgs[@]}") ;;
   test) pkgs=("${test_pkgs[@]}") ;;

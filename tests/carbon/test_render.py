@@ -51,8 +51,30 @@ def test_xlsx_has_real_numbers_units_in_headers_and_no_formulas(report, tmp_path
     assert set(book.sheetnames) >= {"summary", "scope2", "monthly", "subsystems", "baseline", "factors"}
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils missing: run make system-deps-test")
+def _need(tool: str) -> None:
+    # never a silent skip: `make test` installs these (scripts/system-deps.sh test)
+    assert shutil.which(tool), f"{tool} missing: run scripts/system-deps.sh test (poppler-utils, tesseract-ocr)"
+
+
+def test_pdf_first_page_read_back_by_ocr_shows_chinese_and_both_scope2_numbers(report, tmp_path: Path):  # type: ignore[no-untyped-def]
+    _need("pdftoppm")
+    _need("tesseract")
+    pdf = render_pdf(report, tmp_path / "r.pdf")
+    subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")],
+                   check=True)
+    image = next(tmp_path.glob("p-*.png"))
+    seen = subprocess.run(["tesseract", str(image), "-", "-l", "chi_sim+eng"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = seen.replace(" ", "")  # chi_sim puts spaces between CJK glyphs
+    assert "碳排放报告" in flat and "测试站点" in flat  # CJK glyphs really drawn on the page image
+    s2 = report["scope2"]
+    # the scope table on page 1 prints kgCO2e with thousands separators, e.g. 8,986 and 6,238
+    assert fmt(s2["location_based_kgco2e"], "kgCO2e") in seen
+    assert fmt(s2["market_based_kgco2e"], "kgCO2e") in seen
+
+
 def test_pdf_pages_render_and_show_the_key_numbers(report, tmp_path: Path):  # type: ignore[no-untyped-def]
+    _need("pdftoppm")
     pdf = render_pdf(report, tmp_path / "r.pdf")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
