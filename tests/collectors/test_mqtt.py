@@ -67,8 +67,8 @@ def wait_for(predicate: Any, timeout_s: float = 10.0) -> None:
         time.sleep(0.05)
 
 
-def start(site: Site, sink: ListSink, tmp_path: Path, client_id: str = "zc-test") -> MqttCollector:
-    collector = MqttCollector(site, site.devices, sink, client_id=client_id,
+def start(site: Site, sink: ListSink, tmp_path: Path, client_id: str = "zc-test", protocol: int = 4) -> MqttCollector:
+    collector = MqttCollector(site, site.devices, sink, client_id=client_id, protocol=protocol,
                               dead_letter_path=tmp_path / "dead.jsonl")
     collector.start()
     wait_for(lambda: collector.client.is_connected())
@@ -127,11 +127,14 @@ def test_bad_payloads_are_counted_dead_lettered_and_never_stop_the_subscriber(
     assert wrong["fire-panel.power_kw"].quality is Quality.BAD_PAYLOAD and wrong["fire-panel.devices_online"].value == 1
 
 
-def test_persistent_session_gets_what_was_published_while_down(tmp_path: Path, fresh_mosquitto: Mosquitto) -> None:
+@pytest.mark.parametrize("protocol", [4, 5])  # MQTT 3.1.1 clean_session=False; MQTT 5 session expiry
+def test_persistent_session_gets_what_was_published_while_down(
+    tmp_path: Path, fresh_mosquitto: Mosquitto, protocol: int
+) -> None:
     site, sink = mqtt_site(tmp_path, fresh_mosquitto.port), ListSink()
-    start(site, sink, tmp_path, "zc-persist").stop()
+    start(site, sink, tmp_path, "zc-persist", protocol).stop()
     publish(fresh_mosquitto.port, [("zc/fire/status", status_payload(i)) for i in range(200)])
-    collector = start(site, sink, tmp_path, "zc-persist")
+    collector = start(site, sink, tmp_path, "zc-persist", protocol)
     wait_for(lambda: len(sink.readings) >= 800)
     collector.stop()
     # 200 messages x 4 points, all queued by the broker for our session
