@@ -13,7 +13,8 @@ Pure numpy over one point's good readings, sorted by time. The rules (what audit
   restarted from zero, so the reading after the reset adds its own value, but never more than the largest
   ordinary increment seen in the same readings: a reset never creates a spike.
 - **Rollover**: with ``rollover`` given (the register's wrap value in the point's unit), a drop from the upper
-  half of the range to the lower half adds ``rollover - before + after`` and counts as a reset.
+  half of the range to the lower half adds ``rollover - before + after`` when that is no more than two
+  ordinary steps (otherwise it is a reset), and counts as a reset.
 """
 
 from __future__ import annotations
@@ -125,8 +126,11 @@ def _increments(level: np.ndarray, v: np.ndarray, resets: np.ndarray, rollover: 
     cap = float(ordinary.max()) if ordinary.size else 0.0
     for j in np.flatnonzero(resets):
         before = running[j - 1]
-        if rollover is not None and before >= rollover / 2 and v[j] < rollover / 2:
-            inc[j] = rollover - before + v[j]
+        wrapped = None if rollover is None else rollover - before + v[j]
+        # a wrap lands in the lower half after the upper half, and adds no more than an ordinary step or two;
+        # a meter cleared to 0 high in its range would otherwise add most of the register as a spike
+        if wrapped is not None and before >= rollover / 2 > v[j] and 0 <= wrapped <= 2 * cap:  # type: ignore[operator]
+            inc[j] = wrapped
         else:
             inc[j] = v[j] if v[j] <= cap else 0.0
     return np.maximum(inc, 0.0)

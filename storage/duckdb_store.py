@@ -12,7 +12,7 @@ measured cheaper than a primary-key index, which halves bulk ingest.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -52,8 +52,13 @@ class DuckDBStore:
     """Store readings and rollups in one DuckDB file (``":memory:"`` for a throwaway store)."""
 
     def __init__(
-        self, path: str | Path, timezone: str = "Asia/Shanghai", retention: Retention | None = None
+        self,
+        path: str | Path,
+        timezone: str = "Asia/Shanghai",
+        retention: Retention | None = None,
+        rollovers: Mapping[str, float] | None = None,
     ) -> None:
+        """``rollovers``: wrap value of each counter register (see zerocarbon.store_wiring.counter_rollovers)."""
         self.path = str(path)
         self.timezone = timezone
         self.retention = retention or Retention()
@@ -73,7 +78,7 @@ class DuckDBStore:
         # a rollup rebuild (minutes for a backfilled year) holds only this lock, so collectors keep writing
         self._rollup_lock = threading.Lock()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
-        self._planner = RollupPlanner(timezone)
+        self._planner = RollupPlanner(timezone, rollovers)
 
     # -- writing ---------------------------------------------------------------------------------------
     def write(self, readings: Sequence[Reading]) -> None:

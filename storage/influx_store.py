@@ -54,6 +54,7 @@ class InfluxStore:
         *,
         point_tags: Mapping[str, Mapping[str, str]] | None = None,
         retention: Retention | None = None,
+        rollovers: Mapping[str, float] | None = None,
         batch_lines: int = BATCH_LINES,
         timeout_s: float = 30.0,
     ) -> None:
@@ -70,7 +71,7 @@ class InfluxStore:
         self._http = httpx.Client(
             base_url=self.url, auth=auth, timeout=timeout_s, limits=httpx.Limits(max_keepalive_connections=8)
         )
-        self._planner = RollupPlanner(timezone)
+        self._planner = RollupPlanner(timezone, rollovers)
         try:
             self._create_database()
         except StoreUnavailable:

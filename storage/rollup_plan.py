@@ -8,7 +8,7 @@ from its daily rollups.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 import pandas as pd
@@ -34,8 +34,9 @@ class RollupHost(Protocol):
 
 
 class RollupPlanner:
-    def __init__(self, timezone: str) -> None:
+    def __init__(self, timezone: str, rollovers: Mapping[str, float] | None = None) -> None:
         self.timezone = timezone
+        self.rollovers = dict(rollovers or {})
 
     def days_touched(self, ranges: Iterable[tuple[pd.Timestamp, pd.Timestamp]]) -> list[pd.Timestamp]:
         """Local day starts (UTC) covering every range widened by the glitch window."""
@@ -80,7 +81,7 @@ class RollupPlanner:
         before = host.previous_good(day - CONTEXT)
         if not before.empty:
             raw = pd.concat([before, raw], ignore_index=True) if not raw.empty else before
-        for resolution, rows in rollup_many(raw, DAY_RESOLUTIONS, self.timezone, day, end).items():
+        for resolution, rows in rollup_many(raw, DAY_RESOLUTIONS, self.timezone, day, end, self.rollovers).items():
             host.replace_rollups(resolution, day, end, rows)
 
     def _month(self, day: pd.Timestamp) -> pd.Timestamp:

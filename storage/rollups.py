@@ -12,6 +12,8 @@ An increment belongs to the bucket of the reading that observed it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -44,13 +46,19 @@ def rollup(raw: pd.DataFrame, resolution: str, timezone: str, lo: pd.Timestamp, 
 
 
 def rollup_many(
-    raw: pd.DataFrame, resolutions: tuple[str, ...], timezone: str, lo: pd.Timestamp, hi: pd.Timestamp
+    raw: pd.DataFrame,
+    resolutions: tuple[str, ...],
+    timezone: str,
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    rollovers: Mapping[str, float] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """:func:`rollup` for several resolutions, judging each counter reading once."""
+    """:func:`rollup` for several resolutions, judging each counter reading once. ``rollovers``: the wrap
+    value of each counter register that has one (point id -> value in the point's unit)."""
     if raw.empty:
         return {r: empty_rollup() for r in resolutions}
     frame = _Sorted(raw)
-    increase, status = _counter_steps(frame)
+    increase, status = _counter_steps(frame, rollovers or {})
     instants, inverse = np.unique(frame.ts, return_inverse=True)  # 1-minute data: few distinct instants
     out = {}
     for resolution in resolutions:
@@ -88,7 +96,7 @@ def _runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, np.concatenate([starts[1:], [len(keys)]])
 
 
-def _counter_steps(frame: _Sorted) -> tuple[np.ndarray, np.ndarray]:
+def _counter_steps(frame: _Sorted, rollovers: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
     """Per good reading: increment and status (zeros for bad readings)."""
     increase = np.zeros(len(frame.ts))
     status = np.zeros(len(frame.ts), dtype=np.int8)
@@ -96,7 +104,8 @@ def _counter_steps(frame: _Sorted) -> tuple[np.ndarray, np.ndarray]:
     starts, stops = _runs(frame.code[idx])
     for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
         rows = idx[a:b]
-        steps = counter_steps(frame.ts[rows] / 1e9, frame.value[rows])
+        wrap = rollovers.get(frame.names[frame.code[rows[0]]])
+        steps = counter_steps(frame.ts[rows] / 1e9, frame.value[rows], rollover=wrap)
         increase[rows] = steps.increment
         status[rows] = steps.status
     return increase, status

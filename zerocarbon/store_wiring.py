@@ -47,6 +47,26 @@ def point_tags(site: Site) -> dict[str, dict[str, str]]:
     }
 
 
+def counter_rollovers(site: Site) -> dict[str, float]:
+    """Wrap value (point's unit) of each unsigned-integer energy counter register with a fixed scale: a uint32
+    in 0.01 kWh wraps at 42,949,672.96 kWh. SunSpec accumulators scale by a factor read at run time: none."""
+    from models.reading import point_id
+    from models.resolve import register_points
+    from models.template import ModbusTemplate
+    from models.vocabulary import DataType, PointKind
+
+    bits = {DataType.UINT16: 16, DataType.UINT32: 32, DataType.UINT64: 64}
+    out: dict[str, float] = {}
+    for device in site.devices:
+        template = site.template_of(device)
+        if not isinstance(template, ModbusTemplate):
+            continue
+        for p in register_points(template):
+            if p.kind is PointKind.ENERGY_COUNTER and p.type in bits and p.scale_factor is None:
+                out[point_id(device.id, p.name)] = 2.0 ** bits[p.type] * p.scale
+    return out
+
+
 def open_store(settings: Settings, site: Site | None = None) -> Store:
     """The one Store of this process. DuckDB allows one writing process: share the returned object."""
     site = site or _load_site(settings)
@@ -62,10 +82,12 @@ def open_store(settings: Settings, site: Site | None = None) -> Store:
             timezone=zone,
             point_tags=point_tags(site) if site else None,
             retention=retention(settings),
+            rollovers=counter_rollovers(site) if site else None,
         )
     from storage.duckdb_store import DuckDBStore
 
-    return DuckDBStore(settings.duckdb_path, timezone=zone, retention=retention(settings))
+    rollovers = counter_rollovers(site) if site else None
+    return DuckDBStore(settings.duckdb_path, timezone=zone, retention=retention(settings), rollovers=rollovers)
 
 
 def schedule_rollups(scheduler, store: Store, every_s: float = 60.0, should_run=None) -> None:  # type: ignore[no-untyped-def]

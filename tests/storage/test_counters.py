@@ -55,8 +55,14 @@ def test_dip_longer_than_the_glitch_window_is_a_reset() -> None:
 
 
 def test_rollover_counts_the_wrap() -> None:
-    result = steps([65534.0, 65535.0, 1.0], rollover=65536.0)
-    assert result.increment.tolist() == [0.0, 1.0, 2.0]  # 65536 - 65535 + 1
+    result = steps([65533.0, 65534.0, 65535.0, 1.0], rollover=65536.0)
+    assert result.increment.tolist() == [0.0, 1.0, 1.0, 2.0]  # 65536 - 65535 + 1
+
+
+def test_meter_cleared_high_in_its_range_is_a_reset_not_a_rollover() -> None:
+    result = steps([50000.0, 50001.0, 50002.0, 0.5], rollover=65536.0)
+    # a "wrap" would add 65536 - 50002 + 0.5 = 15534.5 kWh: a spike; it is a reset adding 0.5 kWh
+    assert result.increment.tolist() == [0.0, 1.0, 1.0, 0.5]
 
 
 monotone = st.lists(st.floats(0, 50, allow_nan=False), min_size=2, max_size=60).map(

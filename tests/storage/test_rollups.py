@@ -58,3 +58,26 @@ def test_backfilled_day_takes_its_energy_from_the_next_day(store) -> None:
     assert after["increase"].sum() == pytest.approx(before["increase"].sum())  # 4319 = 3 × 1440 - 1
     month = store.read(["m.e"], start - timedelta(days=2), end, "month")
     assert month["increase"].sum() == pytest.approx(4319.0)
+
+
+def test_register_wrap_is_counted_when_the_store_knows_the_register(tmp_path) -> None:
+    from storage.duckdb_store import DuckDBStore
+
+    wrap = 2.0**16 * 0.1  # a uint16 counter in 0.1 kWh wraps at 6553.6 kWh
+    store = DuckDBStore(tmp_path / "w.duckdb", rollovers={"m.e": wrap})
+    values = [6553.0, 6553.3, 0.1, 0.4]  # 0.3 kWh before the wrap, 0.3 + 0.2 across it, 0.3 after
+    store.write_frame(pd.DataFrame({"ts": pd.date_range(MIDNIGHT, periods=4, freq="1min", tz="UTC"),
+                                    "point_id": "m.e", "value": values, "quality": "good"}))
+    store.update_rollups()
+    hour = store.read(["m.e"], MIDNIGHT, MIDNIGHT + timedelta(hours=1), "hour")
+    assert hour["increase"].iloc[0] == pytest.approx(0.3 + 0.4 + 0.3)  # 6553.6 - 6553.3 + 0.1 = 0.4 at the wrap
+    assert hour["resets"].iloc[0] == 1  # a wrap is counted with the resets
+    store.close()
+
+
+def test_site_counter_registers_know_their_wrap(site) -> None:
+    from zerocarbon.store_wiring import counter_rollovers
+
+    wraps = counter_rollovers(site)
+    assert wraps["grid-meter-1.import_kwh"] == pytest.approx(2**32 * 0.01)  # uint32 in 0.01 kWh
+    assert "pv-inv-01.WH" not in wraps  # SunSpec accumulator: scaled by a factor read at run time
