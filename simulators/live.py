@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from models.site import Site
@@ -40,6 +39,7 @@ class LiveState:
         self.faults: dict[str, Fault] = {}
         self._frozen: dict[str, dict[str, Value]] = {}
         self._last_ts: float | None = None
+        self.latest: dict[str, dict[str, Value]] = {}
         self._seed_counters(counters or {})
 
     def _seed_counters(self, given: dict[str, float]) -> None:
@@ -132,6 +132,3 @@ class LiveState:
         with self._lock:
             return {d: {"kind": f.kind, **f.params} for d, f in self.faults.items()}
 
-
-def as_float_array(values: list[float]) -> np.ndarray:
-    return np.asarray(values, dtype=float)
