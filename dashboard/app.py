@@ -6,6 +6,8 @@ owns the store and journal and serves ``app.server`` with :func:`dashboard.serve
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -23,6 +25,7 @@ from dashboard.pages import alarms, carbon, overview, renewables, reports, subsy
 from models.site import Site
 from storage.base import Store
 
+log = logging.getLogger("zerocarbon.dashboard")
 PAGES: list[ModuleType] = [overview, renewables, subsystems, carbon, alarms, reports]
 LIVE_REFRESH_MS = 5000  # live values every 5 s: fresh enough for a control room, light on the store
 ASSETS = Path(__file__).parent / "assets"
@@ -30,7 +33,8 @@ ASSETS = Path(__file__).parent / "assets"
 
 def create_app(store: Store, site: Site, journal: Any, settings: ConsoleSettings, **options: Any) -> dash.Dash:
     """The console as a Dash app. ``options``: ``users`` (a UserBook), ``clock``, ``config_dir``,
-    ``refresh_ms``. A fresh install gets its admin here; a generated password is printed once."""
+    ``refresh_ms``, ``warm_up`` (default True: compute the Overview once in a background thread).
+    A fresh install gets its admin here; a generated password is printed once."""
     console = Console(store, site, journal, settings, **_console_options(options))
     users = options.get("users") or UserBook(Path(settings.data_dir) / "users.json")
     generated = ensure_admin(users)
@@ -51,7 +55,19 @@ def create_app(store: Store, site: Site, journal: Any, settings: ConsoleSettings
     _register_shell(app, console)
     for page in PAGES:
         page.register(app, console)
+    if options.get("warm_up", True):
+        threading.Thread(target=_warm_up, args=(console,), name="console-warm-up", daemon=True).start()
     return app
+
+
+def _warm_up(console: Console) -> None:
+    """Fill the year-to-date cache and the store's page cache before the first visitor needs them."""
+    from dashboard.kpis import overview_kpis
+
+    try:
+        overview_kpis(console)
+    except Exception as exc:  # a warm-up must never stop the console; the page will show the problem itself
+        log.warning("console warm-up failed (the Overview will retry): %s", exc)
 
 
 def _console_options(options: dict[str, Any]) -> dict[str, Any]:
