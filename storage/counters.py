@@ -41,14 +41,18 @@ def counter_steps(
     *,
     glitch_window_s: float = GLITCH_WINDOW_S,
     rollover: float | None = None,
+    known_counter: bool = True,
 ) -> CounterSteps:
-    """Energy added by each reading of one counter (``ts_s`` ascending seconds, ``values`` all finite)."""
+    """Energy added by each reading of one counter (``ts_s`` ascending seconds, ``values`` all finite).
+    With ``known_counter=False`` a series that :func:`looks_like_a_gauge` adds nothing."""
     n = len(values)
     values = np.asarray(values, dtype=np.float64)
     ts_s = np.asarray(ts_s, dtype=np.float64)
     status = np.zeros(n, dtype=np.int8)
     if n == 0:
         return CounterSteps(np.zeros(0), status)
+    if not known_counter and looks_like_a_gauge(values):
+        return CounterSteps(np.zeros(n), status)
     status[_lone_spikes(values)] = GLITCH
     kept = np.flatnonzero(status != GLITCH)
     level, resets = _held_levels(ts_s[kept], values[kept], status, kept, glitch_window_s)
@@ -56,6 +60,13 @@ def counter_steps(
     increment[kept] = _increments(level, values[kept], resets, rollover)
     status[kept[resets]] = RESET
     return CounterSteps(increment, status)
+
+
+def looks_like_a_gauge(values: np.ndarray) -> bool:
+    """More than 5% of steps going down (and more than 10): power, temperature, not a counter. Stores that were
+    not told which points are counters use this to skip judging every wiggle of a gauge as a dip."""
+    drops = int(np.count_nonzero(np.diff(values) < -_tolerance(values[:-1]))) if len(values) > 1 else 0
+    return drops > max(10, 0.05 * len(values))
 
 
 def _tolerance(level: np.ndarray | float) -> np.ndarray | float:

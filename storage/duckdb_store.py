@@ -12,7 +12,7 @@ measured cheaper than a primary-key index, which halves bulk ingest.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -57,8 +57,10 @@ class DuckDBStore:
         timezone: str = "Asia/Shanghai",
         retention: Retention | None = None,
         rollovers: Mapping[str, float] | None = None,
+        counters: Collection[str] | None = None,
     ) -> None:
-        """``rollovers``: wrap value of each counter register (see zerocarbon.store_wiring.counter_rollovers)."""
+        """``rollovers``: wrap value of each counter register; ``counters``: the energy counter points (only
+        they get counter rollups; None: judged by shape). See zerocarbon.store_wiring.open_store."""
         self.path = str(path)
         self.timezone = timezone
         self.retention = retention or Retention()
@@ -78,7 +80,7 @@ class DuckDBStore:
         # a rollup rebuild (minutes for a backfilled year) holds only this lock, so collectors keep writing
         self._rollup_lock = threading.Lock()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
-        self._planner = RollupPlanner(timezone, rollovers)
+        self._planner = RollupPlanner(timezone, rollovers, counters)
 
     # -- writing ---------------------------------------------------------------------------------------
     def write(self, readings: Sequence[Reading]) -> None:
@@ -169,14 +171,17 @@ class DuckDBStore:
     # -- rollups ---------------------------------------------------------------------------------------
     def update_rollups(self, start: datetime | None = None, end: datetime | None = None) -> None:
         with self._rollup_lock:
+            seen, pending = self._pending()
             if start is None and end is None:
-                seen, ranges = self._pending()
-            else:
-                seen, ranges = None, [(utc(start or end), utc(end or start))]  # type: ignore[arg-type]
+                ranges, covered, bounds = pending, "", []
+            else:  # an explicit range also settles the pending writes inside it (a backfill's own ranges)
+                lo, hi = utc(start or end), utc(end or start)  # type: ignore[arg-type]
+                ranges, covered, bounds = [(lo, hi)], " AND lo >= ? AND hi <= ?", [lo, hi]
             self._planner.rebuild(self, ranges)
-            if seen is not None:
+            if seen is not None:  # only what was pending before the rebuild read the raw data
                 with self._write_lock:
-                    self._cursor().execute("DELETE FROM rollup_pending WHERE id <= ?", [seen])
+                    sql = f"DELETE FROM rollup_pending WHERE id <= ?{covered}"
+                    self._cursor().execute(sql, [seen, *bounds])
 
     def _pending(self) -> tuple[int | None, list[tuple[pd.Timestamp, pd.Timestamp]]]:
         rows = self._cursor().execute("SELECT id, lo, hi FROM rollup_pending ORDER BY id").fetchall()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
@@ -55,6 +55,7 @@ class InfluxStore:
         point_tags: Mapping[str, Mapping[str, str]] | None = None,
         retention: Retention | None = None,
         rollovers: Mapping[str, float] | None = None,
+        counters: Collection[str] | None = None,
         batch_lines: int = BATCH_LINES,
         timeout_s: float = 30.0,
     ) -> None:
@@ -71,7 +72,7 @@ class InfluxStore:
         self._http = httpx.Client(
             base_url=self.url, auth=auth, timeout=timeout_s, limits=httpx.Limits(max_keepalive_connections=8)
         )
-        self._planner = RollupPlanner(timezone, rollovers)
+        self._planner = RollupPlanner(timezone, rollovers, counters)
         try:
             self._create_database()
         except StoreUnavailable:
@@ -248,13 +249,27 @@ class InfluxStore:
     # -- rollups ---------------------------------------------------------------------------------------
     def update_rollups(self, start: datetime | None = None, end: datetime | None = None) -> None:
         with self._lock:
+            seen, pending = self._pending()
             if start is None and end is None:
-                seen, ranges = self._pending()
-            else:
-                seen, ranges = None, [(utc(start or end), utc(end or start))]  # type: ignore[arg-type]
-            self._planner.rebuild(self, ranges)
-            if seen is not None:
-                self._query(f'DELETE FROM "rollup_pending" WHERE time <= {seen}', write=True)
+                self._planner.rebuild(self, pending)
+                if seen is not None:
+                    self._query(f'DELETE FROM "rollup_pending" WHERE time <= {seen}', write=True)
+                return
+            lo, hi = utc(start or end), utc(end or start)  # type: ignore[arg-type]
+            before = self._query('SELECT "lo", "hi" FROM "rollup_pending"')
+            self._planner.rebuild(self, [(lo, hi)])
+            self._settle_pending_within(lo, hi, before)
+
+    def _settle_pending_within(self, lo: pd.Timestamp, hi: pd.Timestamp, frame: pd.DataFrame) -> None:
+        """Drop the pending ranges (read before the rebuild) that an explicit rebuild covered. InfluxQL deletes
+        by time and tags, not by field values, so each is deleted by its own timestamp."""
+        if frame.empty:
+            return
+        inside = frame[(frame["lo"] >= lo.value) & (frame["hi"] <= hi.value)]
+        statements = [f'DELETE FROM "rollup_pending" WHERE time >= {t * 1000} AND time <= {t * 1000}'
+                      for t in inside["time"].astype("int64")]
+        for start in range(0, len(statements), 100):
+            self._query("; ".join(statements[start : start + 100]), write=True)
 
     def _pending(self) -> tuple[int | None, list[tuple[pd.Timestamp, pd.Timestamp]]]:
         frame = self._query('SELECT "lo", "hi" FROM "rollup_pending"')

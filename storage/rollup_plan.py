@@ -8,7 +8,7 @@ from its daily rollups.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Protocol
 
 import pandas as pd
@@ -34,9 +34,12 @@ class RollupHost(Protocol):
 
 
 class RollupPlanner:
-    def __init__(self, timezone: str, rollovers: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self, timezone: str, rollovers: Mapping[str, float] | None = None, counters: Collection[str] | None = None
+    ) -> None:
         self.timezone = timezone
         self.rollovers = dict(rollovers or {})
+        self.counters = None if counters is None else frozenset(counters)
 
     def days_touched(self, ranges: Iterable[tuple[pd.Timestamp, pd.Timestamp]]) -> list[pd.Timestamp]:
         """Local day starts (UTC) covering every range widened by the glitch window."""
@@ -81,7 +84,8 @@ class RollupPlanner:
         before = host.previous_good(day - CONTEXT)
         if not before.empty:
             raw = pd.concat([before, raw], ignore_index=True) if not raw.empty else before
-        for resolution, rows in rollup_many(raw, DAY_RESOLUTIONS, self.timezone, day, end, self.rollovers).items():
+        rolled = rollup_many(raw, DAY_RESOLUTIONS, self.timezone, day, end, self.rollovers, self.counters)
+        for resolution, rows in rolled.items():
             host.replace_rollups(resolution, day, end, rows)
 
     def _month(self, day: pd.Timestamp) -> pd.Timestamp:

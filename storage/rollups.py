@@ -12,7 +12,7 @@ An increment belongs to the bucket of the reading that observed it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -52,13 +52,15 @@ def rollup_many(
     lo: pd.Timestamp,
     hi: pd.Timestamp,
     rollovers: Mapping[str, float] | None = None,
+    counters: Collection[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """:func:`rollup` for several resolutions, judging each counter reading once. ``rollovers``: the wrap
-    value of each counter register that has one (point id -> value in the point's unit)."""
+    value of each counter register that has one (point id -> value in the point's unit). ``counters``: the
+    energy counter points; only they get ``increase`` (None: every point that does not look like a gauge)."""
     if raw.empty:
         return {r: empty_rollup() for r in resolutions}
     frame = _Sorted(raw)
-    increase, status = _counter_steps(frame, rollovers or {})
+    increase, status = _counter_steps(frame, rollovers or {}, counters)
     instants, inverse = np.unique(frame.ts, return_inverse=True)  # 1-minute data: few distinct instants
     out = {}
     for resolution in resolutions:
@@ -96,7 +98,9 @@ def _runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, np.concatenate([starts[1:], [len(keys)]])
 
 
-def _counter_steps(frame: _Sorted, rollovers: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
+def _counter_steps(
+    frame: _Sorted, rollovers: Mapping[str, float], counters: Collection[str] | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Per good reading: increment and status (zeros for bad readings)."""
     increase = np.zeros(len(frame.ts))
     status = np.zeros(len(frame.ts), dtype=np.int8)
@@ -104,8 +108,11 @@ def _counter_steps(frame: _Sorted, rollovers: Mapping[str, float]) -> tuple[np.n
     starts, stops = _runs(frame.code[idx])
     for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
         rows = idx[a:b]
-        wrap = rollovers.get(frame.names[frame.code[rows[0]]])
-        steps = counter_steps(frame.ts[rows] / 1e9, frame.value[rows], rollover=wrap)
+        name = frame.names[frame.code[rows[0]]]
+        if counters is not None and name not in counters:
+            continue
+        steps = counter_steps(frame.ts[rows] / 1e9, frame.value[rows], rollover=rollovers.get(name),
+                              known_counter=counters is not None)
         increase[rows] = steps.increment
         status[rows] = steps.status
     return increase, status

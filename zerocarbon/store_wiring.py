@@ -47,6 +47,13 @@ def point_tags(site: Site) -> dict[str, dict[str, str]]:
     }
 
 
+def counter_points(site: Site) -> frozenset[str]:
+    """The energy counters: the points whose rollups carry counter energy (``increase``)."""
+    from models.vocabulary import PointKind
+
+    return frozenset(p.id for p in site.points() if p.kind is PointKind.ENERGY_COUNTER)
+
+
 def counter_rollovers(site: Site) -> dict[str, float]:
     """Wrap value (point's unit) of each unsigned-integer energy counter register with a fixed scale: a uint32
     in 0.01 kWh wraps at 42,949,672.96 kWh. SunSpec accumulators scale by a factor read at run time: none."""
@@ -83,11 +90,17 @@ def open_store(settings: Settings, site: Site | None = None) -> Store:
             point_tags=point_tags(site) if site else None,
             retention=retention(settings),
             rollovers=counter_rollovers(site) if site else None,
+            counters=counter_points(site) if site else None,
         )
     from storage.duckdb_store import DuckDBStore
 
-    rollovers = counter_rollovers(site) if site else None
-    return DuckDBStore(settings.duckdb_path, timezone=zone, retention=retention(settings), rollovers=rollovers)
+    return DuckDBStore(
+        settings.duckdb_path,
+        timezone=zone,
+        retention=retention(settings),
+        rollovers=counter_rollovers(site) if site else None,
+        counters=counter_points(site) if site else None,
+    )
 
 
 def schedule_rollups(scheduler, store: Store, every_s: float = 60.0, should_run=None) -> None:  # type: ignore[no-untyped-def]

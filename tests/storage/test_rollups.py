@@ -81,3 +81,26 @@ def test_site_counter_registers_know_their_wrap(site) -> None:
     wraps = counter_rollovers(site)
     assert wraps["grid-meter-1.import_kwh"] == pytest.approx(2**32 * 0.01)  # uint32 in 0.01 kWh
     assert "pv-inv-01.WH" not in wraps  # SunSpec accumulator: scaled by a factor read at run time
+
+
+def test_explicit_rebuild_settles_the_pending_writes_it_covered(store) -> None:
+    store.write_frame(counter(MIDNIGHT, 60))
+    store.update_rollups(MIDNIGHT - timedelta(days=1), MIDNIGHT + timedelta(days=1))  # a backfill's own range
+    _, pending = store._pending()
+    assert pending == []  # the scheduled job will not build the same days again
+
+
+def test_gauges_get_no_counter_energy_and_known_counters_keep_every_dip_judged() -> None:
+    rng = np.random.default_rng(0)
+    gauge = pd.DataFrame({"ts": pd.date_range(MIDNIGHT, periods=60, freq="1min", tz="UTC"), "point_id": "m.p_kw",
+                          "value": 100 + rng.normal(0, 5, 60), "quality": "good"})
+    flaky = counter(MIDNIGHT, 60)
+    flaky.loc[::5, "value"] = 0.0  # 20% of readings are zero glitches: a counter nobody would call a gauge
+    flaky.loc[0, "value"] = 100.0
+    lo, hi = pd.Timestamp(MIDNIGHT), pd.Timestamp(MIDNIGHT + timedelta(hours=1))
+    raw = pd.concat([gauge, flaky])
+    unknown = rollup_many(raw, ("hour",), "UTC", lo, hi)["hour"].set_index("point_id")
+    assert unknown.loc["m.p_kw", "increase"] == 0.0  # judged by shape: a gauge
+    told = rollup_many(raw, ("hour",), "UTC", lo, hi, counters={"m.e"})["hour"].set_index("point_id")
+    assert told.loc["m.p_kw", "increase"] == 0.0
+    assert told.loc["m.e", "increase"] == pytest.approx(59.0)  # 159 - 100: every zero was judged a glitch
