@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS rollup_pending (id BIGINT DEFAULT nextval('pending_se
     for r in RESOLUTIONS
 )
 _MERGE_LATEST = """
-INSERT INTO latest SELECT point_id, arg_max(ts, ts), arg_max(value, ts), arg_max(quality, ts)
+INSERT INTO latest SELECT point_id, max(ts), arg_max_null(value, ts), arg_max_null(quality, ts)
 FROM batch GROUP BY point_id
 ON CONFLICT (point_id) DO UPDATE SET ts = excluded.ts, value = excluded.value, quality = excluded.quality
 WHERE excluded.ts >= latest.ts
@@ -108,7 +108,7 @@ class DuckDBStore:
                 cur.execute("INSERT INTO rollup_pending (lo, hi) VALUES (?, ?)", [lo, hi])
                 cur.execute("COMMIT")
             except duckdb.Error as exc:
-                cur.execute("ROLLBACK")
+                _rollback(cur)
                 raise StoreError(f"DuckDB {self.path}: write of {len(batch)} readings failed: {exc}") from exc
             finally:
                 cur.unregister("batch")
@@ -201,7 +201,7 @@ class DuckDBStore:
             cur.execute(f"INSERT INTO rollup_{resolution} ({columns}) SELECT {columns} FROM fresh")
             cur.execute("COMMIT")
         except duckdb.Error:
-            cur.execute("ROLLBACK")
+            _rollback(cur)
             raise
         finally:
             self._write_lock.release()
@@ -237,6 +237,14 @@ class DuckDBStore:
             cur.close()
         self._cursors.clear()
         self._con.close()
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    """Roll back; a transaction DuckDB already aborted has nothing left to undo."""
+    try:
+        cur.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
 
 
 def _arrow_strings(arrow_type: pa.DataType) -> object:

@@ -127,3 +127,10 @@ def test_extreme_floats_read_back_bit_for_bit(store) -> None:
 def test_point_ids_needing_escapes_survive(store) -> None:
     store.write([Reading("dev-1.a b,c=d'e", EPOCH0, 1.0)])
     assert store.read(["dev-1.a b,c=d'e"], T0, T0 + timedelta(minutes=1))["value"].tolist() == [1.0]
+
+
+def test_latest_of_a_point_that_just_lost_contact_has_no_stale_value(store) -> None:
+    store.write([Reading("a.p", EPOCH0, 5.0), Reading("a.p", EPOCH0 + 60, None, Quality.COMM_LOSS)])
+    row = store.latest(["a.p"]).iloc[0]
+    assert row["quality"] == "comm_loss" and np.isnan(row["value"])  # not the 5.0 of a minute before
+    assert row["ts"] == pd.Timestamp(T0 + timedelta(minutes=1))
