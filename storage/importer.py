@@ -55,7 +55,10 @@ def _chunks(path: Path) -> Iterator[tuple[int, pd.DataFrame]]:
     if suffix not in (".csv", ".txt"):
         raise ImportFileError(f"{path}: unknown format {suffix!r}; give a .csv or .xlsx file")
     line = 2
-    for chunk in pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=CHUNK_ROWS, skipinitialspace=True):
+    # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark that would otherwise hide the first column
+    reader = pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=CHUNK_ROWS, skipinitialspace=True,
+                         encoding="utf-8-sig", encoding_errors="replace")
+    for chunk in reader:
         yield line, _columns(chunk, path)
         line += len(chunk)
 

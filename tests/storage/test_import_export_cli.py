@@ -136,3 +136,11 @@ def test_import_of_an_unknown_format_names_the_fix(tmp_path: Path) -> None:
 def test_import_without_required_columns_names_them(tmp_path: Path) -> None:
     result = run("import", str(write_csv(tmp_path / "h.csv", ["2026-03-01T00:00Z,1"], header="timestamp,value")))
     assert result.exit_code == 1 and "missing column(s) ['point']" in result.output
+
+
+def test_csv_saved_by_excel_with_a_byte_order_mark_imports(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufefftimestamp,point,value\n".encode() + f"2026-03-01T00:00:00Z,{METER},1.0\n".encode())
+    result = run("import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "1 readings imported" in result.output
