@@ -83,9 +83,14 @@ def today_sankey(console: Console, totals: Balance, lang: str) -> Any:
 
 
 def register(app: Dash, console: Console) -> None:
-    @app.callback(
-        Output("overview-kpis", "children"), Output("overview-flow", "figure"),
-        Input("tick", "n_intervals"), State("lang", "data"), prevent_initial_call=True,
-    )
-    def _refresh(_n: int, lang: str) -> tuple[list[Any], Any]:
-        return kpi_tiles(overview_kpis(console), lang), power_flow_figure(live_power(console), lang)
+    # Two callbacks: the live flow is one cheap store query and must keep moving even when the KPI tiles
+    # (energy and carbon for the day) take longer than a tick on a busy server.
+    @app.callback(Output("overview-flow", "figure"), Input("tick", "n_intervals"), State("lang", "data"),
+                  prevent_initial_call=True)
+    def _refresh_flow(_n: int, lang: str) -> Any:
+        return power_flow_figure(live_power(console), lang)
+
+    @app.callback(Output("overview-kpis", "children"), Input("tick", "n_intervals"), State("lang", "data"),
+                  prevent_initial_call=True)
+    def _refresh_kpis(_n: int, lang: str) -> list[Any]:
+        return kpi_tiles(overview_kpis(console), lang)

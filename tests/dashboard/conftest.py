@@ -16,7 +16,7 @@ from tests.support.processes import free_port
 PASSWORDS = {"admin": "admin-secret-1", "operator": "operator-secret-1", "viewer": "viewer-secret-1",
              "auditor": "auditor-secret-1"}
 HISTORY_DAYS = 3
-LIVE_REFRESH_MS = 1000  # faster than production's 5 s so the live-refresh test stays short
+LIVE_REFRESH_MS = 2000  # faster than production's 5 s so the live-refresh test stays short
 
 
 @dataclass
