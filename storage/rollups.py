@@ -62,13 +62,13 @@ def rollup_many(
     frame = _Sorted(raw)
     increase, status = _counter_steps(frame, rollovers or {}, counters)
     instants, inverse = np.unique(frame.ts, return_inverse=True)  # 1-minute data: few distinct instants
+    good = _Good(frame, increase, status, inverse)
     out = {}
     for resolution in resolutions:
-        bucket, end = _buckets(instants, inverse, resolution, timezone)
-        in_range = (bucket >= lo.value) & (bucket < hi.value)
-        good = _aggregate_good(frame, bucket, end, increase, status, in_range)
-        bad = _count_bad(frame, bucket, in_range)
-        rows = good.merge(bad, on=["code", "ts"], how="outer") if len(bad) else good.assign(bad_count=0)
+        starts, ends = _buckets(instants, resolution, timezone)
+        stats = _aggregate_good(good, starts, ends, lo.value, hi.value)
+        bad = _count_bad(frame, starts[inverse], lo.value, hi.value)
+        rows = stats.merge(bad, on=["code", "ts"], how="outer") if len(bad) else stats.assign(bad_count=0)
         rows["point_id"] = frame.names[rows["code"].to_numpy()]
         rows["ts"] = pd.to_datetime(rows["ts"].to_numpy(dtype=np.int64), utc=True)
         out[resolution] = _typed(rows)
@@ -118,54 +118,56 @@ def _counter_steps(
     return increase, status
 
 
-def _buckets(
-    instants: np.ndarray, inverse: np.ndarray, resolution: str, timezone: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Bucket start and end (UTC ns) of each reading, computed once per distinct instant."""
+def _buckets(instants: np.ndarray, resolution: str, timezone: str) -> tuple[np.ndarray, np.ndarray]:
+    """Bucket start and end (UTC ns) of each distinct instant."""
     start = bucket_start(pd.Series(pd.to_datetime(instants, utc=True)), resolution, timezone)
     end = bucket_end(start, resolution, timezone)
     as_ns = lambda s: s.to_numpy(dtype="datetime64[ns]").view(np.int64)  # noqa: E731
-    return as_ns(start)[inverse], as_ns(end)[inverse]
+    return as_ns(start), as_ns(end)
 
 
-def _gaps(code: np.ndarray, ts: np.ndarray, bstart: np.ndarray, bend: np.ndarray) -> np.ndarray:
-    """Longest part of each reading's bucket not covered, looking at the good readings before and after it.
-    Nothing before: the point began inside this bucket; nothing after: we cannot know yet."""
-    same_prev = np.zeros(len(ts), dtype=bool)
-    same_prev[1:] = code[1:] == code[:-1]
-    same_next = np.zeros(len(ts), dtype=bool)
-    same_next[:-1] = same_prev[1:]
-    prev = np.where(same_prev, np.roll(ts, 1), bstart)
-    nxt = np.where(same_next, np.roll(ts, -1), ts)
-    return np.maximum(ts - np.maximum(prev, bstart), np.minimum(nxt, bend) - ts) / 1e9
+class _Good:
+    """The good readings, with what every resolution needs: counter steps and each reading's neighbours."""
+
+    def __init__(self, frame: _Sorted, increase: np.ndarray, status: np.ndarray, inverse: np.ndarray) -> None:
+        g = np.flatnonzero(frame.good)
+        self.code, self.ts, self.value = frame.code[g], frame.ts[g], frame.value[g]
+        self.increase = increase[g]
+        self.resets = (status[g] == RESET).astype(np.int64)
+        self.glitches = (status[g] == GLITCH).astype(np.int64)
+        self.instant = inverse[g]
+        same = np.zeros(len(g), dtype=bool)
+        same[1:] = self.code[1:] == self.code[:-1]
+        # nothing before: the point began inside the bucket; nothing after: we cannot know yet
+        self.prev = np.where(same, np.roll(self.ts, 1), np.iinfo(np.int64).min)
+        self.next = np.where(np.append(same[1:], False), np.roll(self.ts, -1), self.ts)
 
 
-def _aggregate_good(frame: _Sorted, bucket: np.ndarray, end: np.ndarray, increase: np.ndarray,
-                    status: np.ndarray, in_range: np.ndarray) -> pd.DataFrame:
-    g = np.flatnonzero(frame.good)
-    code, ts, value = frame.code[g], frame.ts[g], frame.value[g]
-    gap = _gaps(code, ts, bucket[g], end[g])
-    keep = in_range[g]
-    code, ts, value, gap, b = code[keep], ts[keep], value[keep], gap[keep], bucket[g][keep]
-    inc, st = increase[g][keep], status[g][keep]
-    starts, stops = _runs(_group_key(code, b))
-    if len(starts) == 0:
+def _aggregate_good(good: _Good, starts: np.ndarray, ends: np.ndarray, lo: int, hi: int) -> pd.DataFrame:
+    bstart_all = starts[good.instant]
+    i = np.flatnonzero((bstart_all >= lo) & (bstart_all < hi))
+    code, ts, value, bstart = good.code[i], good.ts[i], good.value[i], bstart_all[i]
+    bend = ends[good.instant[i]]
+    # the longest part of the bucket not covered, looking at the good readings before and after each one
+    gap = np.maximum(ts - np.maximum(good.prev[i], bstart), np.minimum(good.next[i], bend) - ts) / 1e9
+    first, stop = _runs(_group_key(code, bstart))
+    if len(first) == 0:
         return pd.DataFrame({c: np.zeros(0) for c in ("code", "ts", *_GOOD_COLUMNS)})
-    count = stops - starts
+    count = stop - first
     return pd.DataFrame(
         {
-            "code": code[starts],
-            "ts": b[starts],
-            "mean": np.add.reduceat(value, starts) / count,
-            "min": np.minimum.reduceat(value, starts),
-            "max": np.maximum.reduceat(value, starts),
-            "last": value[stops - 1],
+            "code": code[first],
+            "ts": bstart[first],
+            "mean": np.add.reduceat(value, first) / count,
+            "min": np.minimum.reduceat(value, first),
+            "max": np.maximum.reduceat(value, first),
+            "last": value[stop - 1],
             "count": count,
-            "first": value[starts],
-            "increase": np.add.reduceat(inc, starts),
-            "resets": np.add.reduceat((st == RESET).astype(np.int64), starts),
-            "glitches": np.add.reduceat((st == GLITCH).astype(np.int64), starts),
-            "max_gap_s": np.maximum.reduceat(gap, starts),
+            "first": value[first],
+            "increase": np.add.reduceat(good.increase[i], first),
+            "resets": np.add.reduceat(good.resets[i], first),
+            "glitches": np.add.reduceat(good.glitches[i], first),
+            "max_gap_s": np.maximum.reduceat(gap, first),
         }
     )
 
@@ -180,8 +182,8 @@ def _group_key(code: np.ndarray, bucket: np.ndarray) -> np.ndarray:
     return np.cumsum(changed)
 
 
-def _count_bad(frame: _Sorted, bucket: np.ndarray, in_range: np.ndarray) -> pd.DataFrame:
-    rows = np.flatnonzero(~frame.good & in_range)
+def _count_bad(frame: _Sorted, bucket: np.ndarray, lo: int, hi: int) -> pd.DataFrame:
+    rows = np.flatnonzero(~frame.good & (bucket >= lo) & (bucket < hi))
     if len(rows) == 0:
         return pd.DataFrame({"code": [], "ts": [], "bad_count": []})
     bad = pd.DataFrame({"code": frame.code[rows], "ts": bucket[rows]})
