@@ -391,7 +391,7 @@ def bare_drain(port: int, n: int, register: bool) -> None:
                       "rss_mib": peak_rss_mib()}), flush=True)
 
 
-def ours_drain(port: int, n: int, register: bool, workdir: str, shared: str, index: str) -> None:
+def ours_drain(port: int, n: int, register: bool, workdir: str, shared: str, index: str, client: str) -> None:
     """Our MqttCollector into a spool (mapping, dead-lettering). Prints the same JSON."""
     from collectors.mqtt import MqttCollector
     from models.loader import load_site
@@ -400,7 +400,8 @@ def ours_drain(port: int, n: int, register: bool, workdir: str, shared: str, ind
     spool = Spool(Path(workdir) / f"spool-{index}", max_bytes=4 * 1024**3)
     devices = [d for d in site.devices if d.protocol == "mqtt"]
     collector = MqttCollector(site, devices, spool, host="127.0.0.1", port=port, client_id=f"bench-zc-{index}",
-                              shared_group=shared or None, dead_letter_path=Path(workdir) / "dead.jsonl")
+                              shared_group=shared or None, dead_letter_path=Path(workdir) / "dead.jsonl",
+                              client=client)
     t, cpu = time.perf_counter(), time.process_time()
     collector.start()
     if register:
@@ -449,39 +450,42 @@ def start_broker(workdir: Path):  # type: ignore[no-untyped-def]
     return Mosquitto(proc=proc, port=probe.port, workdir=workdir)
 
 
-def _ours(port: int, n: int, mode: str, tmp: str, processes: int) -> list[subprocess.Popen[str]]:
-    shared = "bench" if processes > 1 else ""
-    return [_child(["--mqtt-ours", str(port), str(n), mode, tmp, shared, f"{processes}-{i}"])
+VARIANTS = (("paho", 1), ("wire", 1), ("wire", 2))  # (MQTT client, processes sharing the subscription)
+
+
+def _ours(port: int, n: int, mode: str, tmp: str, client: str, processes: int) -> list[subprocess.Popen[str]]:
+    shared = f"bench-{client}" if processes > 1 else ""
+    return [_child(["--mqtt-ours", str(port), str(n), mode, tmp, shared, f"{client}{processes}-{i}", client])
             for i in range(processes)]
 
 
 def section_mqtt(n: int = 100_000) -> None:
-    """One backlog of n messages queued for three sessions: bare paho, ours in one process, ours in two
-    processes sharing a subscription; each drained alone, one after the other."""
+    """One backlog of n messages queued for every session: bare paho, and ours with paho or the lean client
+    (collectors/mqtt_wire.py), in one process or two sharing a subscription; each drained alone in turn."""
     with tempfile.TemporaryDirectory() as tmp:
         broker = start_broker(Path(tmp) / "mosquitto")
         try:
             _result(_child(["--mqtt-bare", str(broker.port), str(n), "register"]))
-            for k in (1, 2):
-                [_result(p) for p in _ours(broker.port, n, "register", tmp, k)]
+            for client, k in VARIANTS:
+                [_result(p) for p in _ours(broker.port, n, "register", tmp, client, k)]
             pub = publish_backlog(broker.port, n)
             print(f"[mqtt] published {n:,} QoS 1 messages in {pub:.1f} s; every session holds the backlog")
             bare = _result(_child(["--mqtt-bare", str(broker.port), str(n), "drain"]))
             b_rate = bare["got"] / bare["seconds"]
             print(f"[mqtt] bare paho: {bare['got']:,} in {bare['seconds']:.1f} s = {b_rate:,.0f} msg/s, "
                   f"{1e6 * bare['cpu'] / bare['got']:.0f} us CPU/msg, {bare['rss_mib']:.0f} MiB")
-            for k in (1, 2):
-                _report_ours(k, [_result(p) for p in _ours(broker.port, n, "drain", tmp, k)], b_rate)
+            for client, k in VARIANTS:
+                _report_ours(client, k, [_result(p) for p in _ours(broker.port, n, "drain", tmp, client, k)], b_rate)
         finally:
             broker.stop()
 
 
-def _report_ours(processes: int, results: list[dict], bare_rate: float) -> None:  # type: ignore[type-arg]
+def _report_ours(client: str, processes: int, results: list[dict], bare_rate: float) -> None:  # type: ignore[type-arg]
     got = sum(r["got"] for r in results)
     seconds = max(r["seconds"] for r in results)
     rss = sum(r["rss_mib"] for r in results)
     rate = got / seconds
-    how = "1 process" if processes == 1 else f"{processes} processes, shared subscription"
+    how = f"{client}, " + ("1 process" if processes == 1 else f"{processes} processes, shared subscription")
     print(f"[mqtt] ours ({how}): {got:,} messages, {sum(r['readings'] for r in results):,} readings spooled "
           f"in {seconds:.1f} s = {rate:,.0f} msg/s, {1e6 * sum(r['cpu'] for r in results) / max(got, 1):.0f} us "
           f"CPU/msg, {rss:.0f} MiB in total")
@@ -493,7 +497,7 @@ if __name__ == "__main__":
         bare_drain(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "register")
     elif sys.argv[1:2] == ["--mqtt-ours"]:
         ours_drain(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "register", sys.argv[5], sys.argv[6],
-                   sys.argv[7])
+                   sys.argv[7], sys.argv[8])
     elif sys.argv[1:2] == ["--serve"]:
         slow_devices = {int(k): v for k, v in json.loads(sys.argv[4]).items()}
         asyncio.run(serve(int(sys.argv[2]), float(sys.argv[3]), slow_devices))

@@ -29,6 +29,7 @@ import paho.mqtt.client as mqtt
 
 from collectors.jsonpath import lookup
 from collectors.mqtt_mapping import DeadLetters, Route, map_fields, parse_timestamp
+from collectors.mqtt_wire import WireSubscriber, run_in_thread, tls_context
 from models.reading import Reading, ReadingSink
 from models.site import Device, MqttConnection, Site
 from models.template import MqttTemplate
@@ -65,6 +66,7 @@ class MqttCollector:
         protocol: int = 4,
         dead_letter_path: Path | None = None,
         max_payload_bytes: int = MAX_PAYLOAD_BYTES,
+        client: str = "paho",
     ) -> None:
         broker = site.mqtt
         self.host, self.port = host or broker.host, port or broker.port
@@ -85,8 +87,16 @@ class MqttCollector:
         topics = subscriptions(list(self.routes))
         self.topics = [f"$share/{shared_group}/{t}" for t in topics] if shared_group else topics
         self.client = self._client(client_id or broker.client_id, protocol)
-        self._auth(username or broker.username, password or broker.password, broker.tls if tls is None else tls,
-                   ca_file or broker.ca_file)
+        use_tls = broker.tls if tls is None else tls
+        self._auth(username or broker.username, password or broker.password, use_tls, ca_file or broker.ca_file)
+        self.wire: WireSubscriber | None = None
+        if client == "wire":  # the lean MQTT 3.1.1 subscriber (collectors/mqtt_wire.py) for big backlogs
+            self.wire = WireSubscriber(
+                self.host, self.port, client_id or broker.client_id, self.topics, self._map_wire_batch,
+                username=username or broker.username, password=password or broker.password,
+                tls=tls_context(ca_file or broker.ca_file) if use_tls else None,
+            )
+        self._stop_wire: Any = None
 
     def _client(self, client_id: str, protocol: int) -> mqtt.Client:
         if protocol == 5:
@@ -111,6 +121,9 @@ class MqttCollector:
 
     def start(self) -> None:
         """Connect in the background (paho's network thread); reconnects by itself."""
+        if self.wire is not None:
+            _, self._stop_wire = run_in_thread(self.wire)
+            return
         self._worker = threading.Thread(target=self._work, name="mqtt-mapper", daemon=True)
         self._worker.start()
         if self.protocol == 5:
@@ -126,6 +139,9 @@ class MqttCollector:
 
     def stop(self) -> None:
         """Disconnect, then map what was queued; unacknowledged messages come again next session."""
+        if self._stop_wire is not None:
+            self._stop_wire()
+            return
         self.client.disconnect()
         self.client.loop_stop()
         self._inbox.put(None)
@@ -160,8 +176,20 @@ class MqttCollector:
             self._map_batch(batch)  # type: ignore[arg-type]
 
     def _map_batch(self, batch: list[tuple[str, bytes, float, int, int]]) -> None:
+        if self._spool([(topic, payload, received) for topic, payload, received, _, _ in batch]):
+            for _, _, _, mid, qos in batch:
+                if qos:
+                    self.client.ack(mid, qos)
+
+    def _map_wire_batch(self, batch: list[tuple[str, bytes, int, int]]) -> bool:
+        now = time.time()
+        return self._spool([(topic, payload, now) for topic, payload, _, _ in batch])
+
+    def _spool(self, messages: list[tuple[str, bytes, float]]) -> bool:
+        """Map messages and put their readings into the sink; False when the sink refused them (then they
+        are not acknowledged and the broker sends them again)."""
         readings: list[Reading] = []
-        for topic, payload, received, _, _ in batch:
+        for topic, payload, received in messages:
             try:
                 readings += self.handle(topic, payload, received)
             except Exception as exc:  # never let one message kill the mapper
@@ -169,12 +197,10 @@ class MqttCollector:
         try:
             if readings:
                 self.sink.put(readings)
-        except Exception:  # not spooled: do not acknowledge, the broker sends them again
+        except Exception:
             log.exception("the reading sink refused %d readings; they will be redelivered", len(readings))
-            return
-        for _, _, _, mid, qos in batch:
-            if qos:
-                self.client.ack(mid, qos)
+            return False
+        return True
 
     def handle(self, topic: str, payload: bytes, received: float) -> list[Reading]:
         """Readings of one message (public so tests and benchmarks can drive it without a broker)."""
@@ -220,6 +246,9 @@ class MqttCollector:
     def stats(self) -> dict[str, Any]:
         return {"received": self.received, "readings": self.readings, "dead_letters": dict(self.dead.counts),
                 "subscriptions": self.topics}
+
+    def is_connected(self) -> bool:
+        return self.wire.connected if self.wire is not None else self.client.is_connected()
 
     def device_status(self) -> list[dict[str, Any]]:
         return [

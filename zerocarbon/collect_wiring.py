@@ -86,6 +86,7 @@ def build_collection(
         "password": settings.mqtt_password,
         "dead_letter_path": settings.data_dir / "dead_letters" / f"mqtt{suffix}.jsonl",
         "client_id": f"{site.mqtt.client_id}{suffix}", "shared_group": "zerocarbon" if count > 1 else None,
+        "client": settings.mqtt_client,
     }
     sink: ReadingSink = Tee(spool, *extra_sinks) if extra_sinks else spool
     collection = Collection(CollectorService(site, sink, devices=modbus + mqtt, mqtt_options=options,

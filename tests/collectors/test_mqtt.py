@@ -67,18 +67,21 @@ def wait_for(predicate: Any, timeout_s: float = 10.0) -> None:
         time.sleep(0.05)
 
 
-def start(site: Site, sink: ListSink, tmp_path: Path, client_id: str = "zc-test", protocol: int = 4) -> MqttCollector:
-    collector = MqttCollector(site, site.devices, sink, client_id=client_id, protocol=protocol,
+def start(
+    site: Site, sink: ListSink, tmp_path: Path, client_id: str = "zc-test", protocol: int = 4, client: str = "paho"
+) -> MqttCollector:
+    collector = MqttCollector(site, site.devices, sink, client_id=client_id, protocol=protocol, client=client,
                               dead_letter_path=tmp_path / "dead.jsonl")
     collector.start()
-    wait_for(lambda: collector.client.is_connected())
+    wait_for(collector.is_connected)
     time.sleep(0.2)  # SUBACK
     return collector
 
 
-def test_payload_fields_map_to_points_with_payload_time(tmp_path: Path, mosquitto: Mosquitto) -> None:
+@pytest.mark.parametrize("client", ["paho", "wire"])
+def test_payload_fields_map_to_points_with_payload_time(tmp_path: Path, mosquitto: Mosquitto, client: str) -> None:
     site, sink = mqtt_site(tmp_path, mosquitto.port), ListSink()
-    collector = start(site, sink, tmp_path, "zc-map")
+    collector = start(site, sink, tmp_path, f"zc-map-{client}", client=client)
     payload = {"ts": "2026-10-14T12:00:00+08:00", "plant": {"electric_kw": 412.5, "cooling_kw": 2100,
                "chillers_running": 2}, "chw": {"supply_c": 7.1, "return_c": 12.4}, "outdoor": {"temp_c": 31.2}}
     publish(mosquitto.port, [("zc/chiller/telemetry", json.dumps(payload).encode())])
@@ -104,12 +107,13 @@ BAD = [
 ]
 
 
+@pytest.mark.parametrize("client", ["paho", "wire"])
 def test_bad_payloads_are_counted_dead_lettered_and_never_stop_the_subscriber(
-    tmp_path: Path, mosquitto: Mosquitto, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, mosquitto: Mosquitto, caplog: pytest.LogCaptureFixture, client: str
 ) -> None:
     site, sink = mqtt_site(tmp_path, mosquitto.port), ListSink()
     with caplog.at_level(logging.WARNING, logger="collectors.mqtt"):
-        collector = start(site, sink, tmp_path, "zc-bad")
+        collector = start(site, sink, tmp_path, f"zc-bad-{client}", client=client)
         publish(mosquitto.port, [(t, p) for t, p, _ in BAD] + [("zc/fire/status", status_payload(5))])
         wait_for(lambda: collector.received == len(BAD) + 1)
         collector.stop()
@@ -127,14 +131,15 @@ def test_bad_payloads_are_counted_dead_lettered_and_never_stop_the_subscriber(
     assert wrong["fire-panel.power_kw"].quality is Quality.BAD_PAYLOAD and wrong["fire-panel.devices_online"].value == 1
 
 
-@pytest.mark.parametrize("protocol", [4, 5])  # MQTT 3.1.1 clean_session=False; MQTT 5 session expiry
+# MQTT 3.1.1 clean_session=False over paho and over the lean client; MQTT 5 session expiry over paho
+@pytest.mark.parametrize(("protocol", "client"), [(4, "paho"), (5, "paho"), (4, "wire")])
 def test_persistent_session_gets_what_was_published_while_down(
-    tmp_path: Path, fresh_mosquitto: Mosquitto, protocol: int
+    tmp_path: Path, fresh_mosquitto: Mosquitto, protocol: int, client: str
 ) -> None:
     site, sink = mqtt_site(tmp_path, fresh_mosquitto.port), ListSink()
-    start(site, sink, tmp_path, "zc-persist", protocol).stop()
+    start(site, sink, tmp_path, "zc-persist", protocol, client).stop()
     publish(fresh_mosquitto.port, [("zc/fire/status", status_payload(i)) for i in range(200)])
-    collector = start(site, sink, tmp_path, "zc-persist", protocol)
+    collector = start(site, sink, tmp_path, "zc-persist", protocol, client)
     wait_for(lambda: len(sink.readings) >= 800)
     collector.stop()
     # 200 messages x 4 points, all queued by the broker for our session
@@ -147,11 +152,12 @@ def _collect(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([str(exe), "collect"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def test_kill_9_of_collect_loses_no_message(tmp_path: Path, fresh_mosquitto: Mosquitto) -> None:
+@pytest.mark.parametrize("client", ["paho", "wire"])
+def test_kill_9_of_collect_loses_no_message(tmp_path: Path, fresh_mosquitto: Mosquitto, client: str) -> None:
     site = mqtt_site(tmp_path, fresh_mosquitto.port)
     data = tmp_path / "data"
     env = {**os.environ, "ZEROCARBON_SITE": site.source, "ZEROCARBON_DATA_DIR": str(data),
-           "ZEROCARBON_STORE": "duckdb"}
+           "ZEROCARBON_STORE": "duckdb", "ZEROCARBON_MQTT_CLIENT": client}
     status = data / "status" / "collector.json"
     proc = _collect(tmp_path, env)
     wait_for(status.exists, 30)
