@@ -27,13 +27,21 @@ _past_cache: dict[tuple[int, str, str], tuple[float, float]] = {}
 _past_lock = threading.Lock()
 
 
+FACTORS_FILE = "emission_factors.yaml"
+CARBON_FILE = "carbon.yaml"
+
+
 @lru_cache(maxsize=4)
-def _files(config_dir: Path) -> tuple[FactorTable, CarbonConfig]:
-    return load_factors(config_dir / "emission_factors.yaml"), load_carbon_config(config_dir / "carbon.yaml")
+def _files(config_dir: Path, _stamps: tuple[float, float]) -> tuple[FactorTable, CarbonConfig]:
+    return load_factors(config_dir / FACTORS_FILE), load_carbon_config(config_dir / CARBON_FILE)
 
 
 def carbon_files(console: Console) -> tuple[FactorTable, CarbonConfig]:
-    return _files(Path(console.config_dir).resolve())
+    """The factor table and carbon config, re-read when either file changes (no restart after an edit)."""
+    config_dir = Path(console.config_dir).resolve()
+    stamps = tuple((config_dir / name).stat().st_mtime if (config_dir / name).exists() else 0.0
+                   for name in (FACTORS_FILE, CARBON_FILE))
+    return _files(config_dir, stamps)  # type: ignore[arg-type]
 
 
 def local_energy(console: Console, start: datetime, end: datetime, by: str) -> pd.DataFrame:
