@@ -145,3 +145,22 @@ def test_shelving_needs_the_role_and_a_reason(running_console: RunningConsole) -
     assert done.json()["response"]["alarm-message"]["children"] == f"Alarm #{target.id} shelved"
     shelved = journal.get(target.id)
     assert (shelved.shelved_by, shelved.shelve_reason) == ("operator", "inverter 3 under maintenance")
+
+
+def test_alarm_history_filters_by_event(running_console: RunningConsole) -> None:
+    body = {"output": "alarm-history.children", "outputs": {"id": "alarm-history", "property": "children"},
+            "inputs": [{"id": "history-event", "property": "value", "value": "raised"},
+                       {"id": "history-days", "property": "value", "value": 30}],
+            "changedPropIds": ["history-event.value"], "state": [{"id": "lang", "property": "data", "value": "en"}]}
+    with _signed_in(running_console, "viewer") as client:
+        table = json.dumps(client.post("/_dash-update-component", json=body).json())
+    assert table.count("history-row raised") == 3  # the three alarms of the fixture, nothing else
+    assert "history-row acknowledged" not in table
+
+
+def test_login_page_speaks_both_languages(running_console: RunningConsole) -> None:
+    with httpx.Client(base_url=running_console.url) as client:
+        assert "用户名" in client.get("/login?lang=zh").text
+        assert "User name" in client.get("/login?lang=en").text
+        assert "Wrong user name or password" in client.post(
+            "/login?lang=en", data={"username": "viewer", "password": "nope-nope"}).text

@@ -84,6 +84,9 @@ def test_admin_visits_every_page_and_the_kpis_equal_the_carbon_module(
     assert "总览" in page.inner_text("#topbar")
     page.wait_for_selector("#overview-sankey .main-svg")
     page.screenshot(path=str(artifacts_dir / "dashboard-overview-zh.png"), full_page=True)
+    page.click('#topbar a[href="/renewables"]')
+    page.click("#renewables-period >> text=近一年")  # a year reads day rollups: 365 points per series
+    page.wait_for_selector("#storage-soc .main-svg .scatterlayer .trace", timeout=60_000)
     for path, ready in [("/renewables", "#pv-inverters .main-svg"), ("/subsystems", "#sub-lighting"),
                         ("/carbon", "#carbon-ytd"), ("/alarms", ".alarm-row"), ("/reports", "#report-download")]:
         page.click(f'#topbar a[href="{path}"]')
