@@ -190,13 +190,20 @@ class DuckDBStore:
         return rows[-1][0], [(pd.Timestamp(lo), pd.Timestamp(hi)) for _, lo, hi in rows]
 
     def replace_rollups(self, resolution: str, lo: pd.Timestamp, hi: pd.Timestamp, rows: pd.DataFrame) -> None:
-        """Swap the rollups of ``[lo, hi)`` for ``rows`` in one transaction (used by the rollup planner)."""
+        """Swap the rollups of ``[lo, hi)`` of the points in ``rows`` for ``rows``, in one transaction. Points
+        without fresh rows keep theirs: their raw data may be gone (retention) while their rollups are kept."""
+        if rows.empty:
+            return
         cur = self._cursor()
         cur.register("fresh", rows[list(ALL_ROLLUP_COLUMNS)])
         self._write_lock.acquire()
         try:
             cur.execute("BEGIN TRANSACTION")
-            cur.execute(f"DELETE FROM rollup_{resolution} WHERE ts >= ? AND ts < ?", [lo, hi])
+            cur.execute(
+                f"DELETE FROM rollup_{resolution} WHERE ts >= ? AND ts < ? "
+                "AND point_id IN (SELECT DISTINCT point_id FROM fresh)",
+                [lo, hi],
+            )
             columns = ", ".join(f'"{c}"' for c in ALL_ROLLUP_COLUMNS)
             cur.execute(f"INSERT INTO rollup_{resolution} ({columns}) SELECT {columns} FROM fresh")
             cur.execute("COMMIT")

@@ -280,11 +280,17 @@ class InfluxStore:
         return int(frame["time"].max()) * 1000, ranges
 
     def replace_rollups(self, resolution: str, lo: pd.Timestamp, hi: pd.Timestamp, rows: pd.DataFrame) -> None:
-        measurement = f"rollup_{resolution}"
-        self._query(f'DELETE FROM "{measurement}" WHERE {self._time_clause(lo, hi)}', write=True)
+        """Swap the rollups of ``[lo, hi)`` of the points in ``rows`` (see DuckDBStore.replace_rollups). The
+        delete matters where a field is gone (a bucket left with bad readings only has no ``mean``): InfluxDB
+        would otherwise keep the old field beside the new ones."""
         if rows.empty:
             return
-        keys = self._series_keys(measurement, rows["point_id"].unique().tolist())
+        measurement = f"rollup_{resolution}"
+        points = rows["point_id"].unique().tolist()
+        for start in range(0, len(points), 200):
+            where = f"{self._points_clause(points[start : start + 200])} AND {self._time_clause(lo, hi)}"
+            self._query(f'DELETE FROM "{measurement}" WHERE {where}', write=True)
+        keys = self._series_keys(measurement, points)
         for payload in batches(rollup_lines(rows, keys), self.batch_lines):
             self._write_lines(payload)
 

@@ -104,3 +104,20 @@ def test_gauges_get_no_counter_energy_and_known_counters_keep_every_dip_judged()
     told = rollup_many(raw, ("hour",), "UTC", lo, hi, counters={"m.e"})["hour"].set_index("point_id")
     assert told.loc["m.p_kw", "increase"] == 0.0
     assert told.loc["m.e", "increase"] == pytest.approx(59.0)  # 159 - 100: every zero was judged a glitch
+
+
+def test_rollups_outlive_raw_data_when_a_day_is_rebuilt(tmp_path) -> None:
+    from storage.duckdb_store import DuckDBStore
+    from storage.retention import Retention
+
+    store = DuckDBStore(tmp_path / "r.duckdb", retention=Retention(raw_days=30))
+    old_day = MIDNIGHT - timedelta(days=60)
+    store.write_frame(pd.concat([counter(old_day, 60), counter(old_day, 60).assign(point_id="n.e")]))
+    store.update_rollups()
+    store.apply_retention(MIDNIGHT)  # raw older than 30 days goes; the day's rollups stay
+    store.write_frame(counter(old_day + timedelta(hours=2), 1, 500.0))  # a late reading of m.e only
+    store.update_rollups()
+    days = store.read(["m.e", "n.e"], old_day - timedelta(days=1), MIDNIGHT, "day").set_index("point_id")
+    assert days.loc["n.e", "count"] == 60  # not wiped by m.e's rebuild of that day
+    assert days.loc["m.e", "count"] == 1  # m.e's raw for the day is only the late reading now
+    store.close()
