@@ -363,15 +363,16 @@ def bare_drain(port: int, n: int, register: bool) -> None:
     """Bare paho: json.loads each message, count to n. Prints JSON {seconds, cpu, rss_mib}."""
     import paho.mqtt.client as mqtt
 
-    got, first = 0, 0.0
+    got, first, last = 0, 0.0, 0.0
     done = __import__("threading").Event()
 
     def on_message(client, userdata, msg) -> None:  # type: ignore[no-untyped-def]
-        nonlocal got, first
+        nonlocal got, first, last
         json.loads(msg.payload)
         got += 1
+        last = time.perf_counter()
         if got == 1:
-            first = time.perf_counter()
+            first = last
         if got >= n:
             done.set()
 
@@ -387,7 +388,9 @@ def bare_drain(port: int, n: int, register: bool) -> None:
         done.wait(600)
     client.disconnect()
     client.loop_stop()
-    print(json.dumps({"seconds": time.perf_counter() - t, "cpu": time.process_time() - cpu, "got": got,
+    # rate = messages / (last - first), as research/feasibility.md §4.1 measured it
+    print(json.dumps({"seconds": (last - first) or time.perf_counter() - t, "cpu": time.process_time() - cpu,
+                      "got": got,
                       "rss_mib": peak_rss_mib()}), flush=True)
 
 
@@ -402,6 +405,15 @@ def ours_drain(port: int, n: int, register: bool, workdir: str, shared: str, ind
     collector = MqttCollector(site, devices, spool, host="127.0.0.1", port=port, client_id=f"bench-zc-{index}",
                               shared_group=shared or None, dead_letter_path=Path(workdir) / "dead.jsonl",
                               client=client)
+    seen = [0.0, 0.0]  # first and last message handled
+    handle = collector.handle
+
+    def timed(topic: str, payload: bytes, received: float) -> list:  # type: ignore[type-arg]
+        seen[1] = time.perf_counter()
+        seen[0] = seen[0] or seen[1]
+        return handle(topic, payload, received)
+
+    collector.handle = timed  # type: ignore[method-assign]
     t, cpu = time.perf_counter(), time.process_time()
     collector.start()
     if register:
@@ -416,7 +428,7 @@ def ours_drain(port: int, n: int, register: bool, workdir: str, shared: str, ind
                 last = collector.received
                 if still > 50 and collector.received:
                     break
-    elapsed = time.perf_counter() - t
+    elapsed = (seen[1] - seen[0]) or time.perf_counter() - t
     collector.stop()
     spool.close()
     print(json.dumps({"seconds": elapsed, "cpu": time.process_time() - cpu, "got": collector.received,

@@ -31,7 +31,7 @@ class Settings(BaseModel):
     mqtt_port: int | None = Field(default=None, ge=1, le=65535)
     mqtt_username: str | None = None
     mqtt_password: str | None = None
-    mqtt_client: Literal["paho", "wire"] = "paho"  # wire: collectors/mqtt_wire.py, drains backlogs ~3x faster
+    mqtt_client: Literal["paho", "wire"] = "wire"  # collectors/mqtt_wire.py (2x paho on backlogs); paho for MQTT 5
     spool_max_mb: float = Field(default=512.0, gt=0)
     log_level: str = "INFO"
     health_port: int | None = Field(default=None, ge=0, le=65535)  # /health and /metrics; off when unset
