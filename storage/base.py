@@ -6,7 +6,9 @@ Frames exchanged with stores (pandas):
   reading had no value), ``quality`` (str, a :class:`models.reading.Quality` value).
 - rollups (``resolution`` in ``15min``, ``hour``, ``day``, ``month``): ``ts`` (interval start, UTC; days and
   months start at local midnight in the site's time zone), ``point_id``, ``mean``, ``min``, ``max``, ``last``,
-  ``count`` (good readings), ``bad_count``.
+  ``count`` (good readings), ``bad_count``; both stores add ``first``, ``increase`` (counter energy in the
+  point's unit, resets and glitches handled), ``resets``, ``glitches`` and ``max_gap_s``
+  (:data:`storage.frames.ROLLUP_ENERGY_COLUMNS`, docs/storage.md).
 """
 
 from __future__ import annotations
