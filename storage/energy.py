@@ -28,6 +28,7 @@ from storage.base import Store
 from storage.frames import utc
 from storage.rollups import bucket_end, bucket_start
 
+BY = ("15min", "hour", "day", "month")
 ENERGY_COLUMNS = ("point_id", "start", "end", "energy_kwh", "quality", "resets", "glitches")
 ROLE_COLUMNS = ("start", "role", "subsystem", "energy_kwh", "quality")
 COUNTER_KWH_PER_UNIT = {"Wh": 0.001, "kWh": 1.0, "MWh": 1000.0, "kWh_th": 1.0}
@@ -75,6 +76,8 @@ def interval_energy(
     Brings the store's rollups current first (pending writes only, cheap when nothing is pending).
     Columns: point_id, start, end (UTC), energy_kwh, quality, resets, glitches.
     """
+    if by not in BY:
+        raise ValueError(f"energy by {by!r}: use one of {', '.join(BY)}")
     _check_points(points)
     store.update_rollups()
     grid = intervals(start, end, by, timezone)

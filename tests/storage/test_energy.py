@@ -105,3 +105,8 @@ def test_energy_by_role_prefers_counters_and_sums_per_subsystem(duck, site) -> N
     pv = table[table["role"] == "pv"]
     assert pv["energy_kwh"].sum() == pytest.approx(len(counters) * 29.5)  # 59 steps × 0.5 kWh in the hour
     assert set(pv["quality"]) == {"measured"}
+
+
+def test_unknown_interval_is_refused_with_the_choices(duck) -> None:
+    with pytest.raises(ValueError, match="15min, hour, day, month"):
+        interval_energy(duck, [], T0, T0 + timedelta(hours=1), "week", TZ)
