@@ -91,9 +91,20 @@ def series(
     frame = frame.assign(ts=pd.to_datetime(frame["ts"]).dt.tz_convert(console.site.info.timezone))  # local axes
     if resolution == "raw":
         return frame
-    out = frame.rename(columns={"mean": "value"})
+    # The interval still filling holds only the meters that reported so far: a stacked chart would dip to
+    # zero at its right edge. Charts show complete intervals; the live values are on the Overview.
+    out = frame[frame["ts"] < current_interval_start(console, resolution)].rename(columns={"mean": "value"})
     out["quality"] = ["good" if bad == 0 else "partial" for bad in out["bad_count"]]
     return out[["ts", "point_id", "value", "quality"]]
+
+
+def current_interval_start(console: Console, resolution: Resolution) -> pd.Timestamp:
+    """Local start of the rollup interval that contains the console's now."""
+    now = pd.Timestamp(console.now()).tz_convert(console.site.info.timezone)
+    if resolution in ("15min", "hour"):
+        return now.floor("15min" if resolution == "15min" else "h")
+    midnight = now.normalize()
+    return midnight if resolution == "day" else midnight.replace(day=1)
 
 
 def point_energy(

@@ -69,7 +69,7 @@ def active_table(console: Console, lang: str) -> html.Table | html.P:
 def shelve_form(console: Console, lang: str) -> list[Any]:
     """Always drawn (the callbacks need its ids); disabled, with a note, for roles that may not shelve."""
     may = allowed(Permission.SHELVE)
-    options = [{"label": f"#{a.id} {a.point_id}", "value": a.id} for a in console.journal.active()] if may else []
+    options = shelve_options(console)
     note = [] if may else [html.P(t(lang, "alarms.shelve_not_allowed"), className="muted", id="shelve-not-allowed")]
     return [*note, html.Div([
         dcc.Dropdown(id="shelve-alarm", options=options, placeholder=t(lang, "alarms.choose"), className="grow",
@@ -79,6 +79,13 @@ def shelve_form(console: Console, lang: str) -> list[Any]:
                   disabled=not may),
         html.Button(t(lang, "alarms.shelve_button"), id="shelve-button", n_clicks=0, disabled=not may),
     ], className="form-row")]
+
+
+def shelve_options(console: Console) -> list[dict[str, Any]]:
+    """Open alarms to choose from; none for roles that may not shelve."""
+    if not allowed(Permission.SHELVE):
+        return []
+    return [{"label": f"#{a.id} {a.point_id}", "value": a.id} for a in console.journal.active()]
 
 
 def history_filters(lang: str) -> list[Any]:
@@ -147,10 +154,11 @@ def register(app: Dash, console: Console) -> None:
             return shelve(console, alarm_id, reason, minutes, lang), time.time()
         return no_update, no_update
 
-    @app.callback(Output("alarm-active", "children"), Input("tick", "n_intervals"), Input("alarm-changed", "data"),
-                  State("lang", "data"), prevent_initial_call=True)
-    def _refresh(_tick: int, _changed: float, lang: str) -> Any:
-        return active_table(console, lang)
+    @app.callback(Output("alarm-active", "children"), Output("shelve-alarm", "options"),
+                  Input("tick", "n_intervals"), Input("alarm-changed", "data"), State("lang", "data"),
+                  prevent_initial_call=True)
+    def _refresh(_tick: int, _changed: float, lang: str) -> tuple[Any, list[dict[str, Any]]]:
+        return active_table(console, lang), shelve_options(console)
 
     @app.callback(Output("alarm-history", "children"), Input("history-event", "value"), Input("history-days", "value"),
                   State("lang", "data"), prevent_initial_call=True)
