@@ -7,7 +7,8 @@
     handle.stop()
 
 ``start_time`` shifts the simulated clock (e.g. a sunny weekday noon, so PV produces) and ``speed`` runs it
-faster than the wall clock. MQTT gateways publish every ``publish_s`` seconds to the given broker.
+faster than the wall clock. MQTT gateways publish every ``publish_s`` seconds to the given broker. ``counters``
+(point id -> value, e.g. a backfill's ``result.counters``) makes the meters carry on from a history.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def start_simulated_site(
     speed: float = 1.0,
     publish_s: float = 1.0,
     tick_s: float = 0.5,
+    counters: dict[str, float] | None = None,
 ) -> SimulatedSite:
     """Start every device of ``site`` (Modbus on fresh free ports; MQTT to ``mosquitto_port`` unless None)."""
     # Port 0: each server binds a port the OS picks, so parallel test runs never race for a "free" one.
@@ -44,5 +46,6 @@ def start_simulated_site(
         publish_s=publish_s,
         start_time=start_time,
         speed=speed,
+        counters=counters,
     )
     return handle.start()
