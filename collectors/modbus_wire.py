@@ -90,7 +90,8 @@ class WireReader:
             assert protocol.transport is not None
             protocol.transport.write(MBAP.pack(self._tid, 0, 6, self.unit_id, FUNCTION[register_type], address, count))
             try:
-                answer = await asyncio.wait_for(future, self.timeout_s)
+                async with asyncio.timeout(self.timeout_s):  # cheaper than wait_for: no extra task per read
+                    answer = await future
             except (TimeoutError, ConnectionError) as exc:
                 self.close()  # a late answer must never be taken for the next request's
                 raise DeviceTimeout(f"no answer from {where}", device=self.device_id) from exc
