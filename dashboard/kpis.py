@@ -55,31 +55,35 @@ def today_balance(console: Console) -> Balance:
 
 
 def overview_kpis(console: Console, today: Balance | None = None) -> OverviewKpis:
-    """The Overview tiles; ``today`` may be passed when the caller already has today's balance."""
+    """The Overview tiles; ``today`` may be passed when the caller already has today's balance.
+
+    An impossible meter balance blanks the ratios (with the reason) but not Scope 2, which needs only the
+    grid import; a carbon config problem blanks the carbon tiles only."""
     now = console.now()
     today = today if today is not None else today_balance(console)
-    generation = today.generation
+    problems: list[str] = []
     try:
-        site_balance = carbon_balance(today)
+        site_balance: EnergyBalance | None = carbon_balance(today)
     except EnergyBalanceError as exc:
-        return OverviewKpis(None, generation, None, None, None, None, None, None, active_alarm_count(console),
-                            problem=str(exc))
+        site_balance = None
+        problems.append(str(exc))
     try:
         carbon: tuple[float | None, float | None, float | None] = carbon_to_date(console, now)
-        problem = ""
     except CarbonUnavailable as exc:
-        carbon, problem = (None, None, None), str(exc)
+        carbon = (None, None, None)
+        problems.append(str(exc))
+    ratio = (lambda f: f(site_balance)) if site_balance is not None else (lambda f: None)
     return OverviewKpis(
-        consumption_kwh=site_balance.load_kwh,
-        generation_kwh=generation,
-        self_sufficiency=self_sufficiency_ratio(site_balance),
-        self_consumption=self_consumption_ratio(site_balance),
-        renewable_share=renewable_share(site_balance)["on_site_share"],
+        consumption_kwh=site_balance.load_kwh if site_balance else None,
+        generation_kwh=today.generation,
+        self_sufficiency=ratio(self_sufficiency_ratio),
+        self_consumption=ratio(self_consumption_ratio),
+        renewable_share=ratio(lambda b: renewable_share(b)["on_site_share"]),
         carbon_today_kg=carbon[0],
         carbon_ytd_kg=carbon[1],
         carbon_budget_kg=carbon[2],
         active_alarms=active_alarm_count(console),
-        problem=problem,
+        problem="; ".join(problems),
     )
 
 
