@@ -99,3 +99,37 @@ class SqliteWriter:
     def rows(self) -> list[tuple[str, float, float | None, str]]:
         with sqlite3.connect(self.path) as db:
             return list(db.execute("SELECT point_id, ts, value, quality FROM readings ORDER BY point_id, ts"))
+
+
+def start_secure_mosquitto(workdir: Path, user: str, password: str) -> tuple[Any, Path]:
+    """A mosquitto that wants a password and speaks only TLS, with a CA of its own: (server, CA file)."""
+    import os
+    import subprocess
+
+    from tests.support.processes import Mosquitto, free_port, require_binary, wait_for_port
+
+    workdir.mkdir(parents=True, exist_ok=True)
+
+    def run(*args: str) -> None:
+        subprocess.run(args, cwd=workdir, check=True, capture_output=True)
+
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
+        "-days", "1", "-subj", "/CN=zerocarbon test CA")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+        "-subj", "/CN=127.0.0.1")
+    (workdir / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "server.crt", "-days", "1", "-extfile", "san.ext")
+    run(require_binary("mosquitto_passwd", "mosquitto"), "-b", "-c", "passwd", user, password)
+    port = free_port()
+    lines = ["per_listener_settings false", "allow_anonymous false", f"password_file {workdir}/passwd",
+             f"listener {port} 127.0.0.1", f"cafile {workdir}/ca.crt", f"certfile {workdir}/server.crt",
+             f"keyfile {workdir}/server.key", "persistence false", "log_dest stderr", "log_type error"]
+    if os.geteuid() == 0:
+        lines.append("user root")
+    (workdir / "mosquitto.conf").write_text("\n".join(lines) + "\n")
+    log = workdir / "mosquitto.log"
+    proc = subprocess.Popen([require_binary("mosquitto", "mosquitto"), "-c", str(workdir / "mosquitto.conf")],
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    wait_for_port(port, 10, proc, log)
+    return Mosquitto(proc=proc, port=port, workdir=workdir), workdir / "ca.crt"

@@ -187,3 +187,34 @@ def test_kill_9_of_collect_loses_no_message(tmp_path: Path, fresh_mosquitto: Mos
     # 3000 messages x 4 points, each (point_id, ts) once: nothing lost, replays overwrote
     assert len(frame) == n * 4
     assert frame.groupby("point_id").size().to_dict() == dict.fromkeys(ids, n)
+
+
+@pytest.mark.parametrize("client", ["paho", "wire"])
+def test_password_and_tls(tmp_path: Path, client: str) -> None:
+    from tests.collectors.conftest import start_secure_mosquitto
+
+    broker, ca = start_secure_mosquitto(tmp_path / "secure", "collector", "s3cret")
+    try:
+        site, sink = mqtt_site(tmp_path, broker.port), ListSink()
+        refused = MqttCollector(site, site.devices, ListSink(), client=client, client_id="zc-wrong",
+                                username="collector", password="wrong", tls=True, ca_file=str(ca))
+        collector = MqttCollector(site, site.devices, sink, client=client, client_id=f"zc-tls-{client}",
+                                  username="collector", password="s3cret", tls=True, ca_file=str(ca))
+        refused.start()
+        collector.start()
+        wait_for(collector.is_connected)
+        time.sleep(0.3)
+        pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="pub-tls")
+        pub.username_pw_set("collector", "s3cret")
+        pub.tls_set(ca_certs=str(ca))
+        pub.connect("127.0.0.1", broker.port)
+        pub.loop_start()
+        pub.publish("zc/fire/status", status_payload(1), qos=1).wait_for_publish(10)
+        pub.disconnect()
+        pub.loop_stop()
+        wait_for(lambda: len(sink.readings) == 4)
+        assert not refused.is_connected() and refused.received == 0  # wrong password: never in
+        collector.stop()
+        refused.stop()
+    finally:
+        broker.stop()
