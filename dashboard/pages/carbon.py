@@ -129,6 +129,8 @@ def burn_down_figure(model: dict[str, Any], lang: str) -> go.Figure:
     if budget:
         fig.add_hline(y=budget, line_dash="dash", line_color=ROLE_COLOURS["building"],
                       annotation_text=t(lang, "carbon.budget"))
+        fig.add_trace(go.Scatter(x=months, y=[budget - used for used in cumulative], mode="lines+markers",
+                                 name=t(lang, "carbon.remaining"), line={"color": ROLE_COLOURS["wind"]}))
     if m.get("forecast_tco2e") is not None:
         fig.add_trace(go.Scatter(x=[f"{m.get('year')}-12"], y=[m["forecast_tco2e"]], mode="markers",
                                  marker={"size": 12, "symbol": "diamond"}, name=t(lang, "carbon.forecast")))

@@ -92,6 +92,8 @@ def test_admin_visits_every_page_and_the_kpis_equal_the_carbon_module(
         page.click(f'#topbar a[href="{path}"]')
         page.wait_for_selector(ready, timeout=60_000)
         page.screenshot(path=str(artifacts_dir / f"dashboard-{path.strip('/')}-zh.png"), full_page=True)
+        if path == "/carbon":
+            _check_carbon_page(page, running_console)
     page.click("#lang-en")
     page.wait_for_selector("text=Download report")
     page.click('#topbar a[href="/"]')
@@ -112,6 +114,15 @@ def test_live_power_flow_updates_without_reloading(browser, running_console: Run
                                          Reading("grid-meter-2.p_kw", now, 2345.0)])
     page.wait_for_selector("#overview-flow >> text=6,345 kW", timeout=15_000)
     assert page.evaluate("window.__not_reloaded") is True
+
+
+def _check_carbon_page(page, console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
+    """The Carbon page shows the year's report model (the same dict the downloaded report renders)."""
+    from dashboard.pages.carbon import year_model
+
+    management = year_model(console.console)["strategies"]["management"]  # type: ignore[arg-type]
+    assert page.inner_text("#carbon-ytd") == f"{management['ytd_tco2e']:,.1f}"
+    assert page.inner_text("#carbon-budget") == f"{management['budget_tco2e']:,.0f}"
 
 
 def test_subsystem_drill_down_shows_points_with_quality(browser, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
