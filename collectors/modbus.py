@@ -28,7 +28,7 @@ from collectors.batch import ReadingBatch
 from collectors.decode import BlockDecoder, ByteOrder, scale_value
 from collectors.modbus_wire import WireReader
 from collectors.planner import PlanLimits, ReadBlock, plan_device
-from models.errors import DeviceError, DeviceExceptionResponse, DeviceTimeout
+from models.errors import DecodeError, DeviceError, DeviceExceptionResponse, DeviceTimeout
 from models.reading import Quality, point_id
 from models.resolve import register_points
 from models.site import Device, ModbusConnection
@@ -222,6 +222,9 @@ class DevicePoller:
                     values += [NAN] * (hi - lo)
                     qualities = qualities or [Quality.GOOD] * len(plan.points)
                     qualities[lo:hi] = [Quality.DEVICE_ERROR] * (hi - lo)
+        except ValueError as exc:  # a short answer: the device is not speaking the template's map
+            self._note_comm_loss(DecodeError(str(exc), device=self.device.id), group)
+            return self._marks(plan, Quality.DEVICE_ERROR)
         except DeviceError as exc:
             self._note_comm_loss(exc, group)
             return self._marks(plan, Quality.COMM_LOSS)

@@ -107,3 +107,11 @@ def test_strings_stop_at_nul_and_honour_byte_order() -> None:
 def test_short_response_is_an_error_naming_the_block() -> None:
     with pytest.raises(ValueError, match=r"block 100\+4"):
         BlockDecoder(100, 4, [pt("a", 100, "uint32"), pt("b", 102, "uint32")], ByteOrder()).raw([1, 2])
+
+
+@pytest.mark.parametrize(("order", "registers"), ORDERS)
+def test_wire_bytes_decode_like_registers_in_every_order(order: tuple[str, str], registers: list[int]) -> None:
+    decoder = BlockDecoder(0, 3, [pt("v", 0, "uint32"), pt("w", 2, "uint16")], ByteOrder(*order))
+    wire = struct.pack(">3H", *registers, 0x0102)  # as the registers come off the wire: big-endian words
+    # a single register only has a byte order: 0x0102 as sent, 0x0201 when the template says bytes are swapped
+    assert decoder.values(wire) == [0x01020304, 0x0201 if order[0] == "little" else 0x0102]

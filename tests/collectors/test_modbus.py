@@ -141,3 +141,14 @@ def test_collector_only_ever_reads(transport: str, tmp_path: Path, register_serv
 
     asyncio.run(all_groups())
     assert set(register_server.requests) <= {3, 4} and sum(register_server.requests.values()) >= 2
+
+
+def test_little_word_order_int32_with_scale(transport: str, tmp_path: Path, register_server: RegisterServer) -> None:
+    # storage-pcs: word_order little; p_kw int32 * 0.1 at 0; -1234.5 kW = raw -12345 = 0xFFFFCFC7:
+    # low word 0xCFC7 first, then high word 0xFFFF
+    register_server.set_registers(0, [0xCFC7, 0xFFFF, 805, 251, 238])
+    poller = poller_for(tmp_path, "storage-pcs", register_server.port, transport)
+    got = by_name(asyncio.run(poller.poll("default")))
+    assert got["p_kw"].value == pytest.approx(-1234.5) and got["soc_pct"].value == pytest.approx(80.5)
+    assert got["cell_temp_max_c"].value == pytest.approx(25.1)
+    assert all(address + count <= 20 or address >= 30 for _, address, count in register_server.reads)
