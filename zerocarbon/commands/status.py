@@ -36,12 +36,12 @@ def _print_snapshot(path: Path, snap: dict[str, Any], now: float) -> None:
     if store:
         ok = "ok" if store["store_ok"] else f"FAILING: {store['last_store_error']}"
         typer.echo(f"  store: {ok}, {store['written']} readings written")
-    typer.echo(f"  {'device':<26} {'proto':<6} {'state':<13} {'last value':<12} {'req/cycle':<16} failed")
+    typer.echo(f"  {'device':<26} {'proto':<6} {'state':<13} {'last value':<12} {'req/cycle':<24} failed")
     for d in snap.get("devices", []):
         req = ",".join(f"{g}:{n}" for g, n in (d.get("requests_per_cycle") or {}).items()) or "-"
         failed = f"{d.get('failed_cycles', 0)}/{d.get('cycles', 0)}" if d["protocol"] == "modbus" else "-"
         typer.echo(f"  {d['device']:<26} {d['protocol']:<6} {d['state']:<13} "
-                   f"{_age(d.get('last_value_ts'), now):<12} {req:<16} {failed}")
+                   f"{_age(d.get('last_value_ts'), now):<12} {req:<24} {failed}")
         if d.get("last_error"):
             typer.echo(f"      {d['last_error']}")
 
