@@ -218,3 +218,23 @@ def test_password_and_tls(tmp_path: Path, client: str) -> None:
         refused.stop()
     finally:
         broker.stop()
+
+
+def test_shard_processes_share_one_subscription_without_overlap(tmp_path: Path, mosquitto: Mosquitto) -> None:
+    site = mqtt_site(tmp_path, mosquitto.port)
+    sinks = [ListSink(), ListSink()]
+    collectors = [MqttCollector(site, site.devices, sink, client_id=f"zc-shard-{i}", shared_group="zc-test-share")
+                  for i, sink in enumerate(sinks)]
+    for c in collectors:
+        c.start()
+    for c in collectors:
+        wait_for(c.is_connected)
+    time.sleep(0.3)
+    publish(mosquitto.port, [("zc/fire/status", status_payload(i)) for i in range(100)])
+    wait_for(lambda: sum(c.received for c in collectors) == 100)
+    for c in collectors:
+        c.stop()
+    # 100 messages x 4 points; each message went to exactly one of the two shard processes
+    assert all(c.received > 0 for c in collectors)
+    seen = [{(r.point_id, r.ts) for r in s.readings} for s in sinks]
+    assert len(seen[0] | seen[1]) == 400 and not seen[0] & seen[1]
