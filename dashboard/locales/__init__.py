@@ -1,0 +1,1 @@
+"""One module per console language: a flat dict from label key to text."""
