@@ -122,8 +122,13 @@ def bridge_health(collection: Collection) -> Callable[[], None]:
             failed[p.device.id] = p.health.failed_cycles
 
     on_scrape(refresh)
-    checks.add("spool", lambda: (collection.spool.status()["alarm"] != "full",
-                                 f"{collection.spool.pending} readings waiting"))
+    def spool_check() -> tuple[bool, str]:
+        st = collection.spool.status()
+        age = "" if st["age_s"] is None else f", oldest {st['age_s']:.0f} s"
+        alarm = f", {st['alarm']}" if st["alarm"] else ""
+        return st["alarm"] != "full", f"{st['depth']} readings waiting{age}{alarm}"
+
+    checks.add("spool", spool_check)
     checks.add("store", lambda: (collection.drainer.store_ok, collection.drainer.last_error or "writing"))
 
     def unbridge() -> None:

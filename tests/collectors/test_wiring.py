@@ -59,6 +59,7 @@ def test_metrics_follow_the_spool_and_the_store(site, tmp_path: Path) -> None:  
     collection.spool.put([Reading(f"m.p{i}", 1_760_000_000.0, float(i)) for i in range(7)])
     refresh_all()
     assert metrics.value("zerocarbon_spool_depth_readings") == 7
+    assert checks.run()["spool"]["detail"].startswith("7 readings waiting, oldest ")  # depth and age on /health
     assert metrics.value("zerocarbon_readings_total") - before[0] == 7
     while collection.drainer.drain_once():
         pass
