@@ -111,6 +111,11 @@ class MqttPublisher:
         self._held: list[tuple[float, str, bytes]] = []
         self._stop = threading.Event()
         self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"zerocarbon-sim-{port}-{id(self)}")
+        broker = site.mqtt
+        if broker.username:  # a production broker refuses anonymous gateways (deploy/mosquitto.conf)
+            self._client.username_pw_set(broker.username, broker.password)
+        if broker.tls:
+            self._client.tls_set(ca_certs=broker.ca_file)
         self._host, self._port = host, port
         self._thread = threading.Thread(target=self._run, name="sim-mqtt", daemon=True)
 

@@ -21,16 +21,23 @@ from simulators.mqtt_publisher import MqttPublisher
 from simulators.registers import Value, encode_device, write_sunspec_frame
 
 
-def remap_ports(site: Site, ports: dict[str, int], mqtt_host: str | None = None, mqtt_port: int | None = None) -> Site:
-    """A copy of ``site`` whose Modbus devices listen on ``ports`` (device id -> port, 0 = any free port)."""
+def remap_ports(
+    site: Site,
+    ports: dict[str, int],
+    mqtt_host: str | None = None,
+    mqtt_port: int | None = None,
+    mqtt_credentials: tuple[str, str | None] | None = None,
+) -> Site:
+    """A copy of ``site`` whose Modbus devices listen on ``ports`` (device id -> port, 0 = any free port), its
+    broker moved and, given ``mqtt_credentials`` as (username, password), logged in."""
     devices = []
     for d in site.devices:
         if isinstance(d.connection, ModbusConnection) and d.id in ports:
             d = d.model_copy(update={"connection": d.connection.model_copy(update={"port": ports[d.id]})})
         devices.append(d)
-    broker = site.mqtt.model_copy(
-        update={k: v for k, v in {"host": mqtt_host, "port": mqtt_port}.items() if v is not None}
-    )
+    user, password = mqtt_credentials or (None, None)
+    moved = {"host": mqtt_host, "port": mqtt_port, "username": user, "password": password}
+    broker = site.mqtt.model_copy(update={k: v for k, v in moved.items() if v is not None})
     return site.model_copy(update={"devices": devices, "mqtt": broker})
 
 

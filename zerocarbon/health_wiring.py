@@ -106,3 +106,18 @@ def watch_collector(status: Callable[[], dict[str, Any]]) -> CollectorStatusBrid
     checks.add("spool", bridge.spool_check)
     checks.add("store", bridge.store_check)
     return bridge
+
+
+def watch_alarms(active: Callable[[], Sequence[Any]]) -> None:
+    """Copy the journal's open alarms into ``zerocarbon_alarms_active`` and ``_unacknowledged`` on every scrape.
+
+    ``active`` is ``AlarmJournal.active``; alarms are counted by their state's value so this module stays free
+    of ``alerts/`` types.
+    """
+
+    def refresh() -> None:
+        alarms = active()
+        metrics.alarms_active.set(sum(1 for a in alarms if str(a.state).startswith("active")))
+        metrics.alarms_unacknowledged.set(sum(1 for a in alarms if str(a.state).endswith("unack")))
+
+    on_scrape(refresh)

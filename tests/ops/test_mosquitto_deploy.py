@@ -92,3 +92,25 @@ def test_make_passwd_refuses_the_example_password(tmp_path: Path) -> None:
     )
     assert done.returncode != 0 and "ZEROCARBON_MQTT_PASSWORD is still the example value" in done.stderr
     assert not (tmp_path / "passwd").exists() and not (tmp_path / "acl").exists()
+
+
+def test_simulated_gateways_log_in_to_the_production_broker(broker: Broker, site: Any) -> None:
+    """The compose `simulator` profile: its MQTT gateways publish with the gateway account, not anonymously."""
+    from simulators.site import SimulatedSite, remap_ports
+
+    services = open_session(broker.port, USER, PASSWORD, subscribe="zc/#")
+    logged_in = remap_ports(site, {}, mqtt_credentials=(GATEWAY, GATEWAY_PASSWORD))
+    sim = SimulatedSite(logged_in, ports={d.id: 0 for d in site.devices if d.protocol == "modbus"},
+                        mqtt_host="127.0.0.1", mqtt_port=broker.port, publish_s=0.5)
+    sim.start()
+    try:
+        import time
+
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not any(t.startswith("zc/") for t, _ in services.received):
+            time.sleep(0.2)
+    finally:
+        sim.stop()
+        services.close()
+    topics = {t for t, _ in services.received}
+    assert "zc/chiller-plant/telemetry" in topics, topics

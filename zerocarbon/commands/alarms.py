@@ -145,6 +145,8 @@ def run(
 ) -> None:
     """Run the alarm engine on its own, reading new readings from the store (use the InfluxDB store)."""
     from zerocarbon.alarm_wiring import build_alarm_service, run_from_store
+    from zerocarbon.health import serve_health
+    from zerocarbon.health_wiring import watch_alarms
     from zerocarbon.store_wiring import open_store
 
     settings = _settings()
@@ -166,11 +168,15 @@ def run(
         )
         _fail(RuntimeError(f"alarms: cannot open the {settings.store} store: {exc}{hint}"))
     typer.echo(f"alarms: {len(service.engine.sources)} sources, journal {service.journal.path}")
+    health = serve_health(settings, "alerts")
+    watch_alarms(service.journal.active)
     try:
         run_from_store(service, store, stop, poll_s)
     except KeyboardInterrupt:
         pass
     finally:
+        if health is not None:
+            health.stop()
         service.close()
         store.close()
 

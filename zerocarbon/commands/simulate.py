@@ -174,7 +174,8 @@ def simulate(
     if set_fault or clear_fault or list_faults:
         return _control(control_port, set_fault, clear_fault, list_faults)
     from models.loader import load_site
-    from simulators.site import SimulatedSite
+    from simulators.site import SimulatedSite, remap_ports
+    from zerocarbon.health import serve_health
     from zerocarbon.settings import load_settings
 
     try:
@@ -189,11 +190,18 @@ def simulate(
     counters = _backfill(settings, the_site, _parse_duration(backfill), step, seed) if backfill else None
     if live is False or (live is None and backfill):
         return None
+    if settings.mqtt_username:
+        the_site = remap_ports(the_site, {}, mqtt_credentials=(settings.mqtt_username, settings.mqtt_password))
     sim = SimulatedSite(
         the_site, seed, mqtt_host=settings.mqtt_host, mqtt_port=settings.mqtt_port, publish_s=publish_s,
         start_time=_parse_start(start_time, the_site.info.timezone), speed=speed, counters=counters,
     )
-    _run_live(sim, fault, control_port)
+    health = serve_health(settings, "simulator")
+    try:
+        _run_live(sim, fault, control_port)
+    finally:
+        if health is not None:
+            health.stop()
     return None
 
 
