@@ -36,7 +36,8 @@ def test_demo_backfills_collects_serves_and_stops_cleanly(tmp_path: Path) -> Non
     assert exe
     port = free_port()
     log = tmp_path / "demo.log"
-    env = dict(os.environ, ZEROCARBON_ADMIN_PASSWORD="demo-pass-123")
+    health_port = free_port()
+    env = dict(os.environ, ZEROCARBON_ADMIN_PASSWORD="demo-pass-123", ZEROCARBON_HEALTH_PORT=str(health_port))
     env.pop("ZEROCARBON_DATA_DIR", None)
     proc = subprocess.Popen(
         [exe, "demo", "--days", "0.25", "--port", str(port), "--data-dir", str(tmp_path / "data")],
@@ -58,6 +59,12 @@ def test_demo_backfills_collects_serves_and_stops_cleanly(tmp_path: Path) -> Non
 
         status = _wait_for(live_and_stored, 90, "every Modbus device polled and readings in the store")
         assert status["store"]["store_failures"] == 0
+        assert httpx.get(f"http://127.0.0.1:{health_port}/health", timeout=10).json()["status"] == "ok"
+        metrics = httpx.get(f"http://127.0.0.1:{health_port}/metrics", timeout=10).text
+        counted = re.search(r"^zerocarbon_readings_total (\S+)$", metrics, re.M)
+        written = re.search(r"^zerocarbon_readings_written_total (\S+)$", metrics, re.M)
+        assert counted and float(counted.group(1)) > 0, metrics[:2000]
+        assert written and float(written.group(1)) > 0, metrics[:2000]
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(60)

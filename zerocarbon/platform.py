@@ -20,6 +20,8 @@ from models.site import Site
 from storage.base import Store
 from zerocarbon.alarm_wiring import AlarmService, build_alarm_service, run_clock
 from zerocarbon.collect_wiring import Collection, build_collection
+from zerocarbon.health import HealthServer, serve_health
+from zerocarbon.health_wiring import CountingSink, TimedWriter, watch_alarms, watch_collector
 from zerocarbon.settings import Settings
 from zerocarbon.store_wiring import schedule_rollups
 
@@ -39,6 +41,7 @@ class Platform:
     collection: Collection | None = None
     console: Any = None
     scheduler: BackgroundScheduler | None = None
+    health: HealthServer | None = None
     _loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
     _thread: threading.Thread | None = None
     _clock_stop: threading.Event = field(default_factory=threading.Event)
@@ -46,7 +49,13 @@ class Platform:
 
     def start(self) -> Platform:
         self.alarms = build_alarm_service(self.settings, self.site)
-        self.collection = build_collection(self.settings, self.site, self.store, extra_sinks=[self.alarms.engine])
+        counted_engine = CountingSink(self.alarms.engine)  # every reading reaches the engine: count it there
+        self.collection = build_collection(
+            self.settings, self.site, TimedWriter(self.store), extra_sinks=[counted_engine]
+        )
+        self.health = serve_health(self.settings, "platform")
+        watch_collector(self.collection.service.status)
+        watch_alarms(self.alarms.journal.active)
         self.collection.drainer.start()
         self._thread = threading.Thread(target=self._collect, name="collector", daemon=True)
         self._thread.start()
@@ -75,6 +84,8 @@ class Platform:
         """Console first (no new requests), then acquisition, then flush the spool and alarms, then the store."""
         if self.console is not None:
             self.console.stop()
+        if self.health is not None:
+            self.health.stop()
         if self.collection is not None:
             asyncio.run_coroutine_threadsafe(self.collection.service.stop(), self._loop)
             if self._thread is not None:
