@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
@@ -32,6 +32,7 @@ class LivePower:
     storage: float | None
     ev: float | None
     building: float | None
+    subsystems: dict[str, float] = field(default_factory=dict)  # live load per subsystem sub-meter, kW
 
 
 def power_flow_figure(power: LivePower, lang: str) -> go.Figure:
@@ -78,6 +79,16 @@ def _arrow(node: str, into_bus: bool, kw: float | None) -> dict[str, object]:
     width = 1 + min(abs(kw or 0.0) / 400.0, 6)  # wider for bigger flows, capped so small ones stay visible
     return dict(x=head[0], y=head[1], ax=tail[0], ay=tail[1], xref="x", yref="y", axref="x", ayref="y",
                 showarrow=True, arrowhead=2, arrowwidth=width, arrowcolor=ROLE_COLOURS[node], text="")
+
+
+def live_loads_figure(power: LivePower, subsystem_names: dict[str, str], lang: str) -> go.Figure:
+    """Each subsystem's live load (kW), largest first: where the building's power goes right now."""
+    ranked = sorted(power.subsystems.items(), key=lambda kv: kv[1])
+    fig = go.Figure(go.Bar(x=[kw for _, kw in ranked], y=[subsystem_names.get(k, k) for k, _ in ranked],
+                           orientation="h", marker_color=ROLE_COLOURS["building"],
+                           text=[f"{kw:,.0f} kW" for _, kw in ranked], textposition="outside", cliponaxis=False))
+    fig.update_xaxes(title_text=t(lang, "overview.live_kw"))
+    return figure_layout(fig, 26 * max(len(ranked), 4) + 80)
 
 
 def sankey_figure(totals: Balance, subsystem_names: dict[str, str], lang: str) -> go.Figure:

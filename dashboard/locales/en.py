@@ -36,6 +36,7 @@ EN: dict[str, str] = {
     "kpi.active_alarms": "Active alarms",
     "overview.power_flow": "Live power flow",
     "overview.sankey": "Today's energy",
+    "overview.live_kw": "live load, kW",
     "flow.grid": "Grid",
     "flow.pv": "PV",
     "flow.wind": "Wind",

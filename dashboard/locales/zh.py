@@ -36,6 +36,7 @@ ZH: dict[str, str] = {
     "kpi.active_alarms": "活动告警",
     "overview.power_flow": "实时功率流",
     "overview.sankey": "今日能流图",
+    "overview.live_kw": "实时负荷 kW",
     "flow.grid": "电网",
     "flow.pv": "光伏",
     "flow.wind": "风电",

@@ -8,7 +8,7 @@ from dash import Dash, Input, Output, State, html
 
 from dashboard.components import graph, kpi, number, percent, section
 from dashboard.context import Console
-from dashboard.flows import LivePower, power_flow_figure, sankey_figure
+from dashboard.flows import LivePower, live_loads_figure, power_flow_figure, sankey_figure
 from dashboard.i18n import t
 from dashboard.kpis import OverviewKpis, overview_kpis, today_balance
 from dashboard.sources import Balance, latest_values, power_points
@@ -27,8 +27,7 @@ def layout(console: Console, lang: str) -> html.Div:
             html.Div(kpi_tiles(overview_kpis(console, today), lang), id="overview-kpis", className="kpi-row"),
             html.Div(
                 [
-                    section(t(lang, "overview.power_flow"), graph("overview-flow", power_flow_figure(
-                        live_power(console), lang))),
+                    section(t(lang, "overview.power_flow"), *live_graphs(console, lang)),
                     section(t(lang, "overview.sankey"), graph("overview-sankey", today_sankey(console, today, lang))),
                 ],
                 className="grid-2",
@@ -36,6 +35,16 @@ def layout(console: Console, lang: str) -> html.Div:
         ],
         id="overview-page",
     )
+
+
+def live_graphs(console: Console, lang: str) -> list[Any]:
+    power = live_power(console)
+    return [graph("overview-flow", power_flow_figure(power, lang)),
+            graph("overview-live-loads", live_loads_figure(power, subsystem_names(console, lang), lang))]
+
+
+def subsystem_names(console: Console, lang: str) -> dict[str, str]:
+    return {s.id: (s.name_zh if lang == "zh" else s.name_en) for s in console.site.subsystems}
 
 
 def kpi_tiles(k: OverviewKpis, lang: str) -> list[Any]:
@@ -72,23 +81,27 @@ def live_power(console: Console) -> LivePower:
         found = [values[p.id] / (1000.0 if p.unit == "W" else 1.0) for p in points[role] if p.id in values]
         return sum(found) if found else None
 
+    loads: dict[str, float] = {}
+    for p in points[EnergyRole.CONSUMPTION] + points[EnergyRole.EV_CHARGING]:
+        if p.id in values:
+            loads[p.subsystem] = loads.get(p.subsystem, 0.0) + values[p.id]
     return LivePower(grid=total(EnergyRole.GRID_IMPORT), pv=total(EnergyRole.PV), wind=total(EnergyRole.WIND),
                      storage=total(EnergyRole.BATTERY_POWER), ev=total(EnergyRole.EV_CHARGING),
-                     building=total(EnergyRole.CONSUMPTION))
+                     building=total(EnergyRole.CONSUMPTION), subsystems=loads)
 
 
 def today_sankey(console: Console, totals: Balance, lang: str) -> Any:
-    names = {s.id: (s.name_zh if lang == "zh" else s.name_en) for s in console.site.subsystems}
-    return sankey_figure(totals, names, lang)
+    return sankey_figure(totals, subsystem_names(console, lang), lang)
 
 
 def register(app: Dash, console: Console) -> None:
     # Two callbacks: the live flow is one cheap store query and must keep moving even when the KPI tiles
     # (energy and carbon for the day) take longer than a tick on a busy server.
-    @app.callback(Output("overview-flow", "figure"), Input("tick", "n_intervals"), State("lang", "data"),
-                  prevent_initial_call=True)
-    def _refresh_flow(_n: int, lang: str) -> Any:
-        return power_flow_figure(live_power(console), lang)
+    @app.callback(Output("overview-flow", "figure"), Output("overview-live-loads", "figure"),
+                  Input("tick", "n_intervals"), State("lang", "data"), prevent_initial_call=True)
+    def _refresh_flow(_n: int, lang: str) -> tuple[Any, Any]:
+        power = live_power(console)
+        return power_flow_figure(power, lang), live_loads_figure(power, subsystem_names(console, lang), lang)
 
     @app.callback(Output("overview-kpis", "children"), Input("tick", "n_intervals"), State("lang", "data"),
                   prevent_initial_call=True)
