@@ -130,9 +130,12 @@ class PlainPoller:
             self.client = None
 
 
+TRANSPORT = os.environ.get("ZC_BENCH_TRANSPORT", "pymodbus")  # the collector's default; "wire" for the lean reader
+
+
 class OurPoller:
     def __init__(self, dev: Device, template: ModbusTemplate, spool: Spool) -> None:
-        self.poller, self.spool = DevicePoller(dev, template), spool
+        self.poller, self.spool = DevicePoller(dev, template, transport=TRANSPORT), spool
 
     async def poll(self) -> None:
         self.spool.put(await self.poller.poll("default"))
@@ -462,7 +465,7 @@ def start_broker(workdir: Path):  # type: ignore[no-untyped-def]
     return Mosquitto(proc=proc, port=probe.port, workdir=workdir)
 
 
-VARIANTS = (("paho", 1), ("wire", 1), ("wire", 2))  # (MQTT client, processes sharing the subscription)
+VARIANTS = (("paho", 1), ("paho", 2), ("wire", 1), ("wire", 2))  # (MQTT client, processes sharing the subscription)
 
 
 def _ours(port: int, n: int, mode: str, tmp: str, client: str, processes: int) -> list[subprocess.Popen[str]]:

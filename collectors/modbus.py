@@ -185,7 +185,7 @@ class DevicePoller:
         *,
         max_backoff_s: float = 300.0,
         text_points: bool = False,
-        transport: str = "wire",
+        transport: str = "pymodbus",
     ) -> None:
         c = device.connection
         assert isinstance(c, ModbusConnection)

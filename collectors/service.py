@@ -51,13 +51,16 @@ class CollectorService:
         status_path: Path | None = None,
         status_extra: Callable[[], dict[str, Any]] | None = None,
         mqtt_options: dict[str, Any] | None = None,
+        modbus_transport: str = "pymodbus",
         health_interval_s: float = 2.0,
     ) -> None:
         self.site = site
         self.sink = sink
         chosen = list(site.devices if devices is None else devices)
         self.pollers = [
-            DevicePoller(d, t) for d in chosen if isinstance(t := site.template_of(d), ModbusTemplate)
+            DevicePoller(d, t, transport=modbus_transport)
+            for d in chosen
+            if isinstance(t := site.template_of(d), ModbusTemplate)
         ]
         mqtt_devices = [d for d in chosen if d.protocol == "mqtt"]  # MqttConnection devices
         self.mqtt = MqttCollector(site, mqtt_devices, sink, **(mqtt_options or {})) if mqtt_devices else None

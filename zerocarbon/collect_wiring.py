@@ -89,8 +89,9 @@ def build_collection(
         "client": settings.mqtt_client,
     }
     sink: ReadingSink = Tee(spool, *extra_sinks) if extra_sinks else spool
-    collection = Collection(CollectorService(site, sink, devices=modbus + mqtt, mqtt_options=options,
-                                             status_path=status_path(settings, suffix)), spool, drainer)
+    service = CollectorService(site, sink, devices=modbus + mqtt, mqtt_options=options,
+                               status_path=status_path(settings, suffix), modbus_transport=settings.modbus_transport)
+    collection = Collection(service, spool, drainer)
     collection.service.status_extra = collection.status_extra
     return collection
 

@@ -31,6 +31,8 @@ class Settings(BaseModel):
     mqtt_port: int | None = Field(default=None, ge=1, le=65535)
     mqtt_username: str | None = None
     mqtt_password: str | None = None
+    # pymodbus by default; "wire" = collectors/modbus_wire.py, a lean read-only reader for CPU-bound sites
+    modbus_transport: Literal["pymodbus", "wire"] = "pymodbus"
     mqtt_client: Literal["paho", "wire"] = "wire"  # collectors/mqtt_wire.py (2x paho on backlogs); paho for MQTT 5
     spool_max_mb: float = Field(default=512.0, gt=0)
     log_level: str = "INFO"
