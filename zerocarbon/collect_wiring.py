@@ -20,6 +20,7 @@ from models.errors import ConfigError, ConfigProblem
 from models.loader import load_site
 from models.reading import Reading, ReadingSink, ReadingWriter
 from models.site import Site
+from zerocarbon.health_wiring import TimedWriter
 from zerocarbon.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ async def run_collect(settings: Settings, shard: tuple[int, int]) -> None:
                                          "a store that takes writes from several processes: set it to influxdb")])
     site = load_site(settings.site)
     store = open_store(settings, site)
-    collection = build_collection(settings, site, store, shard=shard)
+    collection = build_collection(settings, site, TimedWriter(store), shard=shard)
     from zerocarbon.health import serve_health
 
     health = serve_health(settings, "collector")

@@ -19,9 +19,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from models.site import Site
 from storage.base import Store
 from zerocarbon.alarm_wiring import AlarmService, build_alarm_service, run_clock
-from zerocarbon.collect_wiring import Collection, build_collection
+from zerocarbon.collect_wiring import Collection, bridge_health, build_collection
 from zerocarbon.health import HealthServer, serve_health
-from zerocarbon.health_wiring import CountingSink, TimedWriter, watch_alarms, watch_collector
+from zerocarbon.health_wiring import TimedWriter, watch_alarms
 from zerocarbon.settings import Settings
 from zerocarbon.store_wiring import schedule_rollups
 
@@ -49,12 +49,11 @@ class Platform:
 
     def start(self) -> Platform:
         self.alarms = build_alarm_service(self.settings, self.site)
-        counted_engine = CountingSink(self.alarms.engine)  # every reading reaches the engine: count it there
         self.collection = build_collection(
-            self.settings, self.site, TimedWriter(self.store), extra_sinks=[counted_engine]
+            self.settings, self.site, TimedWriter(self.store), extra_sinks=[self.alarms.engine]
         )
         self.health = serve_health(self.settings, "platform")
-        watch_collector(self.collection.service.status)
+        bridge_health(self.collection)
         watch_alarms(self.alarms.journal.active)
         self.collection.drainer.start()
         self._thread = threading.Thread(target=self._collect, name="collector", daemon=True)
