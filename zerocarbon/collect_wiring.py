@@ -155,10 +155,18 @@ async def run_collect(settings: Settings, shard: tuple[int, int]) -> None:
     site = load_site(settings.site)
     store = open_store(settings, site)
     collection = build_collection(settings, site, TimedWriter(store), shard=shard)
+    from apscheduler.schedulers.background import BackgroundScheduler
+
     from zerocarbon.health import serve_health
+    from zerocarbon.scheduler_lock import open_scheduler_lock
+    from zerocarbon.store_wiring import schedule_rollups
 
     health = serve_health(settings, "collector")
     unbridge = bridge_health(collection)
+    jobs = BackgroundScheduler(timezone="UTC")  # rollups: on whichever shard holds the scheduler lease
+    lock = open_scheduler_lock(settings)
+    schedule_rollups(jobs, store, lock=lock)
+    jobs.start()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: asyncio.ensure_future(collection.service.stop()))
@@ -166,6 +174,8 @@ async def run_collect(settings: Settings, shard: tuple[int, int]) -> None:
     try:
         await collection.service.run()
     finally:
+        jobs.shutdown(wait=True)
+        lock.release()
         await asyncio.to_thread(collection.drainer.stop, 5.0)
         collection.spool.close()
         store.close()

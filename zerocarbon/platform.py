@@ -22,6 +22,7 @@ from zerocarbon.alarm_wiring import AlarmService, build_alarm_service, run_clock
 from zerocarbon.collect_wiring import Collection, bridge_health, build_collection
 from zerocarbon.health import HealthServer, serve_health
 from zerocarbon.health_wiring import TimedWriter, watch_alarms
+from zerocarbon.scheduler_lock import SchedulerLock, open_scheduler_lock
 from zerocarbon.settings import Settings
 from zerocarbon.store_wiring import schedule_rollups
 
@@ -42,6 +43,7 @@ class Platform:
     console: Any = None
     scheduler: BackgroundScheduler | None = None
     health: HealthServer | None = None
+    lock: SchedulerLock | None = None
     _loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
     _thread: threading.Thread | None = None
     _clock_stop: threading.Event = field(default_factory=threading.Event)
@@ -59,7 +61,8 @@ class Platform:
         self._thread = threading.Thread(target=self._collect, name="collector", daemon=True)
         self._thread.start()
         self.scheduler = BackgroundScheduler(timezone="UTC")
-        schedule_rollups(self.scheduler, self.store)
+        self.lock = open_scheduler_lock(self.settings)  # also keeps a second `run` off the same data dir's jobs
+        schedule_rollups(self.scheduler, self.store, lock=self.lock)
         self.scheduler.start()
         self._clock = run_clock(self.alarms, self._clock_stop, self.store)  # delays, stale checks, carbon budget
         self.console = self._start_console()
@@ -94,6 +97,8 @@ class Platform:
             self._clock.join(5)
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
+        if self.lock is not None:
+            self.lock.release()
         if self.collection is not None:
             self.collection.drainer.stop(10.0)
             self.collection.spool.close()

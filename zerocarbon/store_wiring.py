@@ -103,14 +103,17 @@ def open_store(settings: Settings, site: Site | None = None) -> Store:
     )
 
 
-def schedule_rollups(scheduler, store: Store, every_s: float = 60.0, should_run=None) -> None:  # type: ignore[no-untyped-def]
-    """Add the rollup job to an APScheduler 3 scheduler. ``should_run`` (e.g. a scheduler lease's
-    ``try_acquire``) gates each run so one instance rolls up."""
+def schedule_rollups(scheduler, store: Store, every_s: float = 60.0, lock=None) -> None:  # type: ignore[no-untyped-def]
+    """Add the rollup job to an APScheduler 3 scheduler. Given a scheduler lease (``zerocarbon.scheduler_lock``),
+    each run happens only on the instance that holds it, so several collectors or replicas roll up once."""
     from storage.jobs import rollup_job
+    from zerocarbon.scheduler_lock import run_if_leader
 
     def run() -> None:
-        if should_run is None or should_run():
+        if lock is None:
             rollup_job(store)
+        else:
+            run_if_leader(lock, "rollups", lambda: rollup_job(store))
 
     scheduler.add_job(run, "interval", seconds=every_s, id="storage-rollups", max_instances=1, coalesce=True,
                       replace_existing=True)

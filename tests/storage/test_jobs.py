@@ -84,3 +84,38 @@ def test_scheduled_job_rolls_up_while_writers_keep_writing(tmp_path) -> None:
     hours = store.read(["m.e"], T0, T0 + timedelta(days=3), "hour")
     assert not hours.empty and hours["count"].sum() > 0  # the job ran on its own while readings arrived
     store.close()
+
+
+def test_scheduled_rollups_run_only_on_the_lease_holder(tmp_path) -> None:
+    """Two instances sharing a data dir (or an InfluxDB): the one holding the scheduler lease rolls up."""
+    import time
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from zerocarbon.health import metrics
+    from zerocarbon.scheduler_lock import FileLease
+
+    store = DuckDBStore(tmp_path / "s.duckdb")
+    store.write_frame(minutes("m.e", 60))
+    leases = [FileLease(tmp_path / "scheduler.lock", holder) for holder in ("a", "b")]
+    runs = {o: metrics.value("zerocarbon_scheduled_job_runs_total", {"job": "rollups", "outcome": o})
+            for o in ("ok", "not_leader")}
+    schedulers = [BackgroundScheduler() for _ in leases]
+    for scheduler, lease in zip(schedulers, leases, strict=True):
+        schedule_rollups(scheduler, store, every_s=0.2, lock=lease)
+        scheduler.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and store.read(["m.e"], T0, T0 + timedelta(days=1), "hour").empty:
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        for scheduler in schedulers:
+            scheduler.shutdown(wait=True)
+        for lease in leases:
+            lease.release()
+    after = {o: metrics.value("zerocarbon_scheduled_job_runs_total", {"job": "rollups", "outcome": o}) - v
+             for o, v in runs.items()}
+    assert len(store.read(["m.e"], T0, T0 + timedelta(days=1), "hour")) == 1
+    assert after["ok"] >= 1 and after["not_leader"] >= 1  # one instance ran, the other stood by
+    store.close()
