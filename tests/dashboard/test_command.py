@@ -46,8 +46,9 @@ def _wait_until_serving(url: str, timeout_s: float = 60) -> None:
 
 
 def test_fresh_install_prints_admin_password_once_and_serves_an_empty_store(tmp_path: Path) -> None:
-    port = free_port()
-    env = {**os.environ, "ZEROCARBON_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
+    port, health_port = free_port(), free_port()
+    env = {**os.environ, "ZEROCARBON_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1",
+           "ZEROCARBON_HEALTH_PORT": str(health_port)}
     env.pop("ZEROCARBON_ADMIN_PASSWORD", None)
     proc = subprocess.Popen([sys.executable, "-m", "zerocarbon", "dashboard", "--port", str(port)], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -65,6 +66,9 @@ def test_fresh_install_prints_admin_password_once_and_serves_an_empty_store(tmp_
             overview = client.post("/_dash-update-component", json=route)
         assert overview.status_code == 200
         assert "overview-page" in json.dumps(overview.json())  # the page draws with no data at all
+        health = httpx.get(f"http://127.0.0.1:{health_port}/health", timeout=10)
+        assert health.status_code == 200, health.text
+        assert health.json()["checks"]["console"] == {"ok": True, "detail": "login page HTTP 200"}
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)

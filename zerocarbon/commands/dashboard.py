@@ -77,7 +77,31 @@ def dashboard(
         typer.echo(f"created console user 'admin' with password: {generated}\n"
                    "(shown once; change it with 'zerocarbon users passwd admin')")
     typer.echo(f"console on http://{host}:{port}")
-    _gunicorn(f"{host}:{port}", workers).run()
+    health = _serve_health(settings, port)
+    try:
+        _gunicorn(f"{host}:{port}", workers).run()
+    finally:
+        if health is not None:
+            health.stop()
+
+
+def _serve_health(settings: Any, port: int) -> Any:
+    """/health and /metrics from the gunicorn master; the ``console`` check asks a worker for the login page."""
+    import httpx
+
+    from zerocarbon.health import checks, serve_health
+
+    def console_answers() -> tuple[bool, str]:
+        try:
+            code = httpx.get(f"http://127.0.0.1:{port}/login", timeout=5).status_code
+        except httpx.HTTPError as exc:
+            return False, f"console not answering on port {port}: {type(exc).__name__}"
+        return code == 200, f"login page HTTP {code}"
+
+    health = serve_health(settings, "dashboard")
+    if health is not None:
+        checks.add("console", console_answers)
+    return health
 
 
 @users_app.command("add")
