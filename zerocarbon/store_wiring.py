@@ -134,3 +134,13 @@ def parse_when(text: str, timezone: str, option: str) -> tuple[datetime, bool]:
     if naive:
         stamp = stamp.tz_localize(timezone)
     return stamp.tz_convert("UTC").to_pydatetime(), naive
+
+
+def parse_period(start: str, end: str, timezone: str) -> tuple[datetime, datetime]:
+    """The ``--from`` and ``--to`` of a command as UTC; says on stderr when either was read in the site's zone."""
+    import typer
+
+    (t0, naive0), (t1, naive1) = parse_when(start, timezone, "--from"), parse_when(end, timezone, "--to")
+    if naive0 or naive1:
+        typer.echo(f"note: times without a zone are read in the site's zone, {timezone}", err=True)
+    return t0, t1

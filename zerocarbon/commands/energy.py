@@ -42,16 +42,14 @@ def energy(
     from models.loader import load_site
     from storage.energy import interval_energy
     from zerocarbon.settings import load_settings
-    from zerocarbon.store_wiring import open_store, parse_when
+    from zerocarbon.store_wiring import open_store, parse_period
 
     if by not in BY:
         raise typer.BadParameter(f"{by!r}; use one of {', '.join(BY)}", param_hint="--by")
     settings = load_settings()
     site = load_site(settings.site)
     tz = site.info.timezone
-    (t0, naive0), (t1, naive1) = parse_when(start, tz, "--from"), parse_when(end, tz, "--to")
-    if naive0 or naive1:
-        typer.echo(f"note: times without a zone are read in the site's zone, {tz}", err=True)
+    t0, t1 = parse_period(start, end, tz)
     selected = _select(points, site)
     try:
         store = open_store(settings, site)
