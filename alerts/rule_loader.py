@@ -22,7 +22,7 @@ from models.resolve import template_points
 from models.site import PointInfo, PvArray, Site
 from models.template import RegisterPoint
 from models.vocabulary import EnergyRole, PointKind
-from models.yaml_source import Loc, SourceProblem, YamlSource, known_fields, suggest, validation_problems
+from models.yaml_source import Loc, YamlSource, known_fields, read_config_file, suggest, validation_problems
 
 _WORDS = known_fields(
     *(m for m in vars(rule_models).values() if isinstance(m, type) and issubclass(m, rule_models.Frozen))
@@ -111,12 +111,7 @@ def select(rule: Rule, points: dict[str, PointMeta]) -> list[PointMeta]:
 def load_rules(path: str | Path, site: Site) -> RuleSet:
     """Read and check a rules file against ``site``; raise :class:`ConfigError` listing every problem."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError([ConfigProblem(str(path), None, "", "no such file; pass the path of an alarms YAML file")])
-    try:
-        source = YamlSource(path)
-    except SourceProblem as exc:
-        raise ConfigError([exc.problem]) from None
+    source = read_config_file(path, "pass the path of an alarms YAML file")
     try:
         alarms = AlarmsFile.model_validate(source.data or {})
     except ValidationError as exc:

@@ -11,8 +11,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from carbon.instruments import Instrument
-from models.errors import ConfigError, ConfigProblem
-from models.yaml_source import SourceProblem, YamlSource, known_fields, validation_problems
+from models.errors import ConfigError
+from models.yaml_source import known_fields, read_config_file, validation_problems
 
 
 class _Frozen(BaseModel):
@@ -107,12 +107,7 @@ _WORDS = known_fields(Area, FactorChoice, BaselineSettings, Gbt51366, MarketBase
 def load_carbon_config(path: str | Path) -> CarbonConfig:
     """Load ``config/carbon.yaml``; every problem at once as ``file:line key: message`` in a ConfigError."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError([ConfigProblem(str(path), None, "", "no such file; pass config/carbon.yaml")])
-    try:
-        source = YamlSource(path)
-    except SourceProblem as exc:
-        raise ConfigError([exc.problem]) from None
+    source = read_config_file(path, "pass config/carbon.yaml")
     data = dict(source.data or {})
     try:
         parsed = CarbonConfig.model_validate(data)

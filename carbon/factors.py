@@ -17,7 +17,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from models.errors import ConfigError, ConfigProblem
-from models.yaml_source import SourceProblem, YamlSource, known_fields, validation_problems
+from models.yaml_source import YamlSource, known_fields, read_config_file, validation_problems
 
 Kind = Literal["electricity_location", "electricity_residual", "electricity_supplier", "fuel"]
 
@@ -108,12 +108,7 @@ _WORDS = known_fields(Factor, FactorFile)
 def load_factors(path: str | Path) -> FactorTable:
     """Load and check a factor file; all problems at once as ``file:line key: message`` in a ConfigError."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError([ConfigProblem(str(path), None, "", "no such file; pass config/emission_factors.yaml")])
-    try:
-        source = YamlSource(path)
-    except SourceProblem as exc:
-        raise ConfigError([exc.problem]) from None
+    source = read_config_file(path, "pass config/emission_factors.yaml")
     try:
         parsed = FactorFile.model_validate(source.data)
     except ValidationError as exc:

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from models.errors import ConfigProblem
+from models.errors import ConfigError, ConfigProblem
 
 Loc = tuple[str | int, ...]
 
@@ -59,6 +59,16 @@ class SourceProblem(Exception):
     def __init__(self, problem: ConfigProblem) -> None:
         self.problem = problem
         super().__init__(str(problem))
+
+
+def read_config_file(path: Path, fix: str) -> YamlSource:
+    """A config file parsed with its line map, or a ConfigError naming it; ``fix`` ends the missing-file message."""
+    if not path.is_file():
+        raise ConfigError([ConfigProblem(str(path), None, "", f"no such file; {fix}")])
+    try:
+        return YamlSource(path)
+    except SourceProblem as exc:
+        raise ConfigError([exc.problem]) from None
 
 
 def format_loc(loc: Loc) -> str:
