@@ -39,12 +39,6 @@ def bucket_end(start: pd.Series, resolution: str, timezone: str) -> pd.Series:
     return (local + step).dt.tz_localize(timezone, ambiguous=False, nonexistent="shift_forward").dt.tz_convert("UTC")
 
 
-def rollup(raw: pd.DataFrame, resolution: str, timezone: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
-    """Aggregates of the buckets starting in ``[lo, hi)``. ``raw`` may hold context readings on either side
-    (they give the first increment and judge dips at the edges) and must be one store's raw frame."""
-    return rollup_many(raw, (resolution,), timezone, lo, hi)[resolution]
-
-
 def rollup_many(
     raw: pd.DataFrame,
     resolutions: tuple[str, ...],
@@ -54,9 +48,11 @@ def rollup_many(
     rollovers: Mapping[str, float] | None = None,
     counters: Collection[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """:func:`rollup` for several resolutions, judging each counter reading once. ``rollovers``: the wrap
-    value of each counter register that has one (point id -> value in the point's unit). ``counters``: the
-    energy counter points; only they get ``increase`` (None: every point that does not look like a gauge)."""
+    """Aggregates of the buckets starting in ``[lo, hi)`` at each resolution, judging each counter reading
+    once. ``raw`` may hold context readings on either side (they give the first increment and judge dips at the
+    edges) and must be one store's raw frame. ``rollovers``: the wrap value of each counter register that has
+    one (point id -> value in the point's unit). ``counters``: the energy counter points; only they get
+    ``increase`` (None: every point that does not look like a gauge)."""
     if raw.empty:
         return {r: empty_rollup() for r in resolutions}
     frame = _Sorted(raw)
