@@ -59,8 +59,5 @@ class ReadingBatch(Sequence[Reading]):
     def __iter__(self) -> Iterator[Reading]:
         return (self._reading(i) for i in range(len(self)))
 
-    def any_value(self) -> bool:
-        return any(v == v for v in self.values)
-
 
 NAN = math.nan

@@ -69,7 +69,6 @@ class CollectorService:
         self.health_interval_s = health_interval_s
         self.skipped: dict[str, int] = {}
         self._stop = asyncio.Event()
-        self._scheduler: AsyncIOScheduler | None = None
         self.started = time.time()
 
     async def _poll(self, poller: DevicePoller, group: str) -> None:
@@ -106,7 +105,6 @@ class CollectorService:
         scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
         scheduler.add_listener(self._on_skip, EVENT_JOB_MAX_INSTANCES)
         self._schedule(scheduler)
-        self._scheduler = scheduler
         scheduler.start()
         if self.mqtt:
             self.mqtt.start()
