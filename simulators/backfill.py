@@ -117,10 +117,14 @@ def backfill(
     step: str = "1min",
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    origins: dict[str, float] | None = None,
 ) -> BackfillResult:
-    """Write history day by day into ``store``; ``progress(rows)`` after each day. Returns rows and end counters."""
+    """Write history day by day into ``store``; ``progress(rows)`` after each day. Returns rows and end counters.
+
+    ``origins`` (point id -> value) continue counters already in the store, e.g. when filling the gap after a
+    restart; counters not given start at their seed's origin."""
     result = BackfillResult()
-    for frame in history_chunks(site, start, end, step, seed, result=result):
+    for frame in history_chunks(site, start, end, step, seed, origins, result=result):
         store.write_frame(frame)
         if progress is not None:
             progress(len(frame))

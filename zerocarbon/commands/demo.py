@@ -69,13 +69,16 @@ def demo_admin_password(data_dir: Path) -> str:
 
 
 def missing_history(store: Any, site: Site, days: float, now: datetime) -> tuple[datetime, datetime] | None:
-    """The range to backfill: from the newest stored reading (or ``days`` ago) to now; None if up to date."""
+    """The range to backfill: from the newest stored reading (or ``days`` ago) to now; None if up to date.
+
+    Any gap of a backfill step (a minute) or more is filled: the live site continues the stored counters, so
+    an unfilled gap would lose the energy the building used while the demo was stopped."""
     latest = store.latest()
     start = now - timedelta(days=days)
     if not latest.empty:
         newest = latest["ts"].max().to_pydatetime()
         start = max(start, newest + timedelta(minutes=1))
-    return (start, now) if now - start >= timedelta(minutes=5) else None
+    return (start, now) if now - start >= timedelta(minutes=1) else None
 
 
 def counter_values(store: Any, site: Site) -> dict[str, float]:
@@ -96,7 +99,9 @@ def _backfill(store: Any, site: Site, span: tuple[datetime, datetime], seed: int
                TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns) as progress:
         task = progress.add_task("backfill", total=days)
-        result = backfill(store, site, start, end, "1min", seed, progress=lambda rows: progress.advance(task, 1))
+        # continue the stored counters: restarting them at their origins would read as a reset of every meter
+        result = backfill(store, site, start, end, "1min", seed, progress=lambda rows: progress.advance(task, 1),
+                          origins=counter_values(store, site))
     typer.echo(f"wrote {result.rows:,} readings for {start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M} UTC; "
                "building rollups...")
     store.update_rollups(start, end)
