@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from models.reading import point_id
 from models.site import Device, Site
 from simulators import gateway_values
 
@@ -133,8 +132,3 @@ def device_values(site: Site, device: Device, frame: pd.DataFrame) -> DeviceValu
 
 def all_values(site: Site, frame: pd.DataFrame) -> dict[str, DeviceValues]:
     return {d.id: device_values(site, d, frame) for d in site.devices}
-
-
-def flat_instant(values: dict[str, DeviceValues]) -> dict[str, np.ndarray]:
-    """Instant values keyed by point id."""
-    return {point_id(dev, name): arr for dev, dv in values.items() for name, arr in dv.instant.items()}
