@@ -16,10 +16,13 @@ import numpy as np
 import pandas as pd
 
 from models.reading import Quality, point_id
+from models.resolve import register_points
 from models.site import Site
+from models.template import ModbusTemplate
 from simulators.counters import integrate, origin_for
 from simulators.device_values import all_values
 from simulators.physics import site_frame
+from simulators.registers import register_step
 
 
 class FrameWriter(Protocol):
@@ -49,8 +52,12 @@ def history_chunks(
     seed: int = 0,
     origins: dict[str, float] | None = None,
     result: BackfillResult | None = None,
+    registered: bool = False,
 ) -> Iterator[pd.DataFrame]:
-    """One raw-readings frame per local day of [start, end) at ``step`` resolution."""
+    """One raw-readings frame per local day of [start, end) at ``step`` resolution.
+
+    ``registered``: counters as a collector reads them from the Modbus registers (whole register steps), not
+    the exact integral; the carried counters stay exact either way."""
     if pd.Timestamp(start).tzinfo is None or pd.Timestamp(end).tzinfo is None:
         raise ValueError("history needs tz-aware start and end (e.g. datetime(..., tzinfo=UTC))")
     delta = pd.Timedelta(step)
@@ -61,7 +68,7 @@ def history_chunks(
         index = pd.date_range(lo, hi, freq=delta, inclusive="left").tz_convert("UTC")
         if len(index) == 0:
             continue
-        frame = _day_frame(site, index, seed, step_h, counters)
+        frame = _day_frame(site, index, seed, step_h, counters, registered)
         result.rows += len(frame)
         result.days += 1
         yield frame
@@ -69,7 +76,7 @@ def history_chunks(
 
 
 def _day_frame(
-    site: Site, index: pd.DatetimeIndex, seed: int, step_h: float, counters: dict[str, float]
+    site: Site, index: pd.DatetimeIndex, seed: int, step_h: float, counters: dict[str, float], registered: bool
 ) -> pd.DataFrame:
     values = all_values(site, site_frame(site, index, seed))
     columns: dict[str, np.ndarray] = {}
@@ -79,8 +86,29 @@ def _day_frame(
         for name, rate in dv.rates.items():
             pid = point_id(device_id, name)
             origin = counters.get(pid, origin_for(pid, seed))
-            columns[pid], counters[pid] = integrate(rate, step_h, origin)
+            readings, counters[pid] = integrate(rate, step_h, origin)
+            step = counter_step(site, device_id, name, counters[pid]) if registered else 0.0
+            columns[pid] = as_registered(readings, step)
     return long_frame(index, columns)
+
+
+def counter_step(site: Site, device_id: str, name: str, value: float) -> float:
+    """The step of the counter's Modbus register near ``value`` (0 for MQTT devices and float registers)."""
+    template = site.template_of(site.device(device_id))
+    if not isinstance(template, ModbusTemplate):
+        return 0.0
+    point = next((p for p in register_points(template) if p.name == name), None)
+    return register_step(point, value) if point is not None else 0.0
+
+
+def as_registered(readings: np.ndarray, step: float) -> np.ndarray:
+    """Counter readings as a collector reads them from the register: whole steps, cut down like a meter's display.
+
+    History must look like what the live site will serve: a restart seeds the live counters from the newest
+    stored value, and a fraction of a step there would read back rounded, a small drop counted as a reset."""
+    if step <= 0:
+        return readings
+    return np.floor(readings / step + 1e-9) * step  # 1e-9: 19144.5 / 0.1 is 191444.99999999997
 
 
 def long_frame(index: pd.DatetimeIndex, columns: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -121,10 +149,12 @@ def backfill(
 ) -> BackfillResult:
     """Write history day by day into ``store``; ``progress(rows)`` after each day. Returns rows and end counters.
 
+    Counters are stored as the collector would have read them (whole register steps, see :func:`as_registered`).
+
     ``origins`` (point id -> value) continue counters already in the store, e.g. when filling the gap after a
     restart; counters not given start at their seed's origin."""
     result = BackfillResult()
-    for frame in history_chunks(site, start, end, step, seed, origins, result=result):
+    for frame in history_chunks(site, start, end, step, seed, origins, result=result, registered=True):
         store.write_frame(frame)
         if progress is not None:
             progress(len(frame))

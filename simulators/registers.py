@@ -73,6 +73,15 @@ def choose_scale_factor(magnitudes: list[float], point_types: list[DataType]) ->
     return SF_RANGE[-1]
 
 
+def register_step(point: RegisterPoint, value: float) -> float:
+    """The smallest change of ``value`` the point's register can show (0: float and text registers carry the value
+    as is). SunSpec points take the scale factor :func:`scale_factors` would choose for this value."""
+    if point.type not in _LIMITS:
+        return 0.0
+    sf = choose_scale_factor([value / point.scale], [point.type]) if point.scale_factor else 0
+    return point.scale * 10.0**sf
+
+
 def scale_factors(points: tuple[RegisterPoint, ...], values: Mapping[str, Value]) -> dict[str, int]:
     """Scale factor per ``*_SF`` point, from the current values of the points that use it."""
     users: dict[str, list[RegisterPoint]] = {}
