@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -102,7 +102,3 @@ def report_bytes(console: Console, period: Period, fmt: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="zerocarbon-report-") as tmp:
         written = Path(render(model, Path(tmp) / f"report.{fmt}"))
         return written.read_bytes()
-
-
-def today_local(console: Console) -> date:
-    return console.now().astimezone(console.timezone).date()
