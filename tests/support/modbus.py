@@ -1,7 +1,7 @@
 """A real pymodbus TCP server on loopback, serving a register table that tests set directly.
 
 Faults for tests: ``delay_s`` answers slowly, ``exception_code`` answers every request with a Modbus exception,
-``stopped()`` closes the port (comm loss). Requests are counted per function code.
+``stop()`` closes the port (comm loss). Requests are counted per function code.
 """
 
 from __future__ import annotations
