@@ -188,15 +188,7 @@ class InfluxStore:
         frame = self._query(q)
         if frame.empty:
             return empty_raw()
-        out = pd.DataFrame(
-            {
-                "ts": pd.to_datetime(frame["time"], unit="us", utc=True).astype(TS_DTYPE),
-                "point_id": frame["point"].astype("str"),
-                "value": pd.to_numeric(frame["value"]).astype("float64"),
-                "quality": frame["quality"].astype("str"),
-            }
-        )
-        return out.sort_values(["point_id", "ts"], kind="stable").reset_index(drop=True)
+        return self._raw_from(frame, order=["point_id", "ts"])
 
     def _rollups(self, resolution: str, where: str) -> pd.DataFrame:
         fields = ", ".join(f'"{c}"' for c in ALL_ROLLUP_COLUMNS if c not in ("ts", "point_id"))
@@ -219,7 +211,7 @@ class InfluxStore:
         frame["point"] = frame["tags"].str.removeprefix("point=")
         return self._raw_from(frame)
 
-    def _raw_from(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def _raw_from(self, frame: pd.DataFrame, order: str | list[str] = "point_id") -> pd.DataFrame:
         out = pd.DataFrame(
             {
                 "ts": pd.to_datetime(frame["time"], unit="us", utc=True).astype(TS_DTYPE),
@@ -228,7 +220,7 @@ class InfluxStore:
                 "quality": frame["quality"].astype("str"),
             }
         )
-        return out.sort_values("point_id", kind="stable").reset_index(drop=True)
+        return out.sort_values(order, kind="stable").reset_index(drop=True)
 
     def read_context(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         return self._raw(f'SELECT "value", "quality", "point" FROM "{RAW}" WHERE {self._time_clause(start, end)}')
