@@ -136,7 +136,7 @@ def parse_when(text: str, timezone: str, option: str) -> tuple[datetime, bool]:
     return stamp.tz_convert("UTC").to_pydatetime(), naive
 
 
-def parse_period(start: str, end: str, timezone: str) -> tuple[datetime, datetime]:
+def parse_from_to(start: str, end: str, timezone: str) -> tuple[datetime, datetime]:
     """The ``--from`` and ``--to`` of a command as UTC; says on stderr when either was read in the site's zone."""
     import typer
 

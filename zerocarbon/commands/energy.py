@@ -42,14 +42,14 @@ def energy(
     from models.loader import load_site
     from storage.energy import interval_energy
     from zerocarbon.settings import load_settings
-    from zerocarbon.store_wiring import open_store, parse_period
+    from zerocarbon.store_wiring import open_store, parse_from_to
 
     if by not in BY:
         raise typer.BadParameter(f"{by!r}; use one of {', '.join(BY)}", param_hint="--by")
     settings = load_settings()
     site = load_site(settings.site)
     tz = site.info.timezone
-    t0, t1 = parse_period(start, end, tz)
+    t0, t1 = parse_from_to(start, end, tz)
     selected = _select(points, site)
     try:
         store = open_store(settings, site)

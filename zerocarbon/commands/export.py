@@ -21,7 +21,7 @@ def export(
     from models.loader import load_site
     from storage.exporter import FORMATS, ExportError, export
     from zerocarbon.settings import load_settings
-    from zerocarbon.store_wiring import open_store, parse_period
+    from zerocarbon.store_wiring import open_store, parse_from_to
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"{fmt!r}; use one of {', '.join(FORMATS)}", param_hint="--format")
@@ -30,7 +30,7 @@ def export(
     settings = load_settings()
     site = load_site(settings.site)
     tz = site.info.timezone
-    t0, t1 = parse_period(start, end, tz)
+    t0, t1 = parse_from_to(start, end, tz)
     units = {p.id: p.unit for p in site.points() if fnmatch.fnmatchcase(p.id, points)}
     if not units:
         raise typer.BadParameter(f"no point of the site matches {points!r}", param_hint="--points")
