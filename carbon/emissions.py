@@ -39,14 +39,14 @@ def scope2_market_kg(
     total_import = float(import_kwh.sum(skipna=True))
     residual_kg = float((import_kwh * residual_factor_kgco2e_per_kwh).sum(skipna=True))
     if total_import <= 0:
-        return 0.0 + null_power_kwh * _mean_factor(import_kwh, residual_factor_kgco2e_per_kwh)
+        return 0.0 + null_power_kwh * _mean_factor(residual_factor_kgco2e_per_kwh)
     covered = min(max(covered_kwh, 0.0), total_import)
     uncovered_share = 1.0 - covered / total_import
     null_kg = null_power_kwh * residual_kg / total_import if null_power_kwh else 0.0
     return covered * covered_factor_kgco2e_per_kwh + uncovered_share * residual_kg + null_kg
 
 
-def _mean_factor(index_like: pd.Series, factor: pd.Series | float) -> float:
+def _mean_factor(factor: pd.Series | float) -> float:
     if isinstance(factor, pd.Series):
         return float(factor.mean()) if len(factor) else 0.0
     return float(factor)
