@@ -103,6 +103,11 @@ EN: dict[str, str] = {
     "carbon.avoided": "Avoided emissions",
     "carbon.method": "method: {method}",
     "carbon.unavailable": "Carbon report not available: {reason}",
+    "carbon.baseline_insufficient": ("Insufficient baseline data: only {rows} {granularity} rows with energy and "
+                                     "conditions in the baseline period (see config/carbon.yaml)"),
+    "carbon.granularity.monthly": "monthly",
+    "carbon.granularity.daily": "daily",
+    "carbon.granularity.hourly": "hourly",
     "alarms.active": "Active alarms",
     "alarms.none": "No active alarms",
     "alarms.priority": "Priority",

@@ -103,6 +103,11 @@ ZH: dict[str, str] = {
     "carbon.avoided": "避免排放",
     "carbon.method": "方法：{method}",
     "carbon.unavailable": "碳报告暂不可用：{reason}",
+    "carbon.baseline_insufficient": ("基线数据不足：基线期内只有 {rows} 个{granularity}样本带能耗与工况数据"
+                                     "（基线期见 config/carbon.yaml）"),
+    "carbon.granularity.monthly": "月度",
+    "carbon.granularity.daily": "日",
+    "carbon.granularity.hourly": "小时",
     "alarms.active": "活动告警",
     "alarms.none": "当前没有活动告警",
     "alarms.priority": "优先级",

@@ -8,6 +8,7 @@ the page draws at once and fills in from a callback; the model is cached for a f
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import Any
@@ -71,7 +72,17 @@ def demand_tiles(d: dict[str, Any], lang: str) -> list[Any]:
         kpi("carbon-peak", t(lang, "carbon.peak_kw"), number(peak.get("peak_kw")), "kW"),
         kpi("carbon-peak-reduction", t(lang, "carbon.peak_reduction"), number(peak.get("reduction_kw")), "kW"),
         kpi("carbon-avoided-energy", t(lang, "carbon.avoided_energy"), number(d.get("avoided_energy_kwh")), "kWh"),
-    ], className="kpi-row"), html.P(d.get("status") or "", className="muted", id="carbon-baseline-status")]
+    ], className="kpi-row"), html.P(baseline_status(d.get("status"), lang), className="muted",
+                                    id="carbon-baseline-status")]
+
+
+def baseline_status(status: str | None, lang: str) -> str:
+    """The carbon module's baseline status in the page's language (the module writes English, for reports)."""
+    short = re.match(r"insufficient baseline data: (\d+) (\w+) rows", status or "")
+    if short is None:
+        return status or ""
+    rows, granularity = short.groups()
+    return t(lang, "carbon.baseline_insufficient", rows=rows, granularity=t(lang, f"carbon.granularity.{granularity}"))
 
 
 def efficiency_tiles(e: dict[str, Any], lang: str) -> list[Any]:

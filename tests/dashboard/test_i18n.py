@@ -38,3 +38,13 @@ def test_lookup_fills_placeholders_and_shows_missing_keys() -> None:
     assert t("zh", "alarms.acked", id=7) == "告警 #7 已确认"
     assert t("en", "no.such.key") == "no.such.key"
     assert set(CATALOG) == {"zh", "en"}
+
+
+def test_the_carbon_modules_baseline_status_reads_in_the_page_language() -> None:
+    from dashboard.pages.carbon import baseline_status
+
+    status = "insufficient baseline data: 0 monthly rows with energy and conditions"  # carbon/report_strategies.py
+    assert baseline_status(status, "zh").startswith("基线数据不足：基线期内只有 0 个月度样本")
+    assert baseline_status(status, "en").startswith("Insufficient baseline data: only 0 monthly rows")
+    assert baseline_status("fitted: CV(RMSE) 8.1 %", "zh") == "fitted: CV(RMSE) 8.1 %"  # other texts as they are
+    assert baseline_status(None, "zh") == ""
