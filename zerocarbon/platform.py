@@ -56,7 +56,7 @@ class Platform:
         )
         self.health = serve_health(self.settings, "platform")
         bridge_health(self.collection)
-        watch_alarms(self.alarms.journal.active)
+        watch_alarms(self.alarms)
         self.collection.drainer.start()
         self._thread = threading.Thread(target=self._collect, name="collector", daemon=True)
         self._thread.start()

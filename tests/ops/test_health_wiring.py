@@ -42,22 +42,35 @@ def test_timed_writer_times_every_store_write_and_passes_failures_on(tmp_path: P
     assert metrics.value(count) - before == 2  # a failed write is timed too
 
 
-def test_open_alarms_reach_the_metrics(tmp_path: Path) -> None:
+def test_alarm_service_reaches_the_metrics(tmp_path: Path) -> None:
+    """Open and raised alarms from a real journal, failed deliveries from the channels' own counters."""
+    from types import SimpleNamespace
+
     from alerts.journal import AlarmJournal
+    from zerocarbon.alarm_wiring import AlarmService
 
     journal = AlarmJournal(tmp_path / "alarms.sqlite")
+    channel = SimpleNamespace(stats=SimpleNamespace(failed=0))
+    service = AlarmService(engine=None, journal=journal, channels=[channel])  # type: ignore[arg-type,list-item]
     server = HealthServer("alerts", port=0)
+    raised = metrics.value("zerocarbon_alarms_raised_total")
+    failed = metrics.value("zerocarbon_notifications_failed_total")
+    stop = watch_alarms(service)
     try:
-        states = ("active_unack", "active_ack", "cleared_unack")
-        stop = watch_alarms(lambda: [type("A", (), {"state": s})() for s in states])
+        now = time.time() + 1
+        journal.condition_raised("pv-inv-03.St/fault", "inv-fault", "pv-inv-03.St", "high", "FAULT", 7.0, now)
+        journal.condition_raised("storage-1.soc/low", "soc-low", "storage-1.soc_pct", "medium", "low", 4.0, now)
+        journal.condition_raised("pv-inv-03.St/fault", "inv-fault", "pv-inv-03.St", "high", "FAULT", 7.0, now)
+        channel.stats.failed = 2
         httpx.get(f"{server.url}/metrics", timeout=5)
         assert metrics.value("zerocarbon_alarms_active") == 2
         assert metrics.value("zerocarbon_alarms_unacknowledged") == 2
-        stop()
-        stop = watch_alarms(journal.active)  # the real journal, empty
-        httpx.get(f"{server.url}/metrics", timeout=5)
-        assert metrics.value("zerocarbon_alarms_active") == 0
-        stop()
+        assert metrics.value("zerocarbon_alarms_raised_total") - raised == 2  # the repeat made no new alarm
+        assert metrics.value("zerocarbon_notifications_failed_total") - failed == 2
+        httpx.get(f"{server.url}/metrics", timeout=5)  # a second scrape counts nothing twice
+        assert metrics.value("zerocarbon_alarms_raised_total") - raised == 2
+        assert metrics.value("zerocarbon_notifications_failed_total") - failed == 2
     finally:
+        stop()
         server.stop()
         journal.close()

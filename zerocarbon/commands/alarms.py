@@ -169,7 +169,7 @@ def run(
         _fail(RuntimeError(f"alarms: cannot open the {settings.store} store: {exc}{hint}"))
     typer.echo(f"alarms: {len(service.engine.sources)} sources, journal {service.journal.path}")
     health = serve_health(settings, "alerts")
-    watch_alarms(service.journal.active)
+    watch_alarms(service)
     try:
         run_from_store(service, store, stop, poll_s)
     except KeyboardInterrupt:
