@@ -48,6 +48,9 @@ def test_demo_backfills_collects_serves_and_stops_cleanly(tmp_path: Path) -> Non
         assert f"http://127.0.0.1:{port}" in text and "admin / demo-pass-123" in text
         assert re.search(r"wrote [\d,]+ readings", text)
         assert httpx.get(f"http://127.0.0.1:{port}/login", timeout=10).status_code == 200
+        control = re.search(r"--set-fault pv-inv-03=inverter_fault --control-port (\d+)", text)
+        assert control, text  # the printed command reaches the running simulator's fault switch
+        assert httpx.get(f"http://127.0.0.1:{control.group(1)}/faults", timeout=10).json() == {}
         status_file = tmp_path / "data" / "status" / "collector.json"
 
         def live_and_stored() -> dict[str, object] | None:

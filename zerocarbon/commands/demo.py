@@ -3,6 +3,7 @@
 Backfills history (30 days by default, only what is missing on a re-run), starts the simulated site on
 loopback (Modbus TCP + MQTT through an embedded broker bound to 127.0.0.1), then the collectors, the alarm
 engine, rollups and the console, prints the URL and the admin login, and stops everything on Ctrl-C.
+The simulator's control port (8765, or a free one) takes faults from ``zerocarbon simulate --set-fault``.
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ def demo(
 def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int) -> None:
     import os
 
+    from simulators.control import DEFAULT_CONTROL_PORT, ControlServer
     from simulators.site import SimulatedSite
     from zerocarbon.embedded_broker import EmbeddedBroker
     from zerocarbon.platform import Platform
@@ -146,24 +148,35 @@ def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int) -> N
     broker = EmbeddedBroker(broker_port).start()
     sim = SimulatedSite(site, seed, demo_ports(site), "127.0.0.1", broker_port,
                         counters=counter_values(store, site)).start()
+    control = ControlServer(sim, DEFAULT_CONTROL_PORT if _port_free(DEFAULT_CONTROL_PORT) else 0).start()
     platform = Platform(settings.model_copy(update={"mqtt_host": "127.0.0.1", "mqtt_port": broker_port}),
                         sim.site, store, console_port=port).start()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    typer.echo(f"\nzerocarbon demo: {site.info.name} ({site.info.name_zh}) simulated on 127.0.0.1")
-    typer.echo(f"  console   http://127.0.0.1:{port}   login: admin / {os.environ['ZEROCARBON_ADMIN_PASSWORD']}")
-    typer.echo(f"  devices   {len(sim.endpoints)} Modbus TCP, MQTT broker 127.0.0.1:{broker_port}")
-    typer.echo(f"  data      {settings.data_dir.resolve()}   (Ctrl-C stops everything)")
+    _announce(settings, site, port, len(sim.endpoints), broker_port, control.port)
     try:
         while not stop.wait(0.5):
             pass
     finally:
         typer.echo("stopping...")
         platform.stop()
+        control.stop()
         sim.stop()
         broker.stop()
         typer.echo("stopped cleanly")
+
+
+def _announce(settings: Any, site: Site, port: int, devices: int, broker_port: int, control_port: int) -> None:
+    import os
+
+    typer.echo(f"\nzerocarbon demo: {site.info.name} ({site.info.name_zh}) simulated on 127.0.0.1")
+    typer.echo(f"  console   http://127.0.0.1:{port}   login: admin / {os.environ['ZEROCARBON_ADMIN_PASSWORD']}")
+    typer.echo(f"  devices   {devices} Modbus TCP, MQTT broker 127.0.0.1:{broker_port}")
+    # the simulator's fault switch, so a newcomer can watch an alarm raise, be acknowledged and clear
+    typer.echo(f"  faults    zerocarbon simulate --set-fault pv-inv-03=inverter_fault --control-port {control_port}"
+               f"   (--clear-fault pv-inv-03 to clear)")
+    typer.echo(f"  data      {settings.data_dir.resolve()}   (Ctrl-C stops everything)")
 
 
 def register(app: typer.Typer) -> None:
