@@ -137,3 +137,24 @@ def test_history_ends_on_what_the_live_registers_will_serve(site, tmp_path: Path
     assert checked >= 20  # grid, PV, storage, wind, sub-meter counters
     drops = {pid: (stored[pid], v) for pid, v in served.items() if v < stored[pid] - 1e-9 * abs(stored[pid])}
     assert drops == {}
+
+
+def test_ctrl_c_during_the_backfill_stops_after_a_whole_day(site, tmp_path: Path) -> None:
+    """Ctrl-C while history is written ends the demo between two days (it used to raise a DuckDB 'transaction is
+    aborted' traceback from inside the write); what was written stays for the next run to continue."""
+    import threading
+    from datetime import UTC, datetime, timedelta
+
+    from storage.duckdb_store import DuckDBStore
+    from zerocarbon.commands.demo import _history_ready
+
+    stop = threading.Event()
+    stop.set()  # pressed before the first day was written
+    store = DuckDBStore(tmp_path / "zerocarbon.duckdb", site.info.timezone)
+    try:
+        assert _history_ready(store, site, 3.0, 0, stop) is False
+        newest = store.latest()["ts"].max().to_pydatetime()
+    finally:
+        store.close()
+    # one local day (at most 24 h) of the three was written, and it is the oldest
+    assert newest < datetime.now(UTC) - timedelta(days=3) + timedelta(hours=24)

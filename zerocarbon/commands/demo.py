@@ -89,7 +89,12 @@ def counter_values(store: Any, site: Site) -> dict[str, float]:
     return {pid: float(v) for pid, v in zip(latest["point_id"], latest["value"], strict=True) if v == v}
 
 
-def _backfill(store: Any, site: Site, span: tuple[datetime, datetime], seed: int) -> None:
+class _Stopped(Exception):
+    """Ctrl-C during start-up, acted on at the next safe point (a whole day of history written)."""
+
+
+def _backfill(store: Any, site: Site, span: tuple[datetime, datetime], seed: int,
+              stop: threading.Event | None = None) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from simulators.backfill import backfill, day_bounds
@@ -100,8 +105,14 @@ def _backfill(store: Any, site: Site, span: tuple[datetime, datetime], seed: int
                TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns) as progress:
         task = progress.add_task("backfill", total=days)
+
+        def day_written(rows: int) -> None:
+            progress.advance(task, 1)
+            if stop is not None and stop.is_set():
+                raise _Stopped  # between days: what is stored is whole, and the next run continues from it
+
         # continue the stored counters: restarting them at their origins would read as a reset of every meter
-        result = backfill(store, site, start, end, "1min", seed, progress=lambda rows: progress.advance(task, 1),
+        result = backfill(store, site, start, end, "1min", seed, progress=day_written,
                           origins=counter_values(store, site))
     typer.echo(f"wrote {result.rows:,} readings for {start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M} UTC; "
                "building rollups...")
@@ -140,10 +151,15 @@ def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int) -> N
         typer.echo(f"demo: port {port} on 127.0.0.1 is in use; pass --port", err=True)
         raise typer.Exit(1)
     os.environ.setdefault("ZEROCARBON_ADMIN_PASSWORD", demo_admin_password(settings.data_dir))
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):  # from the start: Ctrl-C in the backfill must stop cleanly too
+        signal.signal(signum, lambda *_: stop.set())
     store = open_store(settings, site)
-    span = missing_history(store, site, days, datetime.now(UTC))
-    if span:
-        _backfill(store, site, span, seed)
+    if not _history_ready(store, site, days, seed, stop):
+        store.close()
+        typer.echo("stopped before the demo started; the history written so far is kept and the next run "
+                   "continues it")
+        return
     broker_port = site.mqtt.port if _port_free(site.mqtt.port) else _free_port()
     broker = EmbeddedBroker(broker_port).start()
     sim = SimulatedSite(site, seed, demo_ports(site), "127.0.0.1", broker_port,
@@ -151,9 +167,6 @@ def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int) -> N
     control = ControlServer(sim, DEFAULT_CONTROL_PORT if _port_free(DEFAULT_CONTROL_PORT) else 0).start()
     platform = Platform(settings.model_copy(update={"mqtt_host": "127.0.0.1", "mqtt_port": broker_port}),
                         sim.site, store, console_port=port).start()
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
     _announce(settings, site, port, len(sim.endpoints), broker_port, control.port)
     try:
         while not stop.wait(0.5):
@@ -165,6 +178,17 @@ def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int) -> N
         sim.stop()
         broker.stop()
         typer.echo("stopped cleanly")
+
+
+def _history_ready(store: Any, site: Site, days: float, seed: int, stop: threading.Event) -> bool:
+    """Backfill what is missing; False when Ctrl-C came first."""
+    span = missing_history(store, site, days, datetime.now(UTC))
+    try:
+        if span:
+            _backfill(store, site, span, seed, stop)
+    except _Stopped:
+        return False
+    return not stop.is_set()
 
 
 def _announce(settings: Any, site: Site, port: int, devices: int, broker_port: int, control_port: int) -> None:
