@@ -40,7 +40,7 @@ class Console:
 
     @cached_property
     def points(self) -> list[PointInfo]:
-        """The site's point catalogue, resolved once (``Site.points()`` re-resolves templates on every call)."""
+        """The site's point catalogue, one list for the console's life (``Site.points()`` copies it per call)."""
         return self.site.points()
 
     def points_by_role(self, role: EnergyRole) -> list[PointInfo]:

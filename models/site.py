@@ -177,10 +177,21 @@ class Site(Frozen):
         raise KeyError(f"no subsystem {subsystem_id!r}")
 
     def points(self) -> list[PointInfo]:
-        """Every point of every device, with its role and polling interval."""
-        from models.resolve import device_points  # resolve imports sunspec; keep Site import-light
-
-        return [p for d in self.devices for p in device_points(d, self.template_of(d))]
+        """Every point of every device, with its role and polling interval (a new list on every call)."""
+        return list(self._catalogue())
 
     def points_by_role(self, role: EnergyRole) -> list[PointInfo]:
-        return [p for p in self.points() if p.role is role]
+        return [p for p in self._catalogue() if p.role is role]
+
+    def _catalogue(self) -> tuple[PointInfo, ...]:
+        # Resolving every template takes ~2 ms for the Zhuhai site and each store opening, report and dashboard
+        # tick asks again, so the result is kept beside the fields (pydantic compares and dumps fields only). It
+        # is tied to these devices and templates objects: model_copy(update=...) copies it into a site whose
+        # devices may differ, and there the identity check resolves afresh.
+        kept = self.__dict__.get("_points")
+        if kept is None or kept[0] is not self.devices or kept[1] is not self.templates:
+            from models.resolve import device_points  # resolve imports sunspec; keep Site import-light
+
+            points = tuple(p for d in self.devices for p in device_points(d, self.template_of(d)))
+            kept = self.__dict__["_points"] = (self.devices, self.templates, points)
+        return kept[2]
