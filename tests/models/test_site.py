@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.reading import point_id, split_point_id
-from models.resolve import register_points
+from models.resolve import device_points, register_points
 from models.site import ModbusConnection, Site
 from models.sunspec import chain_layout, model_length
 from models.template import ModbusTemplate
@@ -103,3 +103,15 @@ def test_config_hash_changes_with_the_file(site: Site, tmp_path) -> None:  # typ
     assert load_site(copy).config_hash == site.config_hash
     copy.write_text(text.replace("altitude_m: 10", "altitude_m: 11"), encoding="utf-8")
     assert load_site(copy).config_hash != site.config_hash
+
+
+def test_point_catalogue_is_kept_per_site_and_a_copy_with_other_devices_resolves_its_own(site: Site) -> None:
+    resolved = [p for d in site.devices for p in device_points(d, site.template_of(d))]
+    site.points().clear()  # callers get their own list: emptying it leaves the site's catalogue whole
+    assert site.points() == resolved
+    fast = site.model_copy(update={"devices": [
+        d.model_copy(update={"poll_s": dict.fromkeys(d.poll_s, 1.0)}) for d in site.devices
+    ]})
+    assert {p.interval_s for p in fast.points()} == {1.0}  # not the original's kept 5 s / 60 s / 3600 s rows
+    assert {p.interval_s for p in site.points()} != {1.0}
+    assert fast == site.model_copy(update={"devices": fast.devices})  # the kept catalogue is no field
