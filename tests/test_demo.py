@@ -158,3 +158,19 @@ def test_ctrl_c_during_the_backfill_stops_after_a_whole_day(site, tmp_path: Path
         store.close()
     # one local day (at most 24 h) of the three was written, and it is the oldest
     assert newest < datetime.now(UTC) - timedelta(days=3) + timedelta(hours=24)
+
+
+def test_a_second_demo_on_the_same_data_dir_says_so_without_a_traceback(site, tmp_path: Path) -> None:
+    from storage.duckdb_store import DuckDBStore
+
+    exe = shutil.which("zerocarbon", path=str(Path(sys.executable).parent))
+    assert exe
+    holder = DuckDBStore(tmp_path / "zerocarbon.duckdb", site.info.timezone)  # the first demo's store
+    try:
+        env = dict(os.environ, ZEROCARBON_ADMIN_PASSWORD="demo-pass-123")
+        second = subprocess.run([exe, "demo", "--port", str(free_port()), "--data-dir", str(tmp_path)],
+                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    finally:
+        holder.close()
+    assert second.returncode == 1
+    assert "Is a demo already running?" in second.stderr and "Traceback" not in second.stderr, second.stderr

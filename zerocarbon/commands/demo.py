@@ -19,7 +19,7 @@ from typing import Any
 
 import typer
 
-from models.errors import ConfigError
+from models.errors import ConfigError, StoreError
 from models.loader import load_site
 from models.site import ModbusConnection, Site
 from models.vocabulary import PointKind
@@ -154,7 +154,11 @@ def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int) -> N
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):  # from the start: Ctrl-C in the backfill must stop cleanly too
         signal.signal(signum, lambda *_: stop.set())
-    store = open_store(settings, site)
+    try:
+        store = open_store(settings, site)
+    except StoreError as exc:  # most often a demo already running on this data dir (DuckDB: one writer)
+        typer.echo(f"demo: {exc}\nIs a demo already running? Stop it, or pass another --data-dir.", err=True)
+        raise typer.Exit(1) from None
     if not _history_ready(store, site, days, seed, stop):
         store.close()
         typer.echo("stopped before the demo started; the history written so far is kept and the next run "
