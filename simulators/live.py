@@ -29,7 +29,12 @@ POWER_POINTS = {"W", "VA", "VAr", "A", "AphA", "AphB", "AphC", "DCA", "DCW", "p_
 class LiveState:
     """Thread-safe: the server loop advances it, the MQTT thread and tests read it."""
 
-    def __init__(self, site: Site, seed: int = 0, counters: dict[str, float] | None = None) -> None:
+    def __init__(
+        self, site: Site, seed: int = 0, counters: dict[str, float] | None = None, counters_at: float | None = None
+    ) -> None:
+        """``counters`` (point id -> value) as read at ``counters_at`` (epoch s): the first :meth:`advance`
+        counts from then, as a real meter kept counting while nothing read it (keep that gap short: the rate of
+        the first instant covers all of it)."""
         self.site = site
         self.seed = seed
         self._lock = threading.RLock()
@@ -38,7 +43,7 @@ class LiveState:
         self.counters: dict[str, dict[str, float]] = {}
         self.faults: dict[str, Fault] = {}
         self._frozen: dict[str, dict[str, Value]] = {}
-        self._last_ts: float | None = None
+        self._last_ts: float | None = counters_at
         self.latest: dict[str, dict[str, Value]] = {}
         self._seed_counters(counters or {})
 

@@ -57,13 +57,14 @@ class SimulatedSite:
         start_time: datetime | None = None,
         speed: float = 1.0,
         counters: dict[str, float] | None = None,
+        counters_at: float | None = None,
     ) -> None:
         self.site = remap_ports(site, ports or {}, mqtt_host, mqtt_port)
         self.tick_s = tick_s
         self._wall0 = time.time()
         self._sim0 = start_time.timestamp() if start_time else self._wall0
         self._speed = speed
-        self.state = LiveState(self.site, seed, counters)
+        self.state = LiveState(self.site, seed, counters, counters_at)
         self.endpoints = {
             d.id: ModbusEndpoint(d, self._modbus_template(d.id), host, d.connection.port, self.state.faults)
             for d in self.site.devices

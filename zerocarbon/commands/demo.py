@@ -84,9 +84,19 @@ def missing_history(store: Any, site: Site, days: float, now: datetime) -> tuple
 
 def counter_values(store: Any, site: Site) -> dict[str, float]:
     """The newest value of every energy counter, so the live site continues where history stopped."""
-    ids = [p.id for p in site.points() if p.kind is PointKind.ENERGY_COUNTER]
-    latest = store.latest(ids)
+    latest = store.latest(_counter_ids(site))
     return {pid: float(v) for pid, v in zip(latest["point_id"], latest["value"], strict=True) if v == v}
+
+
+def counters_time(store: Any, site: Site) -> float | None:
+    """When the newest counter reading was taken (epoch s): the live meters count on from there, so the energy
+    of the minutes between the last stored reading and the start is not lost."""
+    latest = store.latest(_counter_ids(site))
+    return None if latest.empty else float(latest["ts"].max().timestamp())
+
+
+def _counter_ids(site: Site) -> list[str]:
+    return [p.id for p in site.points() if p.kind is PointKind.ENERGY_COUNTER]
 
 
 class _Stopped(Exception):
@@ -167,7 +177,7 @@ def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int) -> N
     broker_port = site.mqtt.port if _port_free(site.mqtt.port) else _free_port()
     broker = EmbeddedBroker(broker_port).start()
     sim = SimulatedSite(site, seed, demo_ports(site), "127.0.0.1", broker_port,
-                        counters=counter_values(store, site)).start()
+                        counters=counter_values(store, site), counters_at=counters_time(store, site)).start()
     control = ControlServer(sim, DEFAULT_CONTROL_PORT if _port_free(DEFAULT_CONTROL_PORT) else 0).start()
     platform = Platform(settings.model_copy(update={"mqtt_host": "127.0.0.1", "mqtt_port": broker_port}),
                         sim.site, store, console_port=port).start()
