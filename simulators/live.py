@@ -30,11 +30,15 @@ class LiveState:
     """Thread-safe: the server loop advances it, the MQTT thread and tests read it."""
 
     def __init__(
-        self, site: Site, seed: int = 0, counters: dict[str, float] | None = None, counters_at: float | None = None
+        self,
+        site: Site,
+        seed: int = 0,
+        counters: dict[str, float] | None = None,
+        counters_at: dict[str, float] | None = None,
     ) -> None:
-        """``counters`` (point id -> value) as read at ``counters_at`` (epoch s): the first :meth:`advance`
-        counts from then, as a real meter kept counting while nothing read it (keep that gap short: the rate of
-        the first instant covers all of it)."""
+        """``counters`` (point id -> value), each read at ``counters_at[point id]`` (epoch s): the first
+        :meth:`advance` counts from then, as a real meter kept counting while nothing read it (keep that gap
+        short: the rate of the first instant covers all of it)."""
         self.site = site
         self.seed = seed
         self._lock = threading.RLock()
@@ -43,7 +47,8 @@ class LiveState:
         self.counters: dict[str, dict[str, float]] = {}
         self.faults: dict[str, Fault] = {}
         self._frozen: dict[str, dict[str, Value]] = {}
-        self._last_ts: float | None = counters_at
+        self._last_ts: float | None = None
+        self._counter_at = dict(counters_at or {})
         self.latest: dict[str, dict[str, Value]] = {}
         self._seed_counters(counters or {})
 
@@ -94,13 +99,18 @@ class LiveState:
                 frozen = fault is not None and fault.kind == "stuck"
                 if not frozen:
                     for name, rate in rates.items():
-                        self.counters[device_id][name] += rate * step_h
+                        self.counters[device_id][name] += rate * self._hours_since(device_id, name, ts, step_h)
                 values = {**instant, **self.counters.get(device_id, {})}
                 if frozen:
                     values = self._frozen.setdefault(device_id, values)
                 snapshot[device_id] = values
             self.latest = snapshot
             return snapshot
+
+    def _hours_since(self, device_id: str, name: str, ts: float, step_h: float) -> float:
+        """The hours to count: since the previous tick, or once, since the counter's given reading time."""
+        at = self._counter_at.pop(f"{device_id}.{name}", None)
+        return step_h if at is None else max(ts - at, 0.0) / 3600.0
 
     def _fault_state(
         self, device_id: str, instant: dict[str, Value], rates: dict[str, float], fault: Fault

@@ -57,7 +57,7 @@ class SimulatedSite:
         start_time: datetime | None = None,
         speed: float = 1.0,
         counters: dict[str, float] | None = None,
-        counters_at: float | None = None,
+        counters_at: dict[str, float] | None = None,
     ) -> None:
         self.site = remap_ports(site, ports or {}, mqtt_host, mqtt_port)
         self.tick_s = tick_s

@@ -185,16 +185,19 @@ def test_the_live_meters_count_the_minutes_the_demo_was_stopped(site, tmp_path: 
     from models.reading import Reading
     from simulators.live import LiveState
     from storage.duckdb_store import DuckDBStore
-    from zerocarbon.commands.demo import counter_values, counters_time
+    from zerocarbon.commands.demo import counter_times, counter_values
 
     now = clock.time()
     store = DuckDBStore(tmp_path / "zerocarbon.duckdb", site.info.timezone)
     try:
-        store.write([Reading("grid-meter-1.import_kwh", now - 120.0, 5000.0)])
-        state = LiveState(site, 0, counter_values(store, site), counters_time(store, site))
+        store.write([Reading("grid-meter-1.import_kwh", now - 120.0, 5000.0),
+                     Reading("grid-meter-2.import_kwh", now - 1.0, 7000.0)])  # each meter from its own reading
+        state = LiveState(site, 0, counter_values(store, site), counter_times(store, site))
     finally:
         store.close()
-    counted = state.advance(now)["grid-meter-1"]["import_kwh"] - 5000.0
+    values = state.advance(now)
+    counted = values["grid-meter-1"]["import_kwh"] - 5000.0
     # 120 s of the incomer's share of a building that never draws less than a few hundred kW (> 5 kWh), and
     # less than its transformer bank could carry (16,000 kVA × 120 s / 3600 = 533 kWh)
     assert 5.0 < counted < 533.0
+    assert 0.0 < values["grid-meter-2"]["import_kwh"] - 7000.0 < 533.0 / 120.0  # read 1 s ago: 1 s of energy

@@ -88,11 +88,11 @@ def counter_values(store: Any, site: Site) -> dict[str, float]:
     return {pid: float(v) for pid, v in zip(latest["point_id"], latest["value"], strict=True) if v == v}
 
 
-def counters_time(store: Any, site: Site) -> float | None:
-    """When the newest counter reading was taken (epoch s): the live meters count on from there, so the energy
+def counter_times(store: Any, site: Site) -> dict[str, float]:
+    """When each counter's newest value was read (epoch s): the live meters count on from there, so the energy
     of the minutes between the last stored reading and the start is not lost."""
     latest = store.latest(_counter_ids(site))
-    return None if latest.empty else float(latest["ts"].max().timestamp())
+    return {pid: ts.timestamp() for pid, ts in zip(latest["point_id"], latest["ts"], strict=True)}
 
 
 def _counter_ids(site: Site) -> list[str]:
@@ -177,7 +177,7 @@ def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int) -> N
     broker_port = site.mqtt.port if _port_free(site.mqtt.port) else _free_port()
     broker = EmbeddedBroker(broker_port).start()
     sim = SimulatedSite(site, seed, demo_ports(site), "127.0.0.1", broker_port,
-                        counters=counter_values(store, site), counters_at=counters_time(store, site)).start()
+                        counters=counter_values(store, site), counters_at=counter_times(store, site)).start()
     control = ControlServer(sim, DEFAULT_CONTROL_PORT if _port_free(DEFAULT_CONTROL_PORT) else 0).start()
     platform = Platform(settings.model_copy(update={"mqtt_host": "127.0.0.1", "mqtt_port": broker_port}),
                         sim.site, store, console_port=port).start()
