@@ -68,9 +68,10 @@ def _inverter(device: Device, frame: pd.DataFrame, site: Site) -> DeviceValues:
         "Evt1": np.zeros(len(frame)), "Evt2": np.zeros(len(frame)),
     }
     number = int("".join(ch for ch in device.id if ch.isdigit()) or 0)
-    # A second vendor batch (north roof) does not report phase C current: SunSpec 'not implemented' 0xFFFF.
+    # A second vendor batch (site.yaml `simulate: {batch: b}`) does not report phase C current: SunSpec
+    # 'not implemented' 0xFFFF.
     missing = {"TmpTrns", "TmpOt", "StVnd", "EvtVnd1", "EvtVnd2", "EvtVnd3", "EvtVnd4"}
-    if device.simulate.get("roof") == "north":
+    if device.simulate.get("batch") == "b":
         missing.add("AphC")
     text = {"Mn": "ZeroCarbon Sim", "Md": "ZC-100K-3P", "Opt": "MPPTx4", "Vr": "1.2.0", "SN": f"ZCS{number:06d}"}
     values["DA"] = np.full(len(frame), 1.0)

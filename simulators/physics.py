@@ -48,22 +48,18 @@ def _pv(site: Site, w: dict[str, np.ndarray], seed: int) -> dict[str, np.ndarray
     cols: dict[str, np.ndarray] = {}
     sky, cloud = w["_sky"], w["_cloud"]
     for array in site.energy_systems.pv:
-        poa_by_roof: dict[float, np.ndarray] = {}
+        # every inverter of an array sees its declared plane: a differently oriented roof is another array
+        poa = solar.plane_of_array(sky, array.tilt_deg, array.azimuth_deg, cloud)  # type: ignore[arg-type]
+        cell = solar.cell_temperature_c(poa, w["outdoor_temp_c"], w["wind_ms"] * 0.5)
         for n, inverter_id in enumerate(array.inverters):
             device = site.device(inverter_id)
-            azimuth = solar.roof_azimuth(array, str(device.simulate.get("roof", "south")))
-            if azimuth not in poa_by_roof:
-                poa_by_roof[azimuth] = solar.plane_of_array(sky, array.tilt_deg, azimuth, cloud)  # type: ignore[arg-type]
-            poa = poa_by_roof[azimuth]
-            cell = solar.cell_temperature_c(poa, w["outdoor_temp_c"], w["wind_ms"] * 0.5)
             kwp = float(device.simulate.get("capacity_kwp", array.capacity_kwp / len(array.inverters)))
             mismatch = 0.97 + 0.04 * np.random.default_rng([seed, n, 7]).random()  # strings age differently
             dc, ac = solar.inverter_ac_kw(poa, cell, kwp * mismatch, device.rated_kw or kwp, array.gamma_pdc_per_c)
             cols[f"pv_dc_kw/{inverter_id}"], cols[f"pv_ac_kw/{inverter_id}"] = dc, ac
             cols[f"cell_temp_c/{inverter_id}"] = cell
-        south = poa_by_roof.get(array.azimuth_deg, next(iter(poa_by_roof.values())))
-        cols[f"poa_wm2/{array.id}"] = south
-        cols[f"module_temp_c/{array.id}"] = solar.cell_temperature_c(south, w["outdoor_temp_c"], w["wind_ms"] * 0.5)
+        cols[f"poa_wm2/{array.id}"] = poa
+        cols[f"module_temp_c/{array.id}"] = cell
     return cols
 
 

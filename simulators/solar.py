@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pvlib
 
-from models.site import PvArray, Site
+from models.site import Site
 
 SYSTEM_LOSSES = 0.10  # soiling, wiring, mismatch (PVWatts uses ~14% with availability and ageing)
 INVERTER_EFFICIENCY = 0.975
@@ -64,7 +64,3 @@ def inverter_ac_kw(
     dc = np.where(dc < SLEEP_BELOW_KW, 0.0, dc)
     return dc, np.minimum(dc * INVERTER_EFFICIENCY, rated_kw)
 
-
-def roof_azimuth(array: PvArray, roof: str) -> float:
-    """The array faces its configured azimuth; 'north' roof sections face the opposite way."""
-    return (array.azimuth_deg + 180.0) % 360.0 if roof == "north" else array.azimuth_deg

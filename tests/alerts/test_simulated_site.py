@@ -23,7 +23,7 @@ from tests.support.simsite import start_simulated_site
 
 # 10:00 on the simulator's clear autumn weekday, 600x faster than the wall clock: irradiance moves every tick
 MORNING = datetime.fromisoformat("2026-10-14T10:00:00+08:00")
-DEVICES = ["pv-inv-01", "pv-inv-03", "pv-inv-09", "pv-weather"]  # two south-roof inverters, one north, weather
+DEVICES = ["pv-inv-01", "pv-inv-03", "pv-inv-09", "pv-weather"]  # two batch-a inverters, one batch-b, weather
 RULES = [
     {
         "id": "inv-fault",
@@ -99,7 +99,7 @@ def test_simulated_faults_raise_notify_ack_clear_and_stay_quiet_while_shelved(  
     recorder = MqttRecorder(mosquitto.port, "zerocarbon/alarms/#")
     poller = SitePoller(sim)
     try:
-        # a healthy morning: north and south roofs produce what the irradiance says (no underperformance)
+        # a healthy morning: both batches produce what the irradiance says (no underperformance)
         run_until(engine, poller, lambda: False, timeout_s=2.5)
         assert journal.active() == []
 

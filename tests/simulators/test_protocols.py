@@ -46,7 +46,7 @@ def test_scale_factor_follows_power_level(sim: SimulatedSite) -> None:
 
 
 def test_missing_phase_current_reads_not_implemented(sim: SimulatedSite) -> None:
-    client = modbus_client(sim.site, "pv-inv-09")  # north roof batch: no phase C current
+    client = modbus_client(sim.site, "pv-inv-09")  # second vendor batch: no phase C current
     try:
         block = read(client, M103 + 2, 4)
     finally:
