@@ -179,7 +179,8 @@ def _management(inputs: CarbonInputs, config: CarbonConfig, period: Period, fact
             scope1[use.date.month] = scope1.get(use.date.month, 0.0) + kg
     monthly = pd.Series({int(m.month[5:]): m.location_kg + scope1.get(int(m.month[5:]), 0.0) for m in months})
     covered = [int(m.month[5:]) for m in months if m.coverage.intervals > 0]
-    through = (period.end - timedelta(days=1)).month
+    # a year still under way forecasts from its last month with data, not from December
+    through = min((period.end - timedelta(days=1)).month, max(covered, default=12))
     imports = sum(m.totals["grid_import"] for m in months)
     loads = sum(m.balance.load_kwh for m in months if m.balance)
     remaining = strategies.remaining_year_kg(inputs, config, baseline, through, imports / loads if loads else None,

@@ -178,3 +178,15 @@ def test_documented_schema_lists_exactly_the_top_level_keys(october):  # type: i
     documented = {re.sub(r"\[\]$", "", m) for m in re.findall(r"^\| `([a-z0-9_]+(?:\[\])?)`", table, re.M)}
     assert documented == set(october)
     assert october["schema"] == "zerocarbon/carbon-report@1"
+
+
+def test_year_under_way_forecasts_past_its_year_to_date(factors, config):  # type: ignore[no-untyped-def]
+    """A year report asked in June (data to the end of June): the forecast adds the months still to come."""
+    half = hourly_site(date(2026, 1, 1), date(2026, 7, 1))
+    report = build_report(half, factors, config, parse_period("2026"))
+    mgmt = report["strategies"]["management"]
+    ytd = sum(m["scope2_location_kgco2e"] for m in report["monthly"])
+    assert mgmt["ytd_tco2e"] == pytest.approx(ytd / 1000)  # Jan-Jun (the declared diesel is dated later)
+    assert mgmt["forecast_method"] == "run_rate"  # no 2025 data here, so no baseline model
+    # run rate: YTD / 181 days (Jan 1 - Jun 30) x 184 days still to come (Jul 1 - Dec 31)
+    assert mgmt["forecast_tco2e"] == pytest.approx(mgmt["ytd_tco2e"] * (1 + 184 / 181), rel=1e-6)
