@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import signal
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,7 @@ from models.errors import ConfigError, StoreError
 from models.loader import load_site
 from models.site import ModbusConnection, Site
 from models.vocabulary import PointKind
+from zerocarbon.signals import stop_on_signals
 
 log = logging.getLogger("zerocarbon.demo")
 ADMIN_FILE = "demo-admin-password.txt"
@@ -161,9 +161,7 @@ def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int) -> N
         typer.echo(f"demo: port {port} on 127.0.0.1 is in use; pass --port", err=True)
         raise typer.Exit(1)
     os.environ.setdefault("ZEROCARBON_ADMIN_PASSWORD", demo_admin_password(settings.data_dir))
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):  # from the start: Ctrl-C in the backfill must stop cleanly too
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()  # from the start: Ctrl-C in the backfill must stop cleanly too
     try:
         store = open_store(settings, site)
     except StoreError as exc:  # most often a demo already running on this data dir (DuckDB: one writer)

@@ -7,13 +7,12 @@ also run separately (``collect``, ``alarms run``, ``dashboard``).
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 
 import typer
 
 from models.errors import ConfigError
 from models.loader import load_site
+from zerocarbon.signals import stop_on_signals
 
 
 def run(
@@ -33,9 +32,7 @@ def run(
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     platform = Platform(settings, site, open_store(settings, site), console_host=host, console_port=port).start()
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     typer.echo(f"zerocarbon: {site.info.name}: {len(site.devices)} devices, console http://{host}:{port}")
     try:
         while not stop.wait(0.5):

@@ -11,8 +11,6 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from typing import Any
 import typer
 
 from models.errors import ConfigError
+from zerocarbon.signals import stop_on_signals
 
 log = logging.getLogger("zerocarbon.simulate")
 
@@ -120,9 +119,7 @@ def _run_live(sim: Any, faults: list[str], control_port: int) -> None:
     from simulators.control import ControlServer
     from simulators.faults import FaultError, parse_fault_spec
 
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     sim.start()
     control = None
     try:
