@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,7 @@ class Platform:
     _thread: threading.Thread | None = None
     _clock_stop: threading.Event = field(default_factory=threading.Event)
     _clock: threading.Thread | None = None
+    _unwatch: list[Callable[[], None]] = field(default_factory=list)
 
     def start(self) -> Platform:
         self.alarms = build_alarm_service(self.settings, self.site)
@@ -55,8 +57,7 @@ class Platform:
             self.settings, self.site, TimedWriter(self.store), extra_sinks=[self.alarms.engine]
         )
         self.health = serve_health(self.settings, "platform")
-        bridge_health(self.collection)
-        watch_alarms(self.alarms)
+        self._unwatch = [bridge_health(self.collection), watch_alarms(self.alarms)]
         self.collection.drainer.start()
         self._thread = threading.Thread(target=self._collect, name="collector", daemon=True)
         self._thread.start()
@@ -88,6 +89,8 @@ class Platform:
             self.console.stop()
         if self.health is not None:
             self.health.stop()
+        for unwatch in self._unwatch:  # the metrics bridges read the collection and journal closed below
+            unwatch()
         if self.collection is not None:
             asyncio.run_coroutine_threadsafe(self.collection.service.stop(), self._loop)
             if self._thread is not None:
