@@ -35,7 +35,8 @@ def create_app(store: Store, site: Site, journal: Any, settings: ConsoleSettings
     """The console as a Dash app. ``options``: ``users`` (a UserBook), ``clock``, ``config_dir``,
     ``refresh_ms``, ``warm_up`` (default True: compute the Overview once in a background thread).
     A fresh install gets its admin here; a generated password is printed once."""
-    console = Console(store, site, journal, settings, **_console_options(options))
+    refresh_ms = options.get("refresh_ms", LIVE_REFRESH_MS)
+    console = Console(store, site, journal, settings, refresh_s=refresh_ms / 1000, **_console_options(options))
     users = options.get("users") or UserBook(Path(settings.data_dir) / "users.json")
     generated = ensure_admin(users)
     if generated:
@@ -50,7 +51,7 @@ def create_app(store: Store, site: Site, journal: Any, settings: ConsoleSettings
     )
     install_login(app.server, users, Path(settings.data_dir))
     downloads.install(app.server, console)
-    app.layout = _shell(options.get("refresh_ms", LIVE_REFRESH_MS))
+    app.layout = _shell(refresh_ms)
     app.zerocarbon_console = console  # type: ignore[attr-defined]  # for in-process callers and tests
     _register_shell(app, console)
     for page in PAGES:
@@ -61,11 +62,10 @@ def create_app(store: Store, site: Site, journal: Any, settings: ConsoleSettings
 
 
 def _warm_up(console: Console) -> None:
-    """Fill the year-to-date cache and the store's page cache before the first visitor needs them."""
-    from dashboard.kpis import overview_kpis
-
+    """Fill the Overview's snapshot, the year-to-date cache and the store's page cache before the first visitor
+    needs them (the first visitors then share this computation instead of starting their own)."""
     try:
-        overview_kpis(console)
+        overview.layout(console, "zh")
     except Exception as exc:  # a warm-up must never stop the console; the page will show the problem itself
         log.warning("console warm-up failed (the Overview will retry): %s", exc)
 

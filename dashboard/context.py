@@ -11,12 +11,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from dashboard.snapshot import Snapshots
 from models.site import PointInfo, Site
 from models.vocabulary import EnergyRole
 from storage.base import Store
+
+T = TypeVar("T")
+DEFAULT_REFRESH_S = 5.0
 
 
 class ConsoleSettings(Protocol):
@@ -37,6 +41,16 @@ class Console:
     settings: ConsoleSettings
     clock: Callable[[], datetime] = utc_now
     config_dir: Path = field(default_factory=lambda: Path("config"))
+    refresh_s: float = DEFAULT_REFRESH_S  # the live tick; one shared snapshot per key and tick
+
+    @cached_property
+    def snapshots(self) -> Snapshots:
+        return Snapshots(self.refresh_s)
+
+    def snapshot(self, page: str, period: str, lang: str, compute: Callable[[], T], ttl_s: float | None = None) -> T:
+        """``compute()`` once per refresh tick for every viewer of ``(page, period, lang)``; see
+        :mod:`dashboard.snapshot` for the rules (``compute`` must not depend on the signed-in user)."""
+        return self.snapshots.get(page, period, lang, compute, ttl_s)
 
     @cached_property
     def points(self) -> list[PointInfo]:

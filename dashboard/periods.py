@@ -11,6 +11,12 @@ from datetime import datetime, timedelta
 from storage.base import Resolution
 
 PRESET_DAYS: dict[str, int] = {"day": 1, "week": 7, "month": 30, "year": 365}
+LONG_RANGE_TTL_S = 60.0  # a week or more drawn from rollups barely moves in a minute: share it that long
+
+
+def snapshot_ttl_s(preset: str) -> float | None:
+    """How long a page's snapshot of ``preset`` is shared: None = one refresh tick (today's live numbers)."""
+    return None if PRESET_DAYS.get(preset, 1) == 1 else LONG_RANGE_TTL_S
 
 
 def resolution_for(span: timedelta) -> Resolution:

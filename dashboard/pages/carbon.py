@@ -9,8 +9,6 @@ the page draws at once and fills in from a callback; the model is cached for a f
 from __future__ import annotations
 
 import re
-import threading
-import time
 from typing import Any
 
 import plotly.graph_objects as go
@@ -27,8 +25,6 @@ NAME = "carbon"
 PATH = "/carbon"
 TITLE = "page.carbon"
 MODEL_CACHE_S = 300.0
-_cache: dict[tuple[int, str], tuple[float, dict[str, Any]]] = {}
-_lock = threading.Lock()
 
 
 def layout(console: Console, lang: str) -> html.Div:
@@ -39,17 +35,10 @@ def layout(console: Console, lang: str) -> html.Div:
 
 
 def year_model(console: Console) -> dict[str, Any]:
-    """This year's report model, cached for :data:`MODEL_CACHE_S` (it is rebuilt from hourly energy)."""
+    """This year's report model, one shared snapshot for :data:`MODEL_CACHE_S` (it is rebuilt from hourly
+    energy): twenty viewers opening the page at once build it once, not twenty times."""
     year = str(console.now().astimezone(console.timezone).year)
-    key = (id(console), year)
-    with _lock:
-        hit = _cache.get(key)
-        if hit and time.monotonic() - hit[0] < MODEL_CACHE_S:
-            return hit[1]
-    model = report_model(console, parse_period(year))
-    with _lock:
-        _cache[key] = (time.monotonic(), model)
-    return model
+    return console.snapshot(NAME, year, "", lambda: report_model(console, parse_period(year)), MODEL_CACHE_S)
 
 
 def body(model: dict[str, Any], lang: str) -> list[Any]:

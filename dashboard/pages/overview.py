@@ -1,4 +1,7 @@
-"""Overview: today's KPIs, the live power flow and today's energy Sankey; live parts refresh on the tick."""
+"""Overview: today's KPIs, the live power flow and today's energy Sankey; live parts refresh on the tick.
+
+Everything here is a shared snapshot (:mod:`dashboard.snapshot`): every viewer of the Overview gets the same
+numbers, computed once per tick, whatever the number of open browsers."""
 
 from __future__ import annotations
 
@@ -20,15 +23,32 @@ TITLE = "page.overview"
 
 
 def layout(console: Console, lang: str) -> html.Div:
-    today = today_balance(console)  # one energy query feeds both the tiles and the Sankey
+    return console.snapshot(NAME, "layout", lang, lambda: _layout(console, lang))
+
+
+def today(console: Console) -> Balance:
+    """Today's energy by role: one energy query per tick feeds the tiles and the Sankey of every viewer."""
+    return console.snapshot(NAME, "today", "", lambda: today_balance(console))
+
+
+def kpis(console: Console) -> OverviewKpis:
+    return console.snapshot(NAME, "kpis", "", lambda: overview_kpis(console, today(console)))
+
+
+def power_now(console: Console) -> LivePower:
+    return console.snapshot(NAME, "live", "", lambda: live_power(console))
+
+
+def _layout(console: Console, lang: str) -> html.Div:
     return html.Div(
         [
             html.H2(t(lang, TITLE)),
-            html.Div(kpi_tiles(overview_kpis(console, today), lang), id="overview-kpis", className="kpi-row"),
+            html.Div(kpi_tiles(kpis(console), lang), id="overview-kpis", className="kpi-row"),
             html.Div(
                 [
                     section(t(lang, "overview.power_flow"), *live_graphs(console, lang)),
-                    section(t(lang, "overview.sankey"), graph("overview-sankey", today_sankey(console, today, lang))),
+                    section(t(lang, "overview.sankey"),
+                            graph("overview-sankey", today_sankey(console, today(console), lang))),
                 ],
                 className="grid-2",
             ),
@@ -38,7 +58,7 @@ def layout(console: Console, lang: str) -> html.Div:
 
 
 def live_graphs(console: Console, lang: str) -> list[Any]:
-    power = live_power(console)
+    power = power_now(console)
     return [graph("overview-flow", power_flow_figure(power, lang)),
             graph("overview-live-loads", live_loads_figure(power, subsystem_names(console, lang), lang))]
 
@@ -100,10 +120,14 @@ def register(app: Dash, console: Console) -> None:
     @app.callback(Output("overview-flow", "figure"), Output("overview-live-loads", "figure"),
                   Input("tick", "n_intervals"), State("lang", "data"), prevent_initial_call=True)
     def _refresh_flow(_n: int, lang: str) -> tuple[Any, Any]:
-        power = live_power(console)
-        return power_flow_figure(power, lang), live_loads_figure(power, subsystem_names(console, lang), lang)
+        return console.snapshot(NAME, "flow", lang, lambda: _flow_figures(console, lang))
 
     @app.callback(Output("overview-kpis", "children"), Input("tick", "n_intervals"), State("lang", "data"),
                   prevent_initial_call=True)
     def _refresh_kpis(_n: int, lang: str) -> list[Any]:
-        return kpi_tiles(overview_kpis(console), lang)
+        return console.snapshot(NAME, "tiles", lang, lambda: kpi_tiles(kpis(console), lang))
+
+
+def _flow_figures(console: Console, lang: str) -> tuple[Any, Any]:
+    power = power_now(console)
+    return power_flow_figure(power, lang), live_loads_figure(power, subsystem_names(console, lang), lang)

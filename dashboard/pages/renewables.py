@@ -23,7 +23,7 @@ from dashboard.components import (
 )
 from dashboard.context import Console
 from dashboard.i18n import t
-from dashboard.periods import energy_interval_for, window
+from dashboard.periods import energy_interval_for, snapshot_ttl_s, window
 from dashboard.sources import point_energy, series
 from models.vocabulary import EnergyRole, PointKind
 
@@ -37,8 +37,13 @@ def layout(console: Console, lang: str) -> html.Div:
     return html.Div([
         html.H2(t(lang, TITLE)),
         period_picker("renewables-period", lang),
-        html.Div(id="renewables-body", children=body(console, lang, "day")),
+        html.Div(id="renewables-body", children=shared_body(console, lang, "day")),
     ], id="renewables-page")
+
+
+def shared_body(console: Console, lang: str, preset: str) -> list[Any]:
+    """:func:`body` computed once per tick (a minute for long ranges) for every viewer of the same preset."""
+    return console.snapshot(NAME, preset, lang, lambda: body(console, lang, preset), snapshot_ttl_s(preset))
 
 
 def body(console: Console, lang: str, preset: str) -> list[Any]:
@@ -163,4 +168,4 @@ def register(app: Dash, console: Console) -> None:
     @app.callback(Output("renewables-body", "children"), Input("renewables-period", "value"),
                   State("lang", "data"), prevent_initial_call=True)
     def _period(preset: str, lang: str) -> list[Any]:
-        return body(console, lang, preset)
+        return shared_body(console, lang, preset)

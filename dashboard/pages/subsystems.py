@@ -13,7 +13,7 @@ from dash import Dash, Input, Output, State, dcc, html
 from dashboard.components import ROLE_COLOURS, empty_figure, figure_layout, graph, number, period_picker, section
 from dashboard.context import Console
 from dashboard.i18n import t
-from dashboard.periods import window
+from dashboard.periods import snapshot_ttl_s, window
 from dashboard.sources import balance, energy_frame, series
 from models.vocabulary import EnergyRole, PointKind
 
@@ -27,7 +27,7 @@ def layout(console: Console, lang: str) -> html.Div:
     return html.Div([
         html.H2(t(lang, TITLE)),
         period_picker("subsystems-period", lang),
-        html.Div(body(console, lang, "day"), id="subsystems-body"),
+        html.Div(shared_body(console, lang, "day"), id="subsystems-body"),
         section(t(lang, "subsystems.drill"), *drill_controls(console, lang),
                 html.Div(id="subsystems-points", children=points_table(console, lang, None))),
     ], id="subsystems-page")
@@ -59,6 +59,11 @@ def _fresh_and_healthy(row: Any, interval_s: float, now: Any) -> bool:
     if row.quality not in ("good", "not_implemented"):
         return False
     return now - row.ts.to_pydatetime() <= timedelta(seconds=interval_s * STALE_AFTER_POLLS + 60)
+
+
+def shared_body(console: Console, lang: str, preset: str) -> list[Any]:
+    """:func:`body` computed once per tick (a minute for long ranges) for every viewer of the same preset."""
+    return console.snapshot(NAME, preset, lang, lambda: body(console, lang, preset), snapshot_ttl_s(preset))
 
 
 def body(console: Console, lang: str, preset: str) -> list[Any]:
@@ -128,7 +133,7 @@ def register(app: Dash, console: Console) -> None:
     @app.callback(Output("subsystems-body", "children"), Input("subsystems-period", "value"), State("lang", "data"),
                   prevent_initial_call=True)
     def _period(preset: str, lang: str) -> list[Any]:
-        return body(console, lang, preset)
+        return shared_body(console, lang, preset)
 
     @app.callback(Output("drill-device", "options"), Output("drill-device", "value"),
                   Input("drill-subsystem", "value"), prevent_initial_call=True)
