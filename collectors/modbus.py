@@ -33,7 +33,7 @@ from models.reading import Quality, point_id
 from models.resolve import register_points
 from models.site import Device, ModbusConnection
 from models.template import ModbusTemplate, RegisterPoint
-from models.vocabulary import DataType
+from models.vocabulary import DataType, ModbusTransport
 
 log = logging.getLogger(__name__)
 NAN, INF = math.nan, math.inf
@@ -185,16 +185,17 @@ class DevicePoller:
         *,
         max_backoff_s: float = 300.0,
         text_points: bool = False,
-        transport: str = "pymodbus",
+        transport: ModbusTransport | str = ModbusTransport.PYMODBUS,
     ) -> None:
         c = device.connection
         assert isinstance(c, ModbusConnection)
         self.device = device
         self.intervals = _intervals(device, template)
         timeout = min(c.timeout_s, 0.9 * min(self.intervals.values()))
+        self.transport = modbus_transport(transport, device.id)
         self.reader: DeviceReader | WireReader = (
             WireReader(device.id, c.host, c.port, c.unit_id, timeout)
-            if transport == "wire"
+            if self.transport is ModbusTransport.WIRE
             else DeviceReader(device.id, c, timeout)
         )
         points = [p for p in register_points(template) if text_points or p.type is not DataType.STRING]
@@ -270,6 +271,17 @@ class DevicePoller:
 
     def close(self) -> None:
         self.reader.close()
+
+
+def modbus_transport(value: object, device_id: str) -> ModbusTransport:
+    """``value`` as a transport, or a ValueError naming the device, the setting and the choices (a bare string
+    seam once let a test pass a fixture function as its transport unnoticed)."""
+    try:
+        return ModbusTransport(value)
+    except ValueError:
+        choices = ", ".join(t.value for t in ModbusTransport)
+        raise ValueError(f"{device_id}: unknown Modbus transport {value!r}; ZEROCARBON_MODBUS_TRANSPORT must be "
+                         f"one of {choices}") from None
 
 
 def _intervals(device: Device, template: ModbusTemplate) -> dict[str, float]:

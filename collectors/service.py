@@ -1,9 +1,11 @@
-"""The collector service: schedules every Modbus device's polling groups, runs the MQTT subscriber, hands all
+"""The collector service: polls every Modbus device's polling groups, runs the MQTT subscriber, hands all
 readings to one :class:`~models.reading.ReadingSink` and writes a health snapshot for ``zerocarbon status``.
 
-Each (device, group) is its own APScheduler job with ``max_instances=1``: a slow or dead device only ever
-skips its own cycles. Jobs are ``async def`` so they run on the loop, not in APScheduler's thread pool
-(feasibility §8). The sink is any ReadingSink (the spool, or a tee into the spool and the alarm engine).
+Modbus jobs that share a poll interval run off one timer with phase offsets (:mod:`collectors.polling`); a job
+still busy when its turn comes is skipped and counted, so a slow or dead device only ever skips its own cycles.
+APScheduler stays for the platform's jobs (rollups, reports, retention: zerocarbon/platform.py); one APScheduler
+job per device cost as much CPU as the read itself (docs/benchmarks.md, collectors). The sink is any
+ReadingSink (the spool, or a tee into the spool and the alarm engine).
 """
 
 from __future__ import annotations
@@ -16,21 +18,18 @@ import time
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobExecutionEvent
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
 from collectors.modbus import DevicePoller
 from collectors.mqtt import MqttCollector
+from collectors.polling import PollJob, interval_timers
 from models.reading import ReadingSink
 from models.site import Device, Site
 from models.template import ModbusTemplate
+from models.vocabulary import ModbusTransport
 
 log = logging.getLogger(__name__)
-logging.getLogger("apscheduler").setLevel(logging.ERROR)  # skipped runs of a slow device are counted, not logged
 
 
 def shard_devices(devices: Sequence[Device], index: int, count: int) -> list[Device]:
@@ -51,7 +50,7 @@ class CollectorService:
         status_path: Path | None = None,
         status_extra: Callable[[], dict[str, Any]] | None = None,
         mqtt_options: dict[str, Any] | None = None,
-        modbus_transport: str = "pymodbus",
+        modbus_transport: ModbusTransport | str = ModbusTransport.PYMODBUS,
         health_interval_s: float = 2.0,
     ) -> None:
         self.site = site
@@ -67,45 +66,31 @@ class CollectorService:
         self.status_path = status_path
         self.status_extra = status_extra
         self.health_interval_s = health_interval_s
-        self.skipped: dict[str, int] = {}
+        self.timers, self.jobs = interval_timers(self.pollers, self._poll)
         self._stop = asyncio.Event()
         self.started = time.time()
 
-    async def _poll(self, poller: DevicePoller, group: str) -> None:
-        readings = await poller.poll(group)
+    async def _poll(self, job: PollJob) -> None:
+        readings = await job.poller.poll(job.group)
         try:
             self.sink.put(readings)
         except Exception:  # a failing sink must not stop polling; the spool never raises in normal operation
-            log.exception("%s: the reading sink refused %d readings", poller.device.id, len(readings))
+            log.exception("%s: the reading sink refused %d readings", job.poller.device.id, len(readings))
 
-    def _schedule(self, scheduler: AsyncIOScheduler) -> None:
-        now = datetime.now().astimezone()
-        jobs = [(p, g) for p in self.pollers for g in p.groups]
-        for i, (poller, group) in enumerate(jobs):
-            interval = poller.intervals[group]
-            # spread first runs over half an interval so a site's devices are not all asked at one instant
-            first = now + timedelta(seconds=0.05 + 0.5 * interval * i / max(len(jobs), 1) % interval)
-            scheduler.add_job(
-                self._poll,
-                "interval",
-                seconds=interval,
-                args=[poller, group],
-                id=f"{poller.device.id}/{group}",
-                next_run_time=first,
-                max_instances=1,
-                coalesce=True,
-                misfire_grace_time=max(1, int(interval)),
-            )
+    def _start_polling(self) -> Callable[[], None]:
+        """Start every interval's timer; returns what stops them (bench/ swaps in other designs to compare)."""
+        for timer in self.timers:
+            timer.start()
 
-    def _on_skip(self, event: JobExecutionEvent) -> None:
-        self.skipped[event.job_id] = self.skipped.get(event.job_id, 0) + 1
+        def stop() -> None:
+            for timer in self.timers:
+                timer.stop()
+
+        return stop
 
     async def run(self) -> None:
         """Poll and subscribe until :meth:`stop`."""
-        scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
-        scheduler.add_listener(self._on_skip, EVENT_JOB_MAX_INSTANCES)
-        self._schedule(scheduler)
-        scheduler.start()
+        stop_polling = self._start_polling()
         if self.mqtt:
             self.mqtt.start()
         n_mqtt = len(self.mqtt.devices) if self.mqtt else 0
@@ -118,7 +103,7 @@ class CollectorService:
                 except TimeoutError:
                     pass
         finally:
-            scheduler.shutdown(wait=False)
+            stop_polling()
             if self.mqtt:
                 self.mqtt.stop()
             for poller in self.pollers:
@@ -130,12 +115,15 @@ class CollectorService:
 
     def status(self) -> dict[str, Any]:
         devices = []
+        skipped: dict[str, int] = {}
+        for job in self.jobs:
+            skipped[job.poller.device.id] = skipped.get(job.poller.device.id, 0) + job.skipped
         for p in self.pollers:
             row = asdict(p.health)
             row.pop("retry_at")
             row["protocol"] = "modbus"
             row["last_value_ts"] = p.health.last_ok_ts
-            row["skipped_cycles"] = sum(n for job, n in self.skipped.items() if job.startswith(f"{p.device.id}/"))
+            row["skipped_cycles"] = skipped.get(p.device.id, 0)
             devices.append(row)
         if self.mqtt:
             devices += self.mqtt.device_status()

@@ -59,6 +59,13 @@ class EnergyRole(StrEnum):
     SOC = "soc"
 
 
+class ModbusTransport(StrEnum):
+    """How the collector speaks Modbus TCP (setting ``ZEROCARBON_MODBUS_TRANSPORT``)."""
+
+    PYMODBUS = "pymodbus"  # pymodbus' async client: the default
+    WIRE = "wire"  # collectors/modbus_wire.py: a lean read-only reader for CPU-bound sites
+
+
 class DataType(StrEnum):
     INT16 = "int16"
     UINT16 = "uint16"

@@ -13,6 +13,7 @@ from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from models.errors import ConfigError, ConfigProblem
+from models.vocabulary import ModbusTransport
 
 PREFIX = "ZEROCARBON_"
 
@@ -32,7 +33,7 @@ class Settings(BaseModel):
     mqtt_username: str | None = None
     mqtt_password: str | None = None
     # pymodbus by default; "wire" = collectors/modbus_wire.py, a lean read-only reader for CPU-bound sites
-    modbus_transport: Literal["pymodbus", "wire"] = "pymodbus"
+    modbus_transport: ModbusTransport = ModbusTransport.PYMODBUS
     mqtt_client: Literal["paho", "wire"] = "wire"  # collectors/mqtt_wire.py (2x paho on backlogs); paho for MQTT 5
     spool_max_mb: float = Field(default=512.0, gt=0)
     log_level: str = "INFO"

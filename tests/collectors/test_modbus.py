@@ -13,6 +13,7 @@ from pymodbus.constants import ExcCodes
 from collectors.modbus import DevicePoller
 from models.reading import Quality, Reading
 from models.template import ModbusTemplate
+from models.vocabulary import ModbusTransport
 from tests.collectors.conftest import load_sunspec, modbus_device, write_site
 from tests.support.modbus import RegisterServer
 from tests.support.processes import free_port
@@ -33,7 +34,7 @@ def transport(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def poller_for(tmp_path: Path, template: str, port: int, transport: str = "wire", **extra: object) -> DevicePoller:
+def poller_for(tmp_path: Path, template: str, port: int, transport: str, **extra: object) -> DevicePoller:
     site = write_site(tmp_path, [modbus_device("dev-1", template, port, **extra)])
     t = site.template_of(site.devices[0])
     assert isinstance(t, ModbusTemplate)
@@ -84,7 +85,7 @@ def test_dead_device_gives_comm_loss_in_the_same_cycle_and_backs_off(transport: 
 
 
 def test_slow_device_times_out_then_is_not_asked_during_backoff(
-    tmp_path: Path, register_server: RegisterServer, caplog: pytest.LogCaptureFixture
+    transport: str, tmp_path: Path, register_server: RegisterServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     register_server.delay_s = 1.0  # longer than the 0.3 s timeout
     poller = poller_for(tmp_path, "energy-meter", register_server.port, transport, poll_s={"default": 1, "energy": 60})
@@ -122,7 +123,7 @@ def test_device_recovers_after_comm_loss(transport: str, tmp_path: Path, registe
 
 
 def test_exception_response_marks_that_blocks_points_device_error(
-    tmp_path: Path, register_server: RegisterServer
+    transport: str, tmp_path: Path, register_server: RegisterServer
 ) -> None:
     register_server.exception_code = ExcCodes.ILLEGAL_ADDRESS
     poller = poller_for(tmp_path, "energy-meter", register_server.port, transport)
@@ -152,3 +153,9 @@ def test_little_word_order_int32_with_scale(transport: str, tmp_path: Path, regi
     assert got["p_kw"].value == pytest.approx(-1234.5) and got["soc_pct"].value == pytest.approx(80.5)
     assert got["cell_temp_max_c"].value == pytest.approx(25.1)
     assert all(address + count <= 20 or address >= 30 for _, address, count in register_server.reads)
+
+
+def test_a_transport_that_is_not_one_is_refused_naming_the_choices(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"dev-1: unknown Modbus transport .*function.* one of pymodbus, wire"):
+        poller_for(tmp_path, "energy-meter", free_port(), transport)  # type: ignore[arg-type]  # the fixture itself
+    assert poller_for(tmp_path, "energy-meter", free_port(), "wire").transport is ModbusTransport.WIRE

@@ -74,3 +74,14 @@ def test_the_console_admin_password_variable_is_a_known_setting(monkeypatch: pyt
     # deploy/.env sets it for the dashboard; every other service reads the same env file and must accept it
     monkeypatch.setenv("ZEROCARBON_ADMIN_PASSWORD", "first-admin-pw")
     assert load_settings(env_file=Path("/nonexistent/.env")).admin_password == "first-admin-pw"
+
+
+def test_modbus_transport_is_one_of_the_transports(monkeypatch: pytest.MonkeyPatch) -> None:
+    from models.vocabulary import ModbusTransport
+
+    monkeypatch.setenv("ZEROCARBON_MODBUS_TRANSPORT", "wire")
+    assert load_settings(env_file=Path("/nonexistent/.env")).modbus_transport is ModbusTransport.WIRE
+    monkeypatch.setenv("ZEROCARBON_MODBUS_TRANSPORT", "lean")
+    with pytest.raises(ConfigError, match="environment ZEROCARBON_MODBUS_TRANSPORT: Input should be 'pymodbus' or "
+                                          "'wire'"):
+        load_settings(env_file=Path("/nonexistent/.env"))

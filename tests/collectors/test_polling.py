@@ -1,0 +1,100 @@
+"""Interval-group polling: one timer per interval, phase slots, one poll in flight per device, catch-up."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from collectors.modbus import DevicePoller
+from collectors.polling import SLOT_S, IntervalTimer, PollJob, interval_timers
+from models.template import ModbusTemplate
+from tests.collectors.conftest import modbus_device, write_site
+from tests.support.processes import free_port
+
+
+def pollers(tmp_path: Path, count: int, poll_s: dict[str, float]) -> list[DevicePoller]:
+    """Real pollers of energy meters (groups ``default`` and ``energy``); these tests never let them read."""
+    site = write_site(tmp_path, [modbus_device(f"m{i}", "energy-meter", free_port(), poll_s=poll_s)
+                                 for i in range(count)])
+    out = []
+    for d in site.devices:
+        t = site.template_of(d)
+        assert isinstance(t, ModbusTemplate)
+        out.append(DevicePoller(d, t, transport="wire"))
+    return out
+
+
+def run_timer(timer: IntervalTimer, seconds: float) -> None:
+    async def go() -> None:
+        timer.start()
+        await asyncio.sleep(seconds)
+        timer.stop()
+
+    asyncio.run(go())
+
+
+def test_devices_sharing_an_interval_share_one_timer(tmp_path: Path) -> None:
+    timers, jobs = interval_timers(pollers(tmp_path, 30, {"default": 1, "energy": 60}), lambda job: asyncio.sleep(0))
+    assert [t.interval_s for t in timers] == [1.0, 60.0] and len(jobs) == 60
+    fast, slow = timers
+    # 30 jobs over 1 s in 50 ms slots: 20 slots of 1 or 2 jobs; 30 jobs over 60 s: spread over 10 s, not 60
+    assert len(fast.slots) == round(1 / SLOT_S) and sorted({len(s) for s in fast.slots}) == [1, 2]
+    assert len(slow.slots) == 30 and max(slow.offsets) < 10.0
+    assert sorted(j.id for s in fast.slots for j in s) == sorted(j.id for j in jobs if j.group == "default")
+
+
+def test_each_job_runs_on_its_own_phase_of_a_fixed_grid(tmp_path: Path) -> None:
+    starts: dict[str, list[float]] = {}
+
+    async def record(job: PollJob) -> None:
+        starts.setdefault(job.id, []).append(time.monotonic())
+
+    (timer,), _ = interval_timers(pollers(tmp_path, 4, {"default": 0.2, "energy": 0.2}), record)
+    run_timer(timer, 1.05)
+    assert len(starts) == 8 and all(5 <= len(ts) <= 6 for ts in starts.values())
+    for ts in starts.values():  # 0.2 s apart within 20 ms: no drift, whatever else the loop does
+        assert all(abs((b - a) - 0.2) < 0.02 for a, b in zip(ts, ts[1:], strict=False))
+    firsts = sorted(ts[0] for ts in starts.values())
+    assert firsts[-1] - firsts[0] > 0.1  # phases spread over the interval, not all at one instant
+
+
+def test_a_busy_device_skips_its_own_cycles_only(tmp_path: Path) -> None:
+    done: dict[str, int] = {}
+    in_flight: dict[str, int] = {}
+
+    async def poll(job: PollJob) -> None:
+        in_flight[job.id] = in_flight.get(job.id, 0) + 1
+        assert in_flight[job.id] == 1  # never two polls of one device at once
+        await asyncio.sleep(0.55 if job.poller.device.id == "m0" else 0.01)  # m0 answers slowly
+        in_flight[job.id] -= 1
+        done[job.id] = done.get(job.id, 0) + 1
+
+    (timer,), jobs = interval_timers(pollers(tmp_path, 3, {"default": 0.1, "energy": 0.1}), poll)
+    run_timer(timer, 1.5)
+    slow = [j for j in jobs if j.poller.device.id == "m0"]
+    fast = [j for j in jobs if j.poller.device.id != "m0"]
+    # 15 turns at 0.1 s; 0.55 s per poll: at most 3 polls started, the other turns skipped and counted
+    assert all(1 <= done.get(j.id, 0) <= 2 and j.skipped >= 10 for j in slow)
+    assert all(done[j.id] >= 12 and j.skipped == 0 for j in fast)
+
+
+def test_a_blocked_loop_catches_up_once_without_polling_a_device_twice(tmp_path: Path) -> None:
+    runs: dict[str, int] = {}
+
+    async def poll(job: PollJob) -> None:
+        runs[job.id] = runs.get(job.id, 0) + 1
+
+    (timer,), jobs = interval_timers(pollers(tmp_path, 5, {"default": 0.2, "energy": 0.2}), poll)
+
+    async def go() -> None:
+        timer.start()
+        await asyncio.sleep(0.1)
+        time.sleep(0.7)  # the loop is held for three and a half intervals
+        await asyncio.sleep(0.01)
+        seen = dict(runs)
+        timer.stop()
+        assert all(seen.get(j.id, 0) <= 2 for j in jobs)  # the missed cycles coalesced into one
+
+    asyncio.run(go())
+    assert set(runs) == {j.id for j in jobs}
