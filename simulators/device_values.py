@@ -95,7 +95,7 @@ def _wind_turbine(device: Device, frame: pd.DataFrame, site: Site) -> DeviceValu
     from simulators.wind import rotor_rpm
 
     p = frame[f"wind_kw/{device.id}"].to_numpy()
-    v = frame["wind_ms"].to_numpy()
+    v = frame[f"wind_ms/{device.id}"].to_numpy() if f"wind_ms/{device.id}" in frame else frame["wind_ms"].to_numpy()
     values = {"p_kw": p, "wind_ms": v, "rotor_rpm": rotor_rpm(v, p), "state": np.where(p > 0, 2.0, 0.0),
               "fault_code": np.zeros(len(frame))}
     return DeviceValues(instant=values, rates={"energy_kwh": p})

@@ -14,7 +14,6 @@ from models.vocabulary import PointKind
 if TYPE_CHECKING:
     from simulators.device_values import DeviceValues
 
-EV_CHARGER_KW = 7.0
 CHILLER_KW_TH = 4200.0  # one centrifugal chiller, ~1200 RT
 
 
@@ -66,11 +65,15 @@ def _elevators(device: Device, frame: pd.DataFrame, site: Site) -> DeviceValues:
 
 
 def _ev(device: Device, frame: pd.DataFrame, site: Site) -> DeviceValues:
-    power = subsystem_load_kw(site, device, frame)
-    chargers = float(device.simulate.get("chargers", 611))
-    active = np.minimum(np.round(power / EV_CHARGER_KW), chargers)
-    return _values({"power_kw": power, "chargers_active": active, "chargers_fault": np.full(len(frame), 3.0)},
-                   {"energy_kwh": power, "sessions": active / 2.0})  # two-hour sessions
+    """The platform's totals are sums over the simulated sessions (simulators/ev_sessions.py)."""
+    if "ev_power_kw" not in frame:
+        zeros = np.zeros(len(frame))
+        return _values({"power_kw": zeros, "chargers_active": zeros, "chargers_fault": zeros},
+                       {"energy_kwh": zeros, "sessions": zeros})
+    power = frame["ev_power_kw"].to_numpy()
+    return _values({"power_kw": power, "chargers_active": frame["ev_plugged"].to_numpy(),
+                    "chargers_fault": np.full(len(frame), 3.0)},
+                   {"energy_kwh": power, "sessions": frame["ev_arrivals_per_h"].to_numpy()})
 
 
 def _parking(device: Device, frame: pd.DataFrame, site: Site) -> DeviceValues:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from models.site import Site
-from simulators import building, solar, storage_dispatch, weather, wind
+from simulators import building, ev_sessions, solar, storage_dispatch, weather, wind
 from simulators.weather import local_days_and_minutes
 
 
@@ -68,8 +68,15 @@ def _loads(site: Site, index: pd.DatetimeIndex, w: dict[str, np.ndarray], seed: 
     occ = building.occupancy(index, tz)
     cooling = building.cooling_demand(w["outdoor_temp_c"])
     cols = {"occupancy": occ, "cooling": cooling}
+    ev = _ev_fleet(site, index, seed)
+    cols.update(ev)
+    platform = ev_sessions.ev_platform(site)
     for meter_id in submeters(site):
         device = site.device(meter_id)
+        if platform is not None and device.subsystem == platform.subsystem:
+            # the chargers' sessions are the EV sub-meter's load, on top of the platform's own base load
+            cols[f"load_kw/{meter_id}"] = float(device.simulate["base_kw"]) + ev["ev_power_kw"]
+            continue
         activity = building.subsystem_activity(device.subsystem, occ, cooling, w["daylight"], w["dark"])
         noise = weather.minute_noise(seed, f"load-{meter_id}", index, tz, 0.9)
         base = float(device.simulate["base_kw"])
@@ -78,7 +85,16 @@ def _loads(site: Site, index: pd.DatetimeIndex, w: dict[str, np.ndarray], seed: 
     return cols
 
 
-def _storage_and_grid(site: Site, index: pd.DatetimeIndex, cols: dict[str, np.ndarray]) -> None:
+def _ev_fleet(site: Site, index: pd.DatetimeIndex, seed: int) -> dict[str, np.ndarray]:
+    """The charger fleet's power, chargers in use and session starts (``ev_*`` columns; none without a fleet)."""
+    if ev_sessions.ev_platform(site) is None:
+        return {}
+    end = index[-1] + pd.Timedelta(hours=step_hours(index))
+    values = ev_sessions.fleet_values(ev_sessions.charging_sessions(site, index[0], end, seed), index)
+    return {f"ev_{name}": v for name, v in values.items()}
+
+
+def _storage_and_grid(site: Site, index: pd.DatetimeIndex, cols: dict[str, np.ndarray], seed: int) -> None:
     load = sum(v for k, v in cols.items() if k.startswith("load_kw/"))
     pv = sum(v for k, v in cols.items() if k.startswith("pv_ac_kw/"))
     wind_kw = sum(v for k, v in cols.items() if k.startswith("wind_kw/"))
@@ -86,10 +102,11 @@ def _storage_and_grid(site: Site, index: pd.DatetimeIndex, cols: dict[str, np.nd
     day, minute, _ = local_days_and_minutes(index, site.info.timezone)
     units = site.energy_systems.storage
     battery = np.zeros(len(index))
+    rated = sum(u.power_kw for u in units)
     for unit in units:
-        result = storage_dispatch.dispatch_unit(
-            unit, minute / 60.0, day, step_hours(index), pv / max(len(units), 1), net / max(len(units), 1)
-        )
+        share = unit.power_kw / rated  # a bigger PCS takes a bigger part of the PV and the peak
+        result = storage_dispatch.dispatch_unit(unit, minute / 60.0, day, step_hours(index), pv * share, net * share,
+                                                storage_dispatch.discharge_start_h(unit, seed))
         cols[f"storage_kw/{unit.device}"], cols[f"soc/{unit.device}"] = result.power_kw, result.soc
         battery = battery + result.power_kw
     grid_net = net - battery
@@ -106,9 +123,13 @@ def site_frame(site: Site, index: pd.DatetimeIndex, seed: int = 0) -> pd.DataFra
     cols: dict[str, np.ndarray] = {k: v for k, v in w.items() if not k.startswith("_")}
     cols.update(_pv(site, w, seed))
     for turbine in site.energy_systems.wind:
-        cols[f"wind_kw/{turbine.device}"] = wind.power_curve_kw(w["wind_ms"], turbine)
+        # each turbine stands in its own gusts (own noise stream) and is scaled to its own hub height
+        local_ms = wind.turbine_wind_ms(w["wind_ms"], turbine, weather.minute_noise(
+            seed, f"wind-{turbine.device}", index, site.info.timezone, 0.9))
+        cols[f"wind_ms/{turbine.device}"] = local_ms
+        cols[f"wind_kw/{turbine.device}"] = wind.power_curve_kw(local_ms, turbine)
     cols.update(_loads(site, index, w, seed))
-    _storage_and_grid(site, index, cols)
+    _storage_and_grid(site, index, cols, seed)
     frame = pd.DataFrame(cols, index=index)
     vis = building.visitors(index, site.info.timezone, seed)
     return pd.concat([frame, vis], axis=1)

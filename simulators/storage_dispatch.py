@@ -6,6 +6,7 @@ never depends on the previous one (histories can be computed day by day and agre
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,8 +34,10 @@ def dispatch_unit(
     step_h: float,
     pv_share_kw: np.ndarray,
     net_demand_kw: np.ndarray,
+    discharge_from_h: float = DISCHARGE_HOURS[0],
 ) -> Dispatch:
-    """Step through one unit's day(s). ``net_demand_kw`` is this unit's share of load minus PV and wind."""
+    """Step through one unit's day(s). ``net_demand_kw`` is this unit's share of load minus PV and wind;
+    the unit charges until ``discharge_from_h`` and discharges from then until 22:00."""
     e_min, e_max = RESERVE_SOC * unit.capacity_kwh, MAX_SOC * unit.capacity_kwh
     power = np.zeros(len(hours))
     soc = np.zeros(len(hours))
@@ -44,17 +47,24 @@ def dispatch_unit(
         if d != previous_day:
             energy, previous_day = e_min, d
         p = 0.0
-        if CHARGE_HOURS[0] <= h < CHARGE_HOURS[1]:
+        if CHARGE_HOURS[0] <= h < discharge_from_h:
             want = max(-net, PV_SHARE_WHEN_NO_SURPLUS * pv)
             p = -min(unit.power_kw, want, (e_max - energy) / (step_h * ONE_WAY_EFFICIENCY))
             energy -= p * step_h * ONE_WAY_EFFICIENCY
-        elif DISCHARGE_HOURS[0] <= h < DISCHARGE_HOURS[1]:
+        elif discharge_from_h <= h < DISCHARGE_HOURS[1]:
             hours_left = max(DISCHARGE_HOURS[1] - h, step_h)
             p = min(unit.power_kw, (energy - e_min) * ONE_WAY_EFFICIENCY / hours_left, max(net, 0.0))
             energy -= p * step_h / ONE_WAY_EFFICIENCY
         power[i] = p
         soc[i] = energy / unit.capacity_kwh
     return Dispatch(power_kw=power, soc=soc)
+
+
+def discharge_start_h(unit: StorageUnit, seed: int) -> float:
+    """Each unit's own switch from charging to discharging, 13:30-15:00, drawn from (seed, unit): two units
+    with one schedule would plot as one trace."""
+    draw = np.random.default_rng([seed, zlib.crc32(unit.device.encode())]).random()
+    return 13.5 + 1.5 * float(draw)
 
 
 def cell_temperatures_c(air_temp_c: np.ndarray, power_kw: np.ndarray, rated_kw: float) -> tuple[np.ndarray, np.ndarray]:

@@ -6,6 +6,15 @@ import numpy as np
 
 from models.site import WindTurbine
 
+HUB_REFERENCE_M = 24.0  # the site wind (weather.hub_wind_speed_ms) is at this height
+SHEAR_EXPONENT = 0.2  # power-law wind shear over a built-up coast
+
+
+def turbine_wind_ms(site_wind_ms: np.ndarray, turbine: WindTurbine, own_noise: np.ndarray) -> np.ndarray:
+    """The wind one turbine sees: the site wind at its hub height (power-law shear) with its own gusts."""
+    shear = (turbine.hub_height_m / HUB_REFERENCE_M) ** SHEAR_EXPONENT
+    return np.maximum(np.asarray(site_wind_ms) * shear * np.exp(0.1 * own_noise), 0.0)
+
 
 def power_curve_kw(wind_ms: np.ndarray, turbine: WindTurbine) -> np.ndarray:
     """Electrical output, kW: cubic between cut-in and rated speed, flat to cut-out, zero beyond (storm stop)."""
