@@ -103,9 +103,9 @@ class DeviceReader:
 
 
 def is_plain(p: RegisterPoint) -> bool:
-    """A point whose raw value is its value: no sentinel, scale factor, scale or offset to apply."""
+    """A point whose raw value is its value: no sentinel, scale factor, scale, offset or range to apply."""
     return (p.sentinel is None and not p.accumulator and p.scale_factor is None and p.scale == 1.0
-            and p.offset == 0.0)
+            and p.offset == 0.0 and p.range is None)
 
 
 @dataclass
@@ -172,6 +172,7 @@ class DeviceHealth:
     failed_cycles: int = 0
     requests_per_cycle: dict[str, int] = field(default_factory=dict)
     last_cycle_ms: float = 0.0
+    suspect_readings: int = 0  # values outside their point's plausible range (stored as quality suspect)
     retry_at: float = 0.0  # monotonic time before which a failing device is not asked again
 
 
@@ -199,7 +200,7 @@ class DevicePoller:
             else DeviceReader(device.id, c, timeout)
         )
         points = [p for p in register_points(template) if text_points or p.type is not DataType.STRING]
-        order = ByteOrder(template.byte_order, template.word_order)
+        order = ByteOrder(*template.default_axes)
         plans = plan_device(points, PlanLimits.of(template))
         self.groups = {g: compile_group(device.id, blocks, order) for g, blocks in plans.items()}
         self.health = DeviceHealth(device.id, requests_per_cycle={g: len(p.blocks) for g, p in self.groups.items()})
@@ -230,6 +231,8 @@ class DevicePoller:
             self._note_comm_loss(exc, group)
             return self._marks(plan, Quality.COMM_LOSS)
         qualities = finish_values(plan, values, qualities)
+        if qualities is not None:
+            self.health.suspect_readings += qualities.count(Quality.SUSPECT)
         ts = time.time()
         self.health.last_cycle_ms = (time.monotonic() - started) * 1000
         if qualities is not None and Quality.DEVICE_ERROR in qualities:

@@ -40,11 +40,12 @@ def describe(points: list[RegisterPoint], raws: dict[str, Raw]) -> dict[str, dic
     """Each point as ``{"value", "unit", "quality"}`` plus ``flags`` for bitfields and ``state`` for enums."""
     out: dict[str, dict[str, Any]] = {}
     for p in points:
-        raw = raws.get(p.name)
-        if raw is None:
+        if p.name not in raws:
             continue
+        raw = raws[p.name]
         if p.type is DataType.STRING:
-            out[p.name] = {"value": raw, "unit": p.unit, "quality": Quality.GOOD.value}
+            quality = Quality.GOOD if raw is not None else Quality.NOT_IMPLEMENTED
+            out[p.name] = {"value": raw, "unit": p.unit, "quality": quality.value}
             continue
         value, quality = scale_value(p, raw, raws)
         row: dict[str, Any] = {"value": value, "unit": p.unit, "quality": quality.value}
@@ -108,7 +109,7 @@ class Discoverer:
         from models.resolve import register_points
 
         points = list(register_points(template))
-        order = ByteOrder(template.byte_order, template.word_order)
+        order = ByteOrder(*template.default_axes)
         raws: dict[str, Raw] = {}
         for block in plan_reads(points, PlanLimits.of(template)):
             try:

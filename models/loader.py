@@ -15,7 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 from models import site as site_models
 from models import template as template_models
 from models.errors import ConfigError, ConfigProblem
-from models.resolve import template_points
+from models.resolve import register_points, template_points
 from models.site import Device, ModbusConnection, Site, SiteFile
 from models.template import ModbusTemplate, MqttTemplate, RegisterPoint, Template
 from models.yaml_source import SourceProblem, YamlSource, known_fields, suggest, validation_problems
@@ -97,7 +97,7 @@ def cross_check(
     problems += _duplicates(source, "subsystems", [s.id for s in site.subsystems])
     problems += _duplicates(source, "devices", [d.id for d in site.devices])
     subsystem_ids = [s.id for s in site.subsystems]
-    addresses: dict[tuple[str, int, int], str] = {}
+    addresses: dict[tuple[str, int, int], list[tuple[str, ModbusTemplate]]] = {}
     for i, device in enumerate(site.devices):
         loc = ("devices", i)
         if device.subsystem not in subsystem_ids:
@@ -109,14 +109,30 @@ def cross_check(
             problems.append(source.problem((*loc, "template"), f"unknown template {device.template!r}{hint}"))
             continue
         problems += _device_against_template(source, loc, device, template)
-        if isinstance(device.connection, ModbusConnection):
+        if isinstance(device.connection, ModbusConnection) and isinstance(template, ModbusTemplate):
             key = (device.connection.host, device.connection.port, device.connection.unit_id)
-            if key in addresses:
-                msg = f"same host, port and unit id as device {addresses[key]!r}"
-                problems.append(source.problem((*loc, "connection"), msg))
-            addresses[key] = device.id
+            for other_id, other in addresses.get(key, []):
+                clash = shared_registers(template, other)
+                if clash:
+                    msg = (f"same host, port and unit id as device {other_id!r}, and both read {clash}; two "
+                           "devices may share a unit (a gateway exposing one unit through two templates) only "
+                           "when their registers do not overlap: fix the unit id or the templates' addresses")
+                    problems.append(source.problem((*loc, "connection"), msg))
+            addresses.setdefault(key, []).append((device.id, template))
     problems += _energy_system_refs(site, source)
     return problems
+
+
+def shared_registers(a: ModbusTemplate, b: ModbusTemplate) -> str:
+    """The first register both templates read (``"holding 100"``), or '' when they are disjoint."""
+    for register_type in ("holding", "input"):
+        used = {r for p in register_points(a) if p.register_type == register_type for r in range(p.address, p.end)}
+        for p in register_points(b):
+            if p.register_type == register_type:
+                hit = next((r for r in range(p.address, p.end) if r in used), None)
+                if hit is not None:
+                    return f"{register_type} register {hit}"
+    return ""
 
 
 def _device_against_template(

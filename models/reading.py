@@ -21,6 +21,7 @@ class Quality(StrEnum):
     COMM_LOSS = "comm_loss"  # device did not answer within its interval(s)
     DEVICE_ERROR = "device_error"  # Modbus exception response or device fault
     BAD_PAYLOAD = "bad_payload"  # MQTT field missing, wrong type, NaN
+    SUSPECT = "suspect"  # read fine but outside the point's plausible ``range``: kept, never trusted as good
     STALE = "stale"  # value did not change when it should have (stuck sensor)
     ESTIMATED = "estimated"  # filled or integrated, not measured
     GAP = "gap"  # no data for an interval

@@ -20,7 +20,9 @@ SUNS_MARKER = (0x5375, 0x6E53)  # 'SunS'
 END_MODEL_ID = 0xFFFF
 BASE_ADDRESSES = (40000, 0, 50000)
 
-# SunSpec type -> (our type, "not implemented" value as decoded, accumulator)
+# SunSpec type -> (our type, "not implemented" value as decoded, accumulator), as pysunspec2's
+# ``sunspec2.mb.unimpl_value`` has them. NaN (float32/64) and the text types (a string whose first byte is NUL,
+# an all-zero or all-0xFF EUI-48, an all-zero IPv6 address) are checked by the decoder; ``pad`` stays out.
 _TYPES: dict[str, tuple[DataType, int | None, bool]] = {
     "int16": (DataType.INT16, -0x8000, False),
     "uint16": (DataType.UINT16, 0xFFFF, False),
@@ -41,7 +43,10 @@ _TYPES: dict[str, tuple[DataType, int | None, bool]] = {
     "float32": (DataType.FLOAT32, None, False),  # NaN is the sentinel; the decoder checks it
     "float64": (DataType.FLOAT64, None, False),
     "string": (DataType.STRING, None, False),
+    "eui48": (DataType.STRING, None, False),
+    "ipv6addr": (DataType.STRING, None, False),
 }
+_TEXT_ENCODING = {"eui48": "eui48", "ipv6addr": "ipv6addr"}
 _UNITS = {"W": "W", "Wh": "Wh", "A": "A", "V": "V", "Hz": "Hz", "C": "degC", "Pct": "%", "var": "var", "VA": "VA"}
 _KIND_BY_UNIT = {
     "W": PointKind.POWER,
@@ -80,7 +85,7 @@ def _kind(pdef: dict[str, Any]) -> PointKind:
         return PointKind.EVENT_BITFIELD
     if stype.startswith("enum"):
         return PointKind.STATE
-    if stype == "string":
+    if _TYPES[stype][0] is DataType.STRING:
         return PointKind.TEXT
     if stype.startswith("acc") and pdef.get("units") == "Wh":
         return PointKind.ENERGY_COUNTER
@@ -96,6 +101,7 @@ def _point(pdef: dict[str, Any], name: str, address: int, sf_name: str | None, g
         address=address,
         type=dtype,
         length=int(pdef["size"]) if dtype is DataType.STRING else None,
+        encoding=_TEXT_ENCODING.get(pdef["type"], "utf-8"),  # type: ignore[arg-type]
         scale_factor=sf_name,
         unit=_UNITS.get(pdef.get("units", ""), ""),
         kind=_kind(pdef),
@@ -110,7 +116,7 @@ def _point(pdef: dict[str, Any], name: str, address: int, sf_name: str | None, g
 def model_points(model_id: int, address: int, prefix: str = "", group: str = "default") -> list[RegisterPoint]:
     """Register points of one model whose ID register sits at ``address``.
 
-    ID and L, pads and types we cannot decode (eui48, ipv6addr) are skipped but still advance the address.
+    ID and L and pads are skipped but still advance the address.
     """
     points: list[RegisterPoint] = []
     addr = address

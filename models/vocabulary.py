@@ -78,6 +78,43 @@ class DataType(StrEnum):
     STRING = "string"
 
 
+class RegisterOrder(StrEnum):
+    """How a multi-register value's bytes lie on the wire, in the letters integrators use.
+
+    A is the most significant byte; the letters are the bytes in the order the device sends them, registers
+    first to last. The 64-bit names are the same two axes as the 32-bit ones (ABCDEFGH is ABCD, GHEFCDAB is
+    CDAB, ...). docs/collectors.md works an example of each.
+    """
+
+    ABCD = "ABCD"  # big-endian bytes and words (Modbus' own order)
+    BADC = "BADC"  # bytes swapped within each register
+    CDAB = "CDAB"  # registers low word first, bytes big-endian ("word swap", many meters' floats)
+    DCBA = "DCBA"  # fully little-endian
+    ABCDEFGH = "ABCDEFGH"
+    BADCFEHG = "BADCFEHG"
+    GHEFCDAB = "GHEFCDAB"
+    HGFEDCBA = "HGFEDCBA"
+    BIG = "big"  # alias of ABCD / ABCDEFGH
+    LITTLE = "little"  # alias of DCBA / HGFEDCBA
+
+
+# (byte order within a register, word order across registers) of each name
+ORDER_AXES: dict[RegisterOrder, tuple[str, str]] = {
+    RegisterOrder.ABCD: ("big", "big"),
+    RegisterOrder.BADC: ("little", "big"),
+    RegisterOrder.CDAB: ("big", "little"),
+    RegisterOrder.DCBA: ("little", "little"),
+    RegisterOrder.ABCDEFGH: ("big", "big"),
+    RegisterOrder.BADCFEHG: ("little", "big"),
+    RegisterOrder.GHEFCDAB: ("big", "little"),
+    RegisterOrder.HGFEDCBA: ("little", "little"),
+    RegisterOrder.BIG: ("big", "big"),
+    RegisterOrder.LITTLE: ("little", "little"),
+}
+ORDER_NAMES_32 = {axes: name for name, axes in list(ORDER_AXES.items())[:4]}  # (byte, word) -> ABCD...
+ORDER_NAMES_64 = {axes: name for name, axes in list(ORDER_AXES.items())[4:8]}  # (byte, word) -> ABCDEFGH...
+
+
 # Registers per data type and the struct code of one value (big-endian byte order within a word).
 # Users never type a register count for numeric points: it follows from the type (Telegraf, Home Assistant).
 REGISTER_COUNT: dict[DataType, int] = {

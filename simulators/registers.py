@@ -141,8 +141,8 @@ def encode_device(image: RegisterImage, template: ModbusTemplate, values: Mappin
     """Write every point of ``template`` into ``image``; names missing from ``values`` read 'not implemented'."""
     points = register_points(template)
     sfs = scale_factors(points, values)
-    bo, wo = template.byte_order, template.word_order
     for p in points:
+        bo, wo = template.axes_of(p)  # a point's own order overrides the template's
         if p.name in sfs:
             words = pack_raw(DataType.INT16, sfs[p.name], bo, wo)
         else:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from collectors.mqtt_mapping import TimestampWindow
 from collectors.service import CollectorService, shard_devices
 from collectors.spool import Spool, SpoolDrainer
 from models.errors import ConfigError, ConfigProblem
@@ -88,6 +89,8 @@ def build_collection(
         "dead_letter_path": settings.data_dir / "dead_letters" / f"mqtt{suffix}.jsonl",
         "client_id": f"{site.mqtt.client_id}{suffix}", "shared_group": "zerocarbon" if count > 1 else None,
         "client": settings.mqtt_client,
+        # a payload older than raw retention would be deleted at the next retention run: refuse it openly
+        "timestamp_window": TimestampWindow(settings.mqtt_max_ahead_s, settings.retention_raw_days * 86400 or None),
     }
     sink: ReadingSink = Tee(spool, *extra_sinks) if extra_sinks else spool
     service = CollectorService(site, sink, devices=modbus + mqtt, mqtt_options=options,
@@ -97,6 +100,24 @@ def build_collection(
     return collection
 
 
+def _bridge_quality_counters(collection: Collection, metrics: Any, counted: dict[tuple[str, str], int]) -> None:
+    """Suspect readings per device and MQTT dead letters per kind, as Prometheus counters (deltas)."""
+    now: dict[tuple[str, str], int] = {("suspect", p.device.id): p.health.suspect_readings
+                                       for p in collection.service.pollers}
+    mqtt = collection.service.mqtt
+    if mqtt is not None:
+        now.update({("suspect", d): n for d, n in mqtt.suspect.items()})
+        now.update({("dead", kind): n for kind, n in mqtt.dead.counts.items()})
+    for (metric, label), value in now.items():
+        delta = value - counted.get((metric, label), 0)
+        if delta > 0:
+            if metric == "suspect":
+                metrics.readings_suspect_total.labels(device=label).inc(delta)
+            else:
+                metrics.dead_letters_total.labels(kind=label).inc(delta)
+        counted[(metric, label)] = value
+
+
 def bridge_health(collection: Collection) -> Callable[[], None]:
     """Copy the collection's counters into the process's Prometheus metrics and /health checks at each
     scrape; returns the function that undoes it."""
@@ -104,6 +125,7 @@ def bridge_health(collection: Collection) -> Callable[[], None]:
 
     seen = {"accepted": 0, "written": 0, "failures": 0}
     failed: dict[str, int] = {}
+    counted: dict[tuple[str, str], int] = {}  # (metric, label) -> value already added
 
     def refresh() -> None:
         spool, drainer, pollers = collection.spool, collection.drainer, collection.service.pollers
@@ -122,6 +144,7 @@ def bridge_health(collection: Collection) -> Callable[[], None]:
                 kind = "timeout" if p.health.state == "comm_loss" else "exception"
                 metrics.device_errors_total.labels(device=p.device.id, kind=kind).inc(delta)
             failed[p.device.id] = p.health.failed_cycles
+        _bridge_quality_counters(collection, metrics, counted)
 
     on_scrape(refresh)
     def spool_check() -> tuple[bool, str]:

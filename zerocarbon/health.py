@@ -67,6 +67,15 @@ class Metrics:
             ["device", "kind"],
             registry=r,
         )
+        self.readings_suspect_total = Counter(
+            "zerocarbon_readings_suspect",
+            "Readings outside their point's plausible range (stored with quality suspect), by device",
+            ["device"],
+            registry=r,
+        )
+        self.dead_letters_total = Counter(
+            "zerocarbon_dead_letters", "Rejected MQTT payloads, by kind (docs/collectors.md)", ["kind"], registry=r
+        )
         self.devices_assigned = Gauge("zerocarbon_devices_assigned", "Devices this collector (shard) polls", registry=r)
         self.store_write_seconds = Histogram(
             "zerocarbon_store_write_seconds",

@@ -36,6 +36,8 @@ class Settings(BaseModel):
     modbus_transport: ModbusTransport = ModbusTransport.PYMODBUS
     mqtt_client: Literal["paho", "wire"] = "wire"  # collectors/mqtt_wire.py (2x paho on backlogs); paho for MQTT 5
     spool_max_mb: float = Field(default=512.0, gt=0)
+    # MQTT payload times accepted: at most this far ahead of the receive time; no older than raw retention
+    mqtt_max_ahead_s: float = Field(default=600.0, gt=0)
     log_level: str = "INFO"
     health_port: int | None = Field(default=None, ge=0, le=65535)  # /health and /metrics; off when unset
     health_host: str = "127.0.0.1"  # 0.0.0.0 in a container so Prometheus can scrape it

@@ -74,6 +74,7 @@ EN: dict[str, str] = {
     "quality.comm_loss": "comm loss",
     "quality.device_error": "device error",
     "quality.bad_payload": "bad payload",
+    "quality.suspect": "suspect (out of range)",
     "quality.stale": "stale",
     "quality.estimated": "estimated",
     "quality.gap": "gap",

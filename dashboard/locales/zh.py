@@ -74,6 +74,7 @@ ZH: dict[str, str] = {
     "quality.comm_loss": "通讯中断",
     "quality.device_error": "设备错误",
     "quality.bad_payload": "报文错误",
+    "quality.suspect": "可疑（超出范围）",
     "quality.stale": "数据停滞",
     "quality.estimated": "估算",
     "quality.gap": "缺失",

@@ -25,7 +25,7 @@ from tests.collectors.conftest import write_site
 from tests.support.processes import Mosquitto
 
 ROOT = Path(__file__).resolve().parents[2]
-T0 = 1_760_000_000
+T0 = int(time.time()) // 86400 * 86400 - 86400  # yesterday: payload times must be in the window
 
 
 class ListSink:
@@ -95,15 +95,16 @@ def test_payload_fields_map_to_points_with_payload_time(tmp_path: Path, mosquitt
 
 BAD = [
     ("zc/fire/status", b"{not json", "not_json"),
+    ("zc/fire/status", b"{\"power_kw\": tru}", "not_json"),
     ("zc/fire/status", b"[1, 2]", "not_object"),
-    ("zc/fire/status", b'{"ts": 1760000000, "power_kw": "high", "devices": {"online": 1, "total": 2}, '
-                       b'"alarms": {"active": 0}}', "wrong_type"),
-    ("zc/fire/status", b'{"ts": 1760000001, "power_kw": 1.5, "alarms": {"active": 0}}', "missing_field"),
-    ("zc/fire/status", b'{"ts": 1760000002, "power_kw": NaN, "devices": {"online": 1, "total": 2}, '
-                       b'"alarms": {"active": 0}}', "nan"),
+    ("zc/fire/status", b'{"ts": %d, "power_kw": "high", "devices": {"online": 1, "total": 2}, '
+                       b'"alarms": {"active": 0}}' % T0, "wrong_type"),
+    ("zc/fire/status", b'{"ts": %d, "power_kw": 1.5, "alarms": {"active": 0}}' % (T0 + 1), "missing_field"),
+    ("zc/fire/status", b'{"ts": %d, "power_kw": NaN, "devices": {"online": 1, "total": 2}, '
+                       b'"alarms": {"active": 0}}' % (T0 + 2), "not_finite"),
     ("zc/fire/status", b'{"pad": "' + b"x" * 300_000 + b'"}', "huge"),
     ("zc/unknown/thing", b'{"power_kw": 1}', "unknown_topic"),
-    ("zc/fire/status", b"\xff\xfe\x00garbage", "not_json"),
+    ("zc/fire/status", b"\xff\xfe\x00garbage", "not_utf8"),
 ]
 
 
@@ -118,12 +119,15 @@ def test_bad_payloads_are_counted_dead_lettered_and_never_stop_the_subscriber(
         wait_for(lambda: collector.received == len(BAD) + 1)
         collector.stop()
     counts = collector.stats()["dead_letters"]
-    assert counts == {"not_json": 2, "not_object": 1, "wrong_type": 1, "missing_field": 1, "nan": 1, "huge": 1,
-                      "unknown_topic": 1}
+    assert counts == {"not_json": 2, "not_object": 1, "wrong_type": 1, "missing_field": 1, "not_finite": 1,
+                      "huge": 1, "unknown_topic": 1, "not_utf8": 1}
     # one warning per kind, although not_json came twice
-    assert len([r for r in caplog.records if "dead letter" in r.getMessage()]) == 7
+    assert len([r for r in caplog.records if "dead letter" in r.getMessage()]) == 8
     rows = [json.loads(line) for line in (tmp_path / "dead.jsonl").read_text().splitlines()]
-    assert [base64.b64decode(r["payload_b64"]) for r in rows] == [p for _, p, _ in BAD]
+    assert [r["kind"] for r in rows] == [k for _, _, k in BAD]
+    # the raw payload is kept, bounded: the first 4 KiB and the full length
+    assert [base64.b64decode(r["payload_b64"]) for r in rows] == [p[:4096] for _, p, _ in BAD]
+    assert [r["payload_bytes"] for r in rows] == [len(p) for _, p, _ in BAD]
     good = [r for r in sink.readings if r.ts == T0 + 5]
     assert len(good) == 4 and all(r.quality is Quality.GOOD for r in good)  # collected after the bad ones
     # partly bad payloads keep their good fields and mark the bad one

@@ -70,3 +70,15 @@ def test_status_of_a_stopped_collector_says_so(tmp_path: Path) -> None:
     path.write_text(json.dumps({"pid": 1, "started": 0, "written": 1000.0, "devices": []}))
     result = status(tmp_path / "data")
     assert result.returncode == 1 and "NOT RUNNING" in result.stdout
+
+
+def test_status_counts_suspect_readings_and_dead_letters_by_kind(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "status" / "collector.json"
+    path.parent.mkdir(parents=True)
+    snap = {"pid": 1, "started": 0, "written": 1000.0,
+            "devices": [{"device": "meter-x", "protocol": "modbus", "state": "ok", "suspect_readings": 4}],
+            "mqtt": {"dead_letters": {"not_utf8": 2, "duplicate_key": 1}}}
+    path.write_text(json.dumps(snap))
+    out = status(tmp_path / "data").stdout
+    assert "suspect readings (outside range): meter-x 4" in out
+    assert "MQTT dead letters: duplicate_key 1, not_utf8 2" in out

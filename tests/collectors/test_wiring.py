@@ -69,3 +69,35 @@ def test_metrics_follow_the_spool_and_the_store(site, tmp_path: Path) -> None:  
     unbridge()
     assert "store" not in checks.run()
     collection.spool.close()
+
+
+def test_suspect_readings_and_dead_letters_reach_metrics_and_status(site, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import time
+
+    from zerocarbon.health import metrics, refresh_all
+
+    settings = load_settings(data_dir=tmp_path / "data")
+    collection = build_collection(settings, site, SqliteWriter(tmp_path / "store.sqlite"))
+    mqtt = collection.service.mqtt
+    assert mqtt is not None
+    unbridge = bridge_health(collection)
+    topic = next(iter(mqtt.routes))
+    labels = {"kind": "duplicate_key"}
+    before = metrics.value("zerocarbon_dead_letters_total", labels)
+    mqtt.handle(topic, b'{"a": 1, "a": 2}', time.time())
+    mqtt.handle(topic, b'{"a": 1, "a": 3}', time.time())
+    poller = collection.service.pollers[0]
+    poller.health.suspect_readings += 3  # what a poll outside a point's range adds (tests/collectors/test_orders.py)
+    suspect_before = metrics.value("zerocarbon_readings_suspect_total", {"device": poller.device.id})
+    refresh_all()
+    assert metrics.value("zerocarbon_dead_letters_total", labels) - before == 2
+    assert metrics.value("zerocarbon_readings_suspect_total", {"device": poller.device.id}) - suspect_before == 3
+    refresh_all()  # counted once, not again at the next scrape
+    assert metrics.value("zerocarbon_dead_letters_total", labels) - before == 2
+    status = collection.service.status()
+    assert status["mqtt"]["dead_letters"] == {"duplicate_key": 2}
+    assert next(d for d in status["devices"] if d["device"] == poller.device.id)["suspect_readings"] == 3
+    unbridge()
+    collection.spool.close()
+    asyncio.run(collection.service.stop())

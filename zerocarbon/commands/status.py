@@ -44,6 +44,17 @@ def _print_snapshot(path: Path, snap: dict[str, Any], now: float) -> None:
                    f"{_age(d.get('last_value_ts'), now):<12} {req:<24} {failed}")
         if d.get("last_error"):
             typer.echo(f"      {d['last_error']}")
+    _print_quality_counts(snap)
+
+
+def _print_quality_counts(snap: dict[str, Any]) -> None:
+    """Readings outside their plausible range, and MQTT dead letters by kind (docs/collectors.md)."""
+    suspect = {d["device"]: d["suspect_readings"] for d in snap.get("devices", []) if d.get("suspect_readings")}
+    if suspect:
+        typer.echo("  suspect readings (outside range): " + ", ".join(f"{k} {v}" for k, v in sorted(suspect.items())))
+    dead = (snap.get("mqtt") or {}).get("dead_letters") or {}
+    if dead:
+        typer.echo("  MQTT dead letters: " + ", ".join(f"{k} {v}" for k, v in sorted(dead.items())))
 
 
 def status(as_json: bool = typer.Option(False, "--json", help="print the snapshots as JSON")) -> None:
