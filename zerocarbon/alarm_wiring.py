@@ -24,11 +24,10 @@ from alerts.journal import AlarmJournal
 from alerts.notify.channels import BrokerDefaults, open_channels
 from alerts.notify.worker import ChannelWorker
 from alerts.rule_loader import RuleSet, load_rules
-from models.loader import load_site
 from models.reading import Quality, Reading
 from models.site import Site
 from storage.base import Store
-from zerocarbon.settings import Settings
+from zerocarbon.settings import Settings, load_configured_site
 
 log = logging.getLogger(__name__)
 BUDGET_POINT = "carbon.month_budget_used_pct"
@@ -72,7 +71,7 @@ class AlarmService:
 def build_alarm_service(
     settings: Settings, site: Site | None = None, rules: RuleSet | Path | None = None
 ) -> AlarmService:
-    site = site or load_site(settings.site)
+    site = site or load_configured_site(settings)
     ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules_path(settings, rules), site)
     journal = AlarmJournal(journal_path(settings))
     channels = open_channels(list(ruleset.file.notifications), broker_defaults(settings, site))

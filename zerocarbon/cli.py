@@ -12,6 +12,7 @@ import pkgutil
 import typer
 
 from zerocarbon import commands
+from zerocarbon.error_seam import ErrorSeam
 
 app = typer.Typer(
     name="zerocarbon",
@@ -19,12 +20,14 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=ErrorSeam,  # every failure: one line on stderr, exit 2 (usage, input) or 1 (run time), no traceback
 )
 
 
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", help="print the version and exit", is_eager=True),
+    debug: bool = typer.Option(False, "--debug", help="print the full trace of an unexpected error"),
 ) -> None:
     """Energy and zero-carbon platform for a smart building."""
     if version:

@@ -18,11 +18,10 @@ from collectors.mqtt_mapping import TimestampWindow
 from collectors.service import CollectorService, shard_devices
 from collectors.spool import Spool, SpoolDrainer
 from models.errors import ConfigError, ConfigProblem
-from models.loader import load_site
 from models.reading import Reading, ReadingSink, ReadingWriter
 from models.site import Site
 from zerocarbon.health_wiring import TimedWriter
-from zerocarbon.settings import Settings
+from zerocarbon.settings import Settings, load_configured_site
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +174,7 @@ async def run_collect(settings: Settings, shard: tuple[int, int]) -> None:
     if shard[1] > 1 and settings.store == "duckdb":
         raise ConfigError([ConfigProblem("settings", None, "ZEROCARBON_STORE", "several collector shards need "
                                          "a store that takes writes from several processes: set it to influxdb")])
-    site = load_site(settings.site)
+    site = load_configured_site(settings)
     store = open_store(settings, site)
     collection = build_collection(settings, site, TimedWriter(store), shard=shard)
     from apscheduler.schedulers.background import BackgroundScheduler

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from models.errors import ConfigError, ConfigProblem
+
+if TYPE_CHECKING:
+    from models.site import Site
 from models.vocabulary import ModbusTransport
 
 PREFIX = "ZEROCARBON_"
@@ -85,3 +88,16 @@ def load_settings(env_file: Path = Path(".env"), **overrides: object) -> Setting
             msg = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
             problems.append(ConfigProblem(where, None, name, msg))
         raise ConfigError(problems) from None
+
+
+def load_configured_site(settings: Settings) -> Site:
+    """The site file the settings name, loaded; when it is missing the error says where it was looked for and how
+    to point at another (a newcomer outside the checkout gets this, not a bare 'no such file')."""
+    from models.loader import load_site
+
+    if not settings.site.is_file():
+        where = settings.site if settings.site.is_absolute() else Path.cwd() / settings.site
+        fix = (f"no site file at {where}; run in the directory that holds {settings.site}, or set "
+               f"{PREFIX}SITE=/path/to/site.yaml (`zerocarbon demo` brings its own example site)")
+        raise ConfigError([ConfigProblem(str(settings.site), None, "", fix)])
+    return load_site(settings.site)

@@ -119,13 +119,13 @@ def history(
 def check(rules: Path = typer.Argument(None, help="alarms YAML (default: alarms.yaml beside the site file)")) -> None:
     """Validate the rules file against the site: one line per problem with file:line and key."""
     from alerts.rule_loader import load_rules
-    from models.loader import load_site
     from zerocarbon.alarm_wiring import rules_path
+    from zerocarbon.settings import load_configured_site
 
     settings = _settings()
     path = rules_path(settings, rules)
     try:
-        ruleset = load_rules(path, load_site(settings.site))
+        ruleset = load_rules(path, load_configured_site(settings))
     except ConfigError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)

@@ -39,15 +39,14 @@ def energy(
 ) -> None:
     """Print interval energy (kWh) with each interval's quality, resets and rejected glitches."""
     from models.errors import ZeroCarbonError
-    from models.loader import load_site
     from storage.energy import interval_energy
-    from zerocarbon.settings import load_settings
+    from zerocarbon.settings import load_configured_site, load_settings
     from zerocarbon.store_wiring import open_store, parse_from_to
 
     if by not in BY:
         raise typer.BadParameter(f"{by!r}; use one of {', '.join(BY)}", param_hint="--by")
     settings = load_settings()
-    site = load_site(settings.site)
+    site = load_configured_site(settings)
     tz = site.info.timezone
     t0, t1 = parse_from_to(start, end, tz)
     selected = _select(points, site)

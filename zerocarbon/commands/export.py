@@ -18,9 +18,8 @@ def export(
 ) -> None:
     """Export readings or rollups with units and quality columns, streamed window by window."""
     from models.errors import ZeroCarbonError
-    from models.loader import load_site
     from storage.exporter import FORMATS, ExportError, export
-    from zerocarbon.settings import load_settings
+    from zerocarbon.settings import load_configured_site, load_settings
     from zerocarbon.store_wiring import open_store, parse_from_to
 
     if fmt not in FORMATS:
@@ -28,7 +27,7 @@ def export(
     if resolution not in ("raw", "15min", "hour", "day", "month"):
         raise typer.BadParameter(f"{resolution!r}; use raw, 15min, hour, day or month", param_hint="--resolution")
     settings = load_settings()
-    site = load_site(settings.site)
+    site = load_configured_site(settings)
     tz = site.info.timezone
     t0, t1 = parse_from_to(start, end, tz)
     units = {p.id: p.unit for p in site.points() if fnmatch.fnmatchcase(p.id, points)}

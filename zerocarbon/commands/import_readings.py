@@ -15,16 +15,15 @@ def import_readings(
 ) -> None:
     """Import historical readings; idempotent (re-importing a file overwrites, never double counts)."""
     from models.errors import ZeroCarbonError
-    from models.loader import load_site
     from storage.importer import MAX_REPORTED, ImportFileError, import_readings
-    from zerocarbon.settings import load_settings
+    from zerocarbon.settings import load_configured_site, load_settings
     from zerocarbon.store_wiring import open_store
 
     if not path.is_file():
         typer.echo(f"import: no such file {path}", err=True)
         raise typer.Exit(2)
     settings = load_settings()
-    site = load_site(settings.site)
+    site = load_configured_site(settings)
     units = {p.id: p.unit for p in site.points()}
     try:
         store = open_store(settings, site)

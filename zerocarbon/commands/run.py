@@ -11,7 +11,6 @@ import logging
 import typer
 
 from models.errors import ConfigError
-from models.loader import load_site
 from zerocarbon.signals import stop_on_signals
 
 
@@ -21,13 +20,13 @@ def run(
 ) -> None:
     """Run collectors, alarm engine, rollups and the console in one process until Ctrl-C or SIGTERM."""
     from zerocarbon.platform import Platform
-    from zerocarbon.settings import load_settings
+    from zerocarbon.settings import load_configured_site, load_settings
     from zerocarbon.store_wiring import open_store
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings()
-        site = load_site(settings.site)
+        site = load_configured_site(settings)
     except ConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None

@@ -170,14 +170,13 @@ def simulate(
     """The simulated Zhuhai service centre: every device over real Modbus TCP and MQTT, faults on demand."""
     if set_fault or clear_fault or list_faults:
         return _control(control_port, set_fault, clear_fault, list_faults)
-    from models.loader import load_site
     from simulators.site import SimulatedSite, remap_ports
     from zerocarbon.health import serve_health
-    from zerocarbon.settings import load_settings
+    from zerocarbon.settings import load_configured_site, load_settings
 
     try:
         settings = load_settings(site=site)
-        the_site = load_site(settings.site)
+        the_site = load_configured_site(settings)
     except ConfigError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
