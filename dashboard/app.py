@@ -16,7 +16,7 @@ import dash
 from dash import Input, Output, dcc, html
 from flask_login import current_user
 
-from dashboard import downloads
+from dashboard import downloads, shell_extras
 from dashboard.auth import UserBook, ensure_admin
 from dashboard.context import Console, ConsoleSettings
 from dashboard.i18n import t
@@ -54,6 +54,7 @@ def create_app(store: Store, site: Site, journal: Any, settings: ConsoleSettings
     app.layout = _shell(refresh_ms)
     app.zerocarbon_console = console  # type: ignore[attr-defined]  # for in-process callers and tests
     _register_shell(app, console)
+    shell_extras.register(app, console)
     for page in PAGES:
         page.register(app, console)
     if options.get("warm_up", True):
@@ -84,6 +85,7 @@ def _shell(refresh_ms: int) -> html.Div:
             html.Header([
                 html.Div(id="topbar", className="topbar-nav"),
                 html.Div([
+                    *shell_extras.topbar_tools(),
                     html.Button("中文", id="lang-zh", className="lang-switch", n_clicks=0),
                     html.Button("English", id="lang-en", className="lang-switch", n_clicks=0),
                     html.A("退出 / Sign out", href="/logout", id="logout", className="logout"),

@@ -63,8 +63,8 @@ def figure_layout(fig: go.Figure, height: int = 320) -> go.Figure:
     fig.update_layout(
         height=height,
         margin={"l": 50, "r": 20, "t": 30, "b": 40},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
+        paper_bgcolor="rgba(0,0,0,0)",  # the card shows through: the same figure reads in the light and dark theme
+        plot_bgcolor="rgba(0,0,0,0)",
         font={"family": "Noto Sans CJK SC, Noto Sans, sans-serif", "size": 12},
         legend={"orientation": "h", "y": -0.2},
     )

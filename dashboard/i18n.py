@@ -7,10 +7,14 @@ languages' keys and placeholders identical.
 
 from __future__ import annotations
 
-from dashboard.locales.en import EN
-from dashboard.locales.zh import ZH
+from dashboard.locales.en import EN as EN_PAGES
+from dashboard.locales.en_ops import EN_OPS
+from dashboard.locales.zh import ZH as ZH_PAGES
+from dashboard.locales.zh_ops import ZH_OPS
 
 LANGUAGES = ("zh", "en")
+ZH: dict[str, str] = {**ZH_PAGES, **ZH_OPS}
+EN: dict[str, str] = {**EN_PAGES, **EN_OPS}
 CATALOG: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
 
 

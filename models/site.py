@@ -105,6 +105,7 @@ Connection = Annotated[
 class Device(Frozen):
     id: DeviceId
     name: str = ""
+    name_zh: str = ""  # the console's Chinese name (alarms, drill-down); empty: the English name is shown
     subsystem: DeviceId
     protocol: Literal["modbus", "mqtt"]
     template: str

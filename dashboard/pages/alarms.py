@@ -13,6 +13,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from alerts.lifecycle import Alarm, AlarmEvent, LifecycleError
+from dashboard.alarm_text import alarm_text, device_name
 from dashboard.auth import Permission, allowed
 from dashboard.context import Console
 from dashboard.i18n import t
@@ -44,32 +45,43 @@ def _when(ts: float | None, console: Console) -> str:
 
 
 def active_table(console: Console, lang: str) -> html.Table | html.P:
-    alarms: list[Alarm] = console.journal.active(now=console.now().timestamp())
+    """Open alarms in the reader's language; shelved and cleared ones stay listed but read as such."""
+    now = console.now().timestamp()
+    alarms: list[Alarm] = console.journal.active(include_shelved=True, now=now)
     if not alarms:
         return html.P(t(lang, "alarms.none"), id="alarm-none")
     can_ack = allowed(Permission.ACKNOWLEDGE)
-    head = ["alarms.priority", "alarms.raised", "alarms.point", "alarms.message", "alarms.state", ""]
+    head = ["alarms.priority", "alarms.raised", "alarms.device", "alarms.where", "alarms.message", "alarms.state", ""]
     rows = [html.Tr([html.Th(t(lang, k) if k else "") for k in head])]
-    now = console.now().timestamp()
     for a in alarms:
-        shelved = t(lang, "alarms.shelved_until", until=_when(a.shelved_until, console)) if a.is_shelved(now) else ""
-        action = (html.Button(t(lang, "alarms.ack"), id={"type": "ack-button", "index": a.id}, className="ack",
-                              n_clicks=0) if can_ack and a.state in ("active_unack", "cleared_unack") else "")
-        rows.append(html.Tr([
-            html.Td(t(lang, f"priority.{a.priority}"), className=f"priority {a.priority}"),
-            html.Td(_when(a.raised_at, console)),
-            html.Td(a.point_id),
-            html.Td(a.message),
-            html.Td([t(lang, f"state.{a.state}"), html.Br() if shelved else "", shelved], className="state"),
-            html.Td(action),
-        ], id=f"alarm-row-{a.id}", className=f"alarm-row {a.priority} {a.state}"))
+        rows.append(_active_row(console, a, lang, now, can_ack))
     return html.Table(rows, className="table alarms")
+
+
+def _active_row(console: Console, a: Alarm, lang: str, now: float, can_ack: bool) -> html.Tr:
+    text = alarm_text(console.site, a, lang)
+    shelved = a.is_shelved(now)
+    badges = [html.Span(t(lang, "alarms.shelved_badge"), className="badge shelved")] if shelved else []
+    if a.state == "cleared_unack":
+        badges.append(html.Span(t(lang, "alarms.cleared_badge"), className="badge cleared"))
+    until = t(lang, "alarms.shelved_until", until=_when(a.shelved_until, console)) if shelved else ""
+    action = (html.Button(t(lang, "alarms.ack"), id={"type": "ack-button", "index": a.id}, className="ack",
+                          n_clicks=0) if can_ack and a.state in ("active_unack", "cleared_unack") else "")
+    return html.Tr([
+        html.Td(t(lang, f"priority.{a.priority}"), className=f"priority {a.priority}"),
+        html.Td(_when(a.raised_at, console)),
+        html.Td(text.device, title=a.point_id),
+        html.Td(text.where),
+        html.Td(text.text, title=a.message, className="alarm-text"),  # the stored English message on hover
+        html.Td([t(lang, f"state.{a.state}"), *badges, html.Br() if until else "", until], className="state"),
+        html.Td(action),
+    ], id=f"alarm-row-{a.id}", className=f"alarm-row {a.priority} {a.state}{' shelved' if shelved else ''}")
 
 
 def shelve_form(console: Console, lang: str) -> list[Any]:
     """Always drawn (the callbacks need its ids); disabled, with a note, for roles that may not shelve."""
     may = allowed(Permission.SHELVE)
-    options = shelve_options(console)
+    options = shelve_options(console, lang)
     note = [] if may else [html.P(t(lang, "alarms.shelve_not_allowed"), className="muted", id="shelve-not-allowed")]
     return [*note, html.Div([
         dcc.Dropdown(id="shelve-alarm", options=options, placeholder=t(lang, "alarms.choose"), className="grow",
@@ -81,11 +93,12 @@ def shelve_form(console: Console, lang: str) -> list[Any]:
     ], className="form-row")]
 
 
-def shelve_options(console: Console) -> list[dict[str, Any]]:
+def shelve_options(console: Console, lang: str) -> list[dict[str, Any]]:
     """Open alarms to choose from; none for roles that may not shelve."""
     if not allowed(Permission.SHELVE):
         return []
-    return [{"label": f"#{a.id} {a.point_id}", "value": a.id} for a in console.journal.active()]
+    return [{"label": f"#{a.id} {device_name(console.site, a.device, lang)} · {alarm_text(console.site, a, lang).text}",
+             "value": a.id} for a in console.journal.active()]
 
 
 def history_filters(lang: str) -> list[Any]:
@@ -102,11 +115,20 @@ def history_table(console: Console, lang: str, event: str | None, days: int) -> 
     since = (console.now() - timedelta(days=days)).timestamp()
     events: list[AlarmEvent] = [e for e in console.journal.history(since=since, limit=500)
                                 if not event or e.event == event]
-    head = ["alarms.time", "alarms.alarm", "alarms.event", "alarms.user", "alarms.note"]
+    alarms: dict[int, Alarm] = {}
+    for e in events:  # one lookup per alarm, not per event
+        if e.alarm_id not in alarms:
+            alarms[e.alarm_id] = console.journal.get(e.alarm_id)
+    head = ["alarms.time", "alarms.alarm", "alarms.device", "alarms.message", "alarms.event", "alarms.user",
+            "alarms.note"]
     rows = [html.Tr([html.Th(t(lang, k)) for k in head])]
-    rows += [html.Tr([html.Td(_when(e.ts, console)), html.Td(f"#{e.alarm_id}"), html.Td(t(lang, f"event.{e.event}")),
-                      html.Td(e.user), html.Td(e.note)], className=f"history-row {e.event}") for e in events]
-    return html.Table(rows, className="table history")
+    for e in events:
+        alarm = alarms[e.alarm_id]
+        text = alarm_text(console.site, alarm, lang)
+        rows.append(html.Tr([html.Td(_when(e.ts, console)), html.Td(f"#{e.alarm_id}"), html.Td(text.device),
+                             html.Td(text.text, title=alarm.message), html.Td(t(lang, f"event.{e.event}")),
+                             html.Td(e.user), html.Td(e.note)], className=f"history-row {e.event}"))
+    return html.Table(rows, className="table history", id="alarm-history-table")
 
 
 def acknowledge(console: Console, alarm_id: int, lang: str) -> str:
@@ -154,13 +176,21 @@ def register(app: Dash, console: Console) -> None:
             return shelve(console, alarm_id, reason, minutes, lang), time.time()
         return no_update, no_update
 
+    # The history follows every change: a raise or clear arrives with the tick, an acknowledgement or shelve
+    # with alarm-changed, and a filter change directly.
     @app.callback(Output("alarm-active", "children"), Output("shelve-alarm", "options"),
-                  Input("tick", "n_intervals"), Input("alarm-changed", "data"), State("lang", "data"),
-                  prevent_initial_call=True)
-    def _refresh(_tick: int, _changed: float, lang: str) -> tuple[Any, list[dict[str, Any]]]:
-        return active_table(console, lang), shelve_options(console)
+                  Output("alarm-history", "children"),
+                  Input("tick", "n_intervals"), Input("alarm-changed", "data"), Input("history-event", "value"),
+                  Input("history-days", "value"), State("lang", "data"), prevent_initial_call=True)
+    def _refresh(_tick: int, _changed: float, event: str | None, days: int | None,
+                 lang: str) -> tuple[Any, list[dict[str, Any]], Any]:
+        return (active_table(console, lang), shelve_options(console, lang),
+                history_table(console, lang, event, int(days or 7)))
 
-    @app.callback(Output("alarm-history", "children"), Input("history-event", "value"), Input("history-days", "value"),
-                  State("lang", "data"), prevent_initial_call=True)
-    def _history(event: str | None, days: int, lang: str) -> Any:
-        return history_table(console, lang, event, int(days or 7))
+
+def topbar_badge(console: Console, lang: str) -> tuple[str, str]:
+    """The top bar's count of unshelved open alarms (the operator's shift view), red while any is open."""
+    count = len(console.journal.active(include_shelved=False)) if console.journal is not None else 0
+    if not count:
+        return t(lang, "alarms.topbar_none"), "alarm-badge"
+    return t(lang, "alarms.topbar", count=count), "alarm-badge alerting"

@@ -41,3 +41,13 @@ def test_check_reports_each_problem_with_file_and_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"{rules}:4 rules[0].condition" in result.output and "1 problem(s)" in result.output
     assert run("check").exit_code == 0  # the shipped config/alarms.yaml
+
+
+def test_list_prints_the_site_time_the_console_shows() -> None:
+    journal = AlarmJournal(journal_path(load_settings()))
+    raised_at = 1_780_000_000.0  # 2026-05-28 20:26:40 UTC = 2026-05-29 04:26:40 in Zhuhai (UTC+8)
+    journal.condition_raised("t:grid-meter-1.p_kw", "t", "grid-meter-1.p_kw", "high", "grid high", 1.0, raised_at)
+    listed = run("list")
+    journal.close()
+    assert listed.exit_code == 0
+    assert "2026-05-29 04:26:40+0800" in listed.output and "2026-05-28 20:26:40" not in listed.output

@@ -33,8 +33,9 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-def _sign_in(browser, console: RunningConsole, name: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="zh-CN")
+def sign_in(browser, console: RunningConsole, name: str, viewport: dict | None = None):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport=viewport or {"width": 1400, "height": 1000}, accept_downloads=True,
+                                  locale="zh-CN")
     context.set_default_timeout(60_000)  # generous: the 2-core machine is shared with other suites
     page = context.new_page()
     page.goto(f"{console.url}/login")
@@ -78,7 +79,7 @@ def _expected_kpis(console: RunningConsole) -> dict[str, str]:
 def test_admin_visits_every_page_and_the_kpis_equal_the_carbon_module(
     browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
 ) -> None:
-    page = _sign_in(browser, running_console, "admin")
+    page = sign_in(browser, running_console, "admin")
     expected = _expected_kpis(running_console)
     shown = {selector: page.inner_text(selector) for selector in expected}
     assert shown == expected
@@ -107,7 +108,7 @@ def test_live_power_flow_updates_without_reloading(browser, running_console: Run
 
     from models.reading import Reading
 
-    page = _sign_in(browser, running_console, "viewer")
+    page = sign_in(browser, running_console, "viewer")
     page.evaluate("window.__not_reloaded = true")
     now = datetime.now(UTC).timestamp()
     # grid = sum of both meters' latest p_kw: 4,000 + 2,345 = 6,345 kW
@@ -127,7 +128,7 @@ def _check_carbon_page(page, console: RunningConsole) -> None:  # type: ignore[n
 
 
 def test_subsystem_drill_down_shows_points_with_quality(browser, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
-    page = _sign_in(browser, running_console, "viewer")
+    page = sign_in(browser, running_console, "viewer")
     page.goto(f"{running_console.url}/subsystems")
     _choose(page, "#drill-subsystem", "智能照明系统")
     _choose(page, "#drill-device", "meter-lighting")
@@ -138,7 +139,7 @@ def test_subsystem_drill_down_shows_points_with_quality(browser, running_console
 def test_operator_acknowledges_an_alarm_in_the_browser(browser, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
     journal = running_console.journal
     target = next(a for a in journal.active() if a.priority == "critical")  # type: ignore[attr-defined]
-    page = _sign_in(browser, running_console, "operator")
+    page = sign_in(browser, running_console, "operator")
     page.click('#topbar a[href="/alarms"]')
     page.click(f"#alarm-row-{target.id} button.ack")
     page.wait_for_selector(f"text=告警 #{target.id} 已确认")
@@ -148,7 +149,7 @@ def test_operator_acknowledges_an_alarm_in_the_browser(browser, running_console:
 
 
 def test_auditor_downloads_the_carbon_report(browser, running_console: RunningConsole, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    page = _sign_in(browser, running_console, "auditor")
+    page = sign_in(browser, running_console, "auditor")
     page.click('#topbar a[href="/reports"]')
     _choose(page, "#report-format", "JSON")
     page.wait_for_function("document.querySelector('#report-download').href.includes('format=json')")
@@ -163,7 +164,7 @@ def test_auditor_downloads_the_carbon_report(browser, running_console: RunningCo
 
 
 def test_viewer_cannot_acknowledge_or_export_in_the_browser(browser, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
-    page = _sign_in(browser, running_console, "viewer")
+    page = sign_in(browser, running_console, "viewer")
     page.click('#topbar a[href="/alarms"]')
     page.wait_for_selector(".alarm-row")
     assert page.query_selector_all("button.ack") == []

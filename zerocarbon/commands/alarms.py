@@ -10,9 +10,11 @@ import getpass
 import signal
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, tzinfo
+from functools import lru_cache
 from pathlib import Path
 from typing import NoReturn
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -40,8 +42,21 @@ def _who(user: str | None) -> str:
     return user or getpass.getuser()
 
 
+@lru_cache(maxsize=1)
+def _site_zone() -> tzinfo | None:
+    """The site's timezone, so the CLI prints the times the console shows (the server may run in UTC)."""
+    from models.loader import load_site
+
+    try:
+        return ZoneInfo(load_site(_settings().site).info.timezone)
+    except (ConfigError, OSError):  # no readable site file: the machine's zone, still with its offset shown
+        return None
+
+
 def _when(ts: float | None) -> str:
-    return "-" if ts is None else datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    if ts is None:
+        return "-"
+    return datetime.fromtimestamp(ts).astimezone(_site_zone()).strftime("%Y-%m-%d %H:%M:%S%z")
 
 
 def _line(a: Alarm, now: float) -> str:
@@ -62,7 +77,7 @@ def list_alarms(all_: bool = typer.Option(False, "--all", help="include shelved 
     """Open alarms (not yet normal), most urgent first."""
     now = time.time()
     alarms = _journal().active(include_shelved=all_, now=now)
-    typer.echo(f"{'id':>6}  {'priority':<8}  {'state':<13}  {'raised':<19}  message")
+    typer.echo(f"{'id':>6}  {'priority':<8}  {'state':<13}  {'raised (site time)':<24}  message")
     for a in alarms:
         typer.echo(_line(a, now))
     typer.echo(f"{len(alarms)} open alarm(s)")
