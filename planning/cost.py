@@ -1,0 +1,140 @@
+"""Energy cost under a time-of-use tariff with a demand charge: by tariff period, by subsystem, by month.
+
+Input is the 15-minute energy frame of ``storage.energy.energy_by_role(..., by="15min")`` (columns ``start`` UTC,
+``role``, ``subsystem``, ``energy_kwh``, ``quality``). The bill has two parts:
+
+* energy: Σ_t I_t × p_t, with I_t the grid import of interval t (kWh) and p_t its tariff price (yuan/kWh);
+* demand (two-part tariff): per local month, max_t (I_t / 0.25 h) × the month's demand rate (yuan/kW·month).
+  Supply meters register the highest 15-minute mean demand; fixed quarter hours are used here.
+
+By subsystem, each interval's purchased energy is shared in proportion to the subsystems' metered consumption
+in that interval: cost_s = Σ_t p_t × I_t × c_s,t / Σ_s c_s,t, so the subsystems add up to the energy part of the
+bill, and on-site PV and storage lower every subsystem's share alike. Export is shown, not credited.
+
+Worked example (tests/planning/test_cost.py): two quarter hours, 100 kWh at 0.247 (valley) and 200 kWh at 1.105
+(peak) cost 24.70 + 221.00 = 245.70 yuan; the demand is 200 / 0.25 = 800 kW, × 32 = 25,600 yuan for the month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planning.tariffs import PERIODS, TariffTable
+
+STEP_H = 0.25
+LOAD_ROLES = ("consumption", "ev_charging")
+
+
+@dataclass(frozen=True)
+class Cost:
+    by_period: pd.DataFrame  # period, import_kwh, energy_yuan
+    by_subsystem: pd.DataFrame  # subsystem, consumption_kwh, purchased_kwh, energy_yuan
+    by_month: pd.DataFrame  # month, import_kwh, energy_yuan, peak_kw, peak_at, demand_rate, demand_yuan
+    coverage: dict[str, Any]
+    export_kwh: float
+
+    @property
+    def energy_yuan(self) -> float:
+        return float(self.by_period["energy_yuan"].sum())
+
+    @property
+    def demand_yuan(self) -> float:
+        return float(self.by_month["demand_yuan"].sum())
+
+    @property
+    def total_yuan(self) -> float:
+        return self.energy_yuan + self.demand_yuan
+
+
+def _wide(energy: pd.DataFrame, roles: tuple[str, ...]) -> pd.Series:
+    part = energy[energy["role"].isin(roles)]
+    return part.groupby("start")["energy_kwh"].sum()
+
+
+def coverage(energy: pd.DataFrame, role: str = "grid_import") -> dict[str, Any]:
+    """Share of intervals whose grid import is measured, estimated or a gap (worst point of the interval)."""
+    quality = energy.loc[energy["role"] == role].groupby("start")["quality"].agg(
+        lambda q: "gap" if (q == "gap").any() else ("estimated" if (q == "estimated").any() else "measured"))
+    n = len(quality)
+    shares = {k: (float((quality == k).sum()) / n if n else None) for k in ("measured", "estimated", "gap")}
+    return {"intervals": n, **shares, "complete": bool(n) and shares["gap"] == 0.0}
+
+
+def energy_cost(energy: pd.DataFrame, tariff: TariffTable, timezone: str) -> Cost:
+    """The bill of ``energy`` (15-minute intervals) under ``tariff``; see the module docstring for the formulas."""
+    imports = _wide(energy, ("grid_import",))
+    starts = pd.DatetimeIndex(imports.index).tz_convert(timezone)
+    priced = tariff.prices(starts)
+    price = priced["price_yuan_per_kwh"].to_numpy()
+    frame = pd.DataFrame({"import_kwh": imports.to_numpy(), "period": priced["period"].to_numpy(),
+                          "price": price, "yuan": imports.to_numpy() * price}, index=starts)
+    by_period = (frame.groupby("period")[["import_kwh", "yuan"]].sum()
+                 .reindex([p for p in PERIODS if p in set(frame["period"])]).reset_index()
+                 .rename(columns={"yuan": "energy_yuan"}))
+    return Cost(by_period=by_period, by_subsystem=_by_subsystem(energy, frame, timezone),
+                by_month=_by_month(frame, tariff), coverage=coverage(energy),
+                export_kwh=float(_wide(energy, ("grid_export",)).sum()))
+
+
+def _by_subsystem(energy: pd.DataFrame, frame: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    loads = energy[energy["role"].isin(LOAD_ROLES)]
+    table = loads.pivot_table(index="start", columns="subsystem", values="energy_kwh", aggfunc="sum", fill_value=0.0)
+    table.index = pd.DatetimeIndex(table.index).tz_convert(timezone)
+    table = table.reindex(frame.index, fill_value=0.0)
+    total = table.sum(axis=1).to_numpy()
+    share = np.divide(table.to_numpy(), total[:, None], out=np.zeros(table.shape), where=total[:, None] > 0)
+    purchased = share * frame["import_kwh"].to_numpy()[:, None]
+    yuan = purchased * frame["price"].to_numpy()[:, None]
+    out = pd.DataFrame({"subsystem": table.columns, "consumption_kwh": table.sum().to_numpy(),
+                        "purchased_kwh": purchased.sum(axis=0), "energy_yuan": yuan.sum(axis=0)})
+    return out.sort_values("energy_yuan", ascending=False, ignore_index=True)
+
+
+def _by_month(frame: pd.DataFrame, tariff: TariffTable) -> pd.DataFrame:
+    rows = []
+    month = frame.index.tz_localize(None).to_period("M")
+    for label, part in frame.groupby(month):
+        kw = part["import_kwh"] / STEP_H
+        peak_kw = float(kw.max()) if len(kw) else 0.0
+        rate = tariff.demand_rate(label.start_time.date())
+        rows.append({"month": str(label), "import_kwh": float(part["import_kwh"].sum()),
+                     "energy_yuan": float(part["yuan"].sum()), "peak_kw": peak_kw,
+                     "peak_at": kw.idxmax().isoformat() if len(kw) else None, "demand_rate": rate,
+                     "demand_yuan": peak_kw * rate})
+    return pd.DataFrame(rows, columns=["month", "import_kwh", "energy_yuan", "peak_kw", "peak_at", "demand_rate",
+                                       "demand_yuan"])
+
+
+def cost_record(cost: Cost, tariff: TariffTable, period_label: str) -> dict[str, Any]:
+    """A JSON-ready record of a cost, with the tariff entries it used (id, status, document) and its coverage."""
+    months = cost.by_month
+    first = pd.Period(months["month"].iloc[0]).start_time.date() if len(months) else None
+    last = pd.Period(months["month"].iloc[-1]).end_time.date() if len(months) else None
+    used = tariff.entries_used(first, last) if first and last else []
+    return {
+        "period": period_label,
+        "currency": "CNY",
+        "energy_yuan": round(cost.energy_yuan, 2),
+        "demand_yuan": round(cost.demand_yuan, 2),
+        "total_yuan": round(cost.total_yuan, 2),
+        "export_kwh_not_credited": round(cost.export_kwh, 3),
+        "by_period": _records(cost.by_period),
+        "by_subsystem": _records(cost.by_subsystem),
+        "by_month": _records(cost.by_month),
+        "coverage": cost.coverage,
+        "tariff": {"version": tariff.version, "sha256": tariff.sha256, "file": tariff.source,
+                   "entries": [{"id": e.id, "status": e.status, "document": e.document, "source": e.source,
+                                "valid_from": e.valid_from.isoformat(), "valid_to": e.valid_to.isoformat()}
+                               for e in used]},
+    }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for row in frame.to_dict(orient="records"):
+        out.append({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()})
+    return out
