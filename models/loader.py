@@ -12,12 +12,16 @@ from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
+from models import bacnet as bacnet_models
+from models import protocols as protocol_models
 from models import site as site_models
 from models import template as template_models
+from models.bacnet import BacnetConnection
 from models.errors import ConfigError, ConfigProblem
+from models.protocols import AnyTemplate, Template
 from models.resolve import register_points, template_points
 from models.site import Device, ModbusConnection, Site, SiteFile
-from models.template import ModbusTemplate, MqttTemplate, RegisterPoint, Template
+from models.template import ModbusTemplate, MqttPoint
 from models.yaml_source import SourceProblem, YamlSource, known_fields, suggest, validation_problems
 
 
@@ -26,11 +30,13 @@ def _is_model(obj: object) -> bool:
 
 
 _TEMPLATE = TypeAdapter(Template)
-_SITE_WORDS = known_fields(*(m for m in vars(site_models).values() if _is_model(m)))
-_TEMPLATE_WORDS = known_fields(*(m for m in vars(template_models).values() if _is_model(m)))
+_SITE_WORDS = known_fields(*(m for mod in (site_models, protocol_models, bacnet_models)
+                              for m in vars(mod).values() if _is_model(m)))
+_TEMPLATE_WORDS = known_fields(*(m for mod in (template_models, bacnet_models)
+                                  for m in vars(mod).values() if _is_model(m)))
 
 
-def load_template(path: Path) -> tuple[ModbusTemplate | MqttTemplate | None, list[ConfigProblem]]:
+def load_template(path: Path) -> tuple[AnyTemplate | None, list[ConfigProblem]]:
     try:
         source = YamlSource(path)
     except SourceProblem as exc:
@@ -44,9 +50,9 @@ def load_template(path: Path) -> tuple[ModbusTemplate | MqttTemplate | None, lis
     return template, []
 
 
-def load_templates(directory: Path) -> tuple[dict[str, ModbusTemplate | MqttTemplate], list[ConfigProblem], bytes]:
+def load_templates(directory: Path) -> tuple[dict[str, AnyTemplate], list[ConfigProblem], bytes]:
     """All templates of a directory, the problems found, and their bytes (for the config hash)."""
-    templates: dict[str, ModbusTemplate | MqttTemplate] = {}
+    templates: dict[str, AnyTemplate] = {}
     problems: list[ConfigProblem] = []
     blob = b""
     for path in sorted(directory.glob("*.yaml")):
@@ -90,7 +96,7 @@ def load_site(path: str | Path, templates_dir: str | Path | None = None) -> Site
 
 
 def cross_check(
-    site: SiteFile, templates: dict[str, ModbusTemplate | MqttTemplate], source: YamlSource
+    site: SiteFile, templates: dict[str, AnyTemplate], source: YamlSource
 ) -> list[ConfigProblem]:
     """References between parts of the file: ids, templates, roles, groups, addresses."""
     problems: list[ConfigProblem] = []
@@ -98,6 +104,7 @@ def cross_check(
     problems += _duplicates(source, "devices", [d.id for d in site.devices])
     subsystem_ids = [s.id for s in site.subsystems]
     addresses: dict[tuple[str, int, int], list[tuple[str, ModbusTemplate]]] = {}
+    bacnet: dict[tuple[str, int, int], str] = {}
     for i, device in enumerate(site.devices):
         loc = ("devices", i)
         if device.subsystem not in subsystem_ids:
@@ -119,6 +126,13 @@ def cross_check(
                            "when their registers do not overlap: fix the unit id or the templates' addresses")
                     problems.append(source.problem((*loc, "connection"), msg))
             addresses.setdefault(key, []).append((device.id, template))
+        c = device.connection
+        if isinstance(c, BacnetConnection):
+            key = (c.host, c.port, c.device_instance)
+            if key in bacnet:
+                msg = f"same host, port and device instance as device {bacnet[key]!r}"
+                problems.append(source.problem((*loc, "connection"), msg))
+            bacnet[key] = device.id
     problems += _energy_system_refs(site, source)
     return problems
 
@@ -136,7 +150,7 @@ def shared_registers(a: ModbusTemplate, b: ModbusTemplate) -> str:
 
 
 def _device_against_template(
-    source: YamlSource, loc: tuple[str | int, ...], device: Device, template: ModbusTemplate | MqttTemplate
+    source: YamlSource, loc: tuple[str | int, ...], device: Device, template: AnyTemplate
 ) -> list[ConfigProblem]:
     problems = []
     if template.protocol != device.protocol:
@@ -147,7 +161,7 @@ def _device_against_template(
         if point_name not in names:
             msg = f"template {template.id!r} has no point {point_name!r}{suggest(point_name, names)}"
             problems.append(source.problem((*loc, "roles", point_name), msg))
-    groups = {p.group for p in template_points(template) if isinstance(p, RegisterPoint)} | {"default"}
+    groups = {p.group for p in template_points(template) if not isinstance(p, MqttPoint)} | {"default"}
     for group, interval in device.poll_s.items():
         if group not in groups:
             msg = f"template {template.id!r} has no polling group {group!r}{suggest(group, sorted(groups))}"

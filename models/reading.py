@@ -25,6 +25,7 @@ class Quality(StrEnum):
     STALE = "stale"  # value did not change when it should have (stuck sensor)
     ESTIMATED = "estimated"  # filled or integrated, not measured
     GAP = "gap"  # no data for an interval
+    OUT_OF_SERVICE = "out_of_service"  # BACnet out-of-service flag: the value is set by hand, not measured
 
     @property
     def is_good(self) -> bool:

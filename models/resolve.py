@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import cache
 
+from models.bacnet import BacnetPoint
+from models.protocols import AnyTemplate
 from models.reading import point_id
 from models.site import Device, PointInfo
 from models.sunspec import expand
-from models.template import ModbusTemplate, MqttPoint, MqttTemplate, RegisterPoint, SunSpecSpec
+from models.template import ModbusTemplate, MqttPoint, RegisterPoint, SunSpecSpec
 
 
 @cache
@@ -27,17 +29,17 @@ def register_points(template: ModbusTemplate) -> tuple[RegisterPoint, ...]:
     return expanded + tuple(template.points)
 
 
-def template_points(template: ModbusTemplate | MqttTemplate) -> tuple[RegisterPoint | MqttPoint, ...]:
+def template_points(template: AnyTemplate) -> tuple[RegisterPoint | MqttPoint | BacnetPoint, ...]:
     if isinstance(template, ModbusTemplate):
         return register_points(template)
     return tuple(template.points)
 
 
-def device_points(device: Device, template: ModbusTemplate | MqttTemplate) -> list[PointInfo]:
+def device_points(device: Device, template: AnyTemplate) -> list[PointInfo]:
     default_interval = device.poll_s.get("default", 5.0)
     out = []
     for p in template_points(template):
-        group = p.group if isinstance(p, RegisterPoint) else "default"
+        group = "default" if isinstance(p, MqttPoint) else p.group
         out.append(
             PointInfo(
                 id=point_id(device.id, p.name),

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from models.template import ModbusTemplate, MqttTemplate
+# The connection models live with their protocols; they stay importable from here.
+from models.protocols import PROTOCOLS, AnyTemplate, Connection, protocol_of
+from models.protocols import ModbusConnection as ModbusConnection
+from models.protocols import MqttConnection as MqttConnection
 from models.vocabulary import EnergyRole, PointKind
 
 DeviceId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
@@ -79,41 +82,26 @@ class EnergySystems(Frozen):
     grid: list[GridConnection] = Field(min_length=1)
 
 
-class ModbusConnection(Frozen):
-    host: str
-    port: int = Field(default=502, ge=1, le=65535)
-    unit_id: int = Field(default=1, ge=0, le=255)
-    timeout_s: float = Field(default=1.0, gt=0)
-
-
-class MqttConnection(Frozen):
-    topic: str = Field(min_length=1, description="the device's part of the template's topic")
-
-
-def _connection_kind(value: object) -> str:
-    if isinstance(value, dict):
-        return "mqtt" if "topic" in value else "modbus"
-    return "mqtt" if isinstance(value, MqttConnection) else "modbus"
-
-
-Connection = Annotated[
-    Annotated[ModbusConnection, Tag("modbus")] | Annotated[MqttConnection, Tag("mqtt")],
-    Discriminator(_connection_kind),
-]
-
-
 class Device(Frozen):
     id: DeviceId
     name: str = ""
     name_zh: str = ""  # the console's Chinese name (alarms, drill-down); empty: the English name is shown
     subsystem: DeviceId
-    protocol: Literal["modbus", "mqtt"]
+    protocol: Literal["modbus", "mqtt", "bacnet"]  # models.protocols.PROTOCOLS
     template: str
     connection: Connection
     poll_s: dict[str, float] = Field(default_factory=lambda: {"default": 5.0})
     roles: dict[str, EnergyRole] = Field(default_factory=dict)
     rated_kw: float | None = None
     simulate: dict[str, float | str] = Field(default_factory=dict)  # hints for simulators/, ignored elsewhere
+
+    @model_validator(mode="after")
+    def _connection_fits_protocol(self) -> Device:
+        if protocol_of(self.connection) != self.protocol:
+            fields = sorted(PROTOCOLS[self.protocol].connection.model_fields)
+            raise ValueError(f"a {self.protocol} device's connection takes {fields} "
+                             f"(it needs {PROTOCOLS[self.protocol].key!r})")
+        return self
 
 
 class MqttBroker(Frozen):
@@ -158,7 +146,7 @@ class Site(Frozen):
     energy_systems: EnergySystems
     mqtt: MqttBroker
     devices: list[Device]
-    templates: dict[str, ModbusTemplate | MqttTemplate]
+    templates: dict[str, AnyTemplate]
     source: str = ""  # file it came from
     config_hash: str = ""  # sha256 of the site file and the templates it uses
 
@@ -168,7 +156,7 @@ class Site(Frozen):
                 return d
         raise KeyError(f"no device {device_id!r} in site {self.info.id!r}")
 
-    def template_of(self, device: Device) -> ModbusTemplate | MqttTemplate:
+    def template_of(self, device: Device) -> AnyTemplate:
         return self.templates[device.template]
 
     def subsystem(self, subsystem_id: str) -> Subsystem:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from models.site import Device, Site
-from simulators import gateway_values
+from simulators import bacnet_values, gateway_values
 
 SQRT3 = 3**0.5
 LINE_V, PHASE_V = 400.0, 230.0
@@ -119,6 +119,7 @@ BY_TEMPLATE: dict[str, Callable[[Device, pd.DataFrame, Site], DeviceValues]] = {
     "wind-turbine": _wind_turbine,
     "storage-pcs": _storage,
     **gateway_values.BY_TEMPLATE,
+    **bacnet_values.BY_TEMPLATE,
 }
 
 

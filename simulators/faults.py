@@ -1,7 +1,8 @@
 """Faults a simulated device can be told to show, and the checks that a fault fits the device.
 
 Transport faults act in the servers (``comm_loss``, ``slow``, ``exception``); value faults act on what the
-device reports (``inverter_fault``, ``stuck``, ``counter_reset``); ``malformed_payload`` acts on MQTT JSON.
+device reports (``inverter_fault``, ``stuck``, ``counter_reset``); ``malformed_payload`` acts on MQTT JSON;
+``out_of_service`` and ``fault_flag`` set the BACnet status flags of every object of a BACnet device.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from models.protocols import label
 from models.site import Device
 
-KINDS = ("comm_loss", "slow", "exception", "inverter_fault", "stuck", "counter_reset", "malformed_payload")
-MODBUS_ONLY = {"exception"}
-MQTT_ONLY = {"malformed_payload"}
+KINDS = ("comm_loss", "slow", "exception", "inverter_fault", "stuck", "counter_reset", "malformed_payload",
+         "out_of_service", "fault_flag")
+ONLY = {"exception": "modbus", "malformed_payload": "mqtt", "out_of_service": "bacnet", "fault_flag": "bacnet"}
 FAULT_STATE_TEMPLATES = {"sunspec-inverter", "wind-turbine", "storage-pcs"}
 DEFAULTS: dict[str, dict[str, Any]] = {
     "comm_loss": {"mode": "close"},  # close: port refuses connections; silent: accepts, never answers
@@ -23,6 +25,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "stuck": {},
     "counter_reset": {},
     "malformed_payload": {"style": "not_json"},  # not_json | wrong_types | missing_fields
+    "out_of_service": {},
+    "fault_flag": {},
 }
 
 
@@ -42,10 +46,9 @@ class Fault:
 def check_fault(device: Device, kind: str, params: dict[str, Any]) -> Fault:
     if kind not in KINDS:
         raise FaultError(f"unknown fault {kind!r} for {device.id}; use one of {', '.join(KINDS)}")
-    if kind in MODBUS_ONLY and device.protocol != "modbus":
-        raise FaultError(f"{device.id} speaks MQTT: fault {kind!r} needs a Modbus device")
-    if kind in MQTT_ONLY and device.protocol != "mqtt":
-        raise FaultError(f"{device.id} speaks Modbus: fault {kind!r} needs an MQTT device")
+    needs = ONLY.get(kind)
+    if needs is not None and device.protocol != needs:
+        raise FaultError(f"{device.id} speaks {label(device.protocol)}: fault {kind!r} needs a {label(needs)} device")
     if kind == "inverter_fault" and device.template not in FAULT_STATE_TEMPLATES:
         raise FaultError(
             f"{device.id} ({device.template}) has no fault state; use it on {sorted(FAULT_STATE_TEMPLATES)} devices"

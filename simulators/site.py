@@ -12,8 +12,10 @@ import time
 from datetime import datetime
 from typing import Any
 
+from models.bacnet import BacnetConnection, BacnetTemplate
 from models.site import ModbusConnection, Site
 from models.template import ModbusTemplate
+from simulators.bacnet_server import BacnetEndpoint
 from simulators.faults import check_fault
 from simulators.live import LiveState
 from simulators.modbus_server import ModbusEndpoint
@@ -28,11 +30,12 @@ def remap_ports(
     mqtt_port: int | None = None,
     mqtt_credentials: tuple[str, str | None] | None = None,
 ) -> Site:
-    """A copy of ``site`` whose Modbus devices listen on ``ports`` (device id -> port, 0 = any free port), its
+    """A copy of ``site`` whose Modbus and BACnet devices listen on ``ports`` (device id -> port, 0 = any free
+    port), its
     broker moved and, given ``mqtt_credentials`` as (username, password), logged in."""
     devices = []
     for d in site.devices:
-        if isinstance(d.connection, ModbusConnection) and d.id in ports:
+        if isinstance(d.connection, ModbusConnection | BacnetConnection) and d.id in ports:
             d = d.model_copy(update={"connection": d.connection.model_copy(update={"port": ports[d.id]})})
         devices.append(d)
     user, password = mqtt_credentials or (None, None)
@@ -70,6 +73,11 @@ class SimulatedSite:
             for d in self.site.devices
             if isinstance(d.connection, ModbusConnection)
         }
+        self.bacnet = {
+            d.id: BacnetEndpoint(d, self._bacnet_template(d.id), host, d.connection.port, self.state.faults)
+            for d in self.site.devices
+            if isinstance(d.connection, BacnetConnection)
+        }
         broker = self.site.mqtt
         self.publisher = (
             MqttPublisher(self.site, broker.host, broker.port, self.snapshot, self.state.faults, publish_s)
@@ -84,6 +92,11 @@ class SimulatedSite:
     def _modbus_template(self, device_id: str) -> ModbusTemplate:
         template = self.site.template_of(self.site.device(device_id))
         assert isinstance(template, ModbusTemplate)
+        return template
+
+    def _bacnet_template(self, device_id: str) -> BacnetTemplate:
+        template = self.site.template_of(self.site.device(device_id))
+        assert isinstance(template, BacnetTemplate)
         return template
 
     # --- clock and state -------------------------------------------------------------------------------------
@@ -103,6 +116,8 @@ class SimulatedSite:
         values = self.state.advance(ts)
         for device_id, endpoint in self.endpoints.items():
             encode_device(endpoint.image, endpoint.template, values[device_id])
+        for device_id, bacnet in self.bacnet.items():
+            bacnet.update(values[device_id])
         self._last = (ts, values)
 
     async def _tick_forever(self) -> None:
@@ -119,7 +134,9 @@ class SimulatedSite:
 
         async def serve() -> None:
             await asyncio.gather(*(e.start() for e in self.endpoints.values()))
-            self.site = remap_ports(self.site, {d: e.port for d, e in self.endpoints.items()})
+            await asyncio.gather(*(e.start() for e in self.bacnet.values()))
+            ports = {d: e.port for d, e in (*self.endpoints.items(), *self.bacnet.items())}
+            self.site = remap_ports(self.site, ports)
             self._ticker = asyncio.ensure_future(self._tick_forever())
             ready.set()
 
@@ -145,6 +162,7 @@ class SimulatedSite:
             if self._ticker is not None:
                 self._ticker.cancel()
             await asyncio.gather(*(e.stop() for e in self.endpoints.values()))
+            await asyncio.gather(*(e.stop() for e in self.bacnet.values()))
 
         asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(30)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -163,7 +181,7 @@ class SimulatedSite:
         fault = check_fault(self.site.device(device_id), kind, params)
         self.clear_fault(device_id)
         self.state.set_fault(device_id, fault)
-        endpoint = self.endpoints.get(device_id)
+        endpoint = self.endpoints.get(device_id) or self.bacnet.get(device_id)
         if endpoint is not None and kind == "comm_loss" and fault.param("mode") == "close":
             self._on_loop(endpoint.stop())
         self._on_loop(self._retick())
@@ -171,7 +189,7 @@ class SimulatedSite:
     def clear_fault(self, device_id: str) -> None:
         self.site.device(device_id)
         self.state.clear_fault(device_id)
-        endpoint = self.endpoints.get(device_id)
+        endpoint = self.endpoints.get(device_id) or self.bacnet.get(device_id)
         if endpoint is not None and not endpoint.listening and self._thread is not None:
             self._on_loop(endpoint.start())
         self._on_loop(self._retick())

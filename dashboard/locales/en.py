@@ -78,6 +78,7 @@ EN: dict[str, str] = {
     "quality.stale": "stale",
     "quality.estimated": "estimated",
     "quality.gap": "gap",
+    "quality.out_of_service": "out of service",
     "carbon.strategies": "The four strategies",
     "carbon.demand": "Demand reduction against the baseline",
     "carbon.efficiency": "Efficiency",

@@ -78,6 +78,7 @@ ZH: dict[str, str] = {
     "quality.stale": "数据停滞",
     "quality.estimated": "估算",
     "quality.gap": "缺失",
+    "quality.out_of_service": "停用（人工置数）",
     "carbon.strategies": "四大降碳策略",
     "carbon.demand": "降碳需：对比基线的节能量",
     "carbon.efficiency": "提碳效：能效指标",

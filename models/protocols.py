@@ -1,0 +1,77 @@
+"""The protocols a device may speak: each one's connection model and template model, in one table.
+
+A device's ``protocol`` picks both: ``connection`` is validated as that protocol's connection and its
+template must be that protocol's template. Adding a protocol means a models module (its connection and
+template), an entry in :data:`PROTOCOLS`, a collector registered in :mod:`collectors.registry` and a
+simulated device; nothing else dispatches on the protocol's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+from models.bacnet import BacnetConnection, BacnetTemplate
+from models.template import ModbusTemplate, MqttTemplate
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ModbusConnection(Frozen):
+    host: str
+    port: int = Field(default=502, ge=1, le=65535)
+    unit_id: int = Field(default=1, ge=0, le=255)
+    timeout_s: float = Field(default=1.0, gt=0)
+
+
+class MqttConnection(Frozen):
+    topic: str = Field(min_length=1, description="the device's part of the template's topic")
+
+
+@dataclass(frozen=True)
+class ProtocolModels:
+    name: str
+    label: str  # how people write it: "Modbus", "BACnet/IP"
+    connection: type[BaseModel]
+    template: type[BaseModel]
+    key: str  # a connection field only this protocol has (tells the connection apart without the protocol)
+    networked: bool  # one address per device (sharded by device) rather than one shared broker
+
+
+PROTOCOLS: dict[str, ProtocolModels] = {
+    "modbus": ProtocolModels("modbus", "Modbus", ModbusConnection, ModbusTemplate, "unit_id", True),
+    "mqtt": ProtocolModels("mqtt", "MQTT", MqttConnection, MqttTemplate, "topic", False),
+    "bacnet": ProtocolModels("bacnet", "BACnet/IP", BacnetConnection, BacnetTemplate, "device_instance", True),
+}
+AnyConnection = ModbusConnection | MqttConnection | BacnetConnection
+AnyTemplate = ModbusTemplate | MqttTemplate | BacnetTemplate
+Template = Annotated[AnyTemplate, Field(discriminator="protocol")]
+TEMPLATE_MODELS = (ModbusTemplate, MqttTemplate, BacnetTemplate)
+
+
+def protocol_of(connection: object) -> str:
+    """The protocol a connection (a model, or its YAML mapping) belongs to."""
+    for p in PROTOCOLS.values():
+        if isinstance(connection, p.connection):
+            return p.name
+    if isinstance(connection, dict):
+        for p in PROTOCOLS.values():
+            if p.key in connection:
+                return p.name
+    return "modbus"  # host and port only: the unit id has a default
+
+
+Connection = Annotated[
+    Annotated[ModbusConnection, Tag("modbus")]
+    | Annotated[MqttConnection, Tag("mqtt")]
+    | Annotated[BacnetConnection, Tag("bacnet")],
+    Discriminator(protocol_of),
+]
+
+
+def label(protocol: str) -> str:
+    return PROTOCOLS[protocol].label if protocol in PROTOCOLS else protocol
