@@ -78,10 +78,15 @@ class BacnetLink:
     async def who_is(self) -> Peer:
         """A Who-Is sent to the device's address for its instance only; its I-Am tells the APDU size."""
         instance = self.connection.device_instance
-        try:
-            found = await asyncio.wait_for(self.app.who_is(instance, instance, self.address), self.timeout_s)
-        except TimeoutError:
-            found = []
+        found: list[Any] = []
+        for _ in range(2):  # UDP: a Who-Is or its I-Am may be lost; ask twice within the timeout
+            try:
+                found = await asyncio.wait_for(self.app.who_is(instance, instance, self.address),
+                                               self.timeout_s / 2)
+            except TimeoutError:
+                continue
+            if found:
+                break
         if not found:
             raise DeviceTimeout(f"no I-Am from {self.where()}; check host, port and device instance",
                                 device=self.device_id)

@@ -18,7 +18,7 @@ import logging
 import math
 import struct
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pymodbus.client import AsyncModbusTcpClient
@@ -26,10 +26,11 @@ from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOEx
 
 from collectors.batch import ReadingBatch
 from collectors.decode import BlockDecoder, ByteOrder, scale_value
+from collectors.interface import DeviceHealth
 from collectors.modbus_wire import WireReader
 from collectors.planner import PlanLimits, ReadBlock, plan_device
 from models.errors import DecodeError, DeviceError, DeviceExceptionResponse, DeviceTimeout
-from models.reading import Quality, point_id
+from models.reading import Quality, ReadingSink, point_id
 from models.resolve import register_points
 from models.site import Device, ModbusConnection
 from models.template import ModbusTemplate, RegisterPoint
@@ -161,21 +162,6 @@ def finish_values(plan: GroupPlan, values: list[Any], qualities: list[Quality] |
     return qualities
 
 
-@dataclass
-class DeviceHealth:
-    device: str
-    state: str = "starting"  # ok | comm_loss | device_error | starting
-    last_ok_ts: float | None = None
-    last_error: str = ""
-    consecutive_failures: int = 0
-    cycles: int = 0
-    failed_cycles: int = 0
-    requests_per_cycle: dict[str, int] = field(default_factory=dict)
-    last_cycle_ms: float = 0.0
-    suspect_readings: int = 0  # values outside their point's plausible range (stored as quality suspect)
-    retry_at: float = 0.0  # monotonic time before which a failing device is not asked again
-
-
 class DevicePoller:
     """Polls one device's groups; every cycle returns readings (values, or comm-loss marks)."""
 
@@ -271,6 +257,14 @@ class DevicePoller:
         h.consecutive_failures += 1
         backoff = min(self.intervals[group] * 2 ** (h.consecutive_failures - 1), self.max_backoff_s)
         h.retry_at = time.monotonic() + backoff - 0.5 * self.intervals[group]  # due by the cycle after backoff
+
+    protocol = "modbus"
+
+    async def start(self, sink: ReadingSink | None = None) -> None:
+        """Nothing to open ahead: the connection is made by the first read (a dead device is then a comm loss)."""
+
+    async def stop(self) -> None:
+        self.close()
 
     def close(self) -> None:
         self.reader.close()

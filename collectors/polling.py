@@ -19,7 +19,7 @@ import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from collectors.modbus import DevicePoller
+from collectors.interface import Poller
 
 SLOT_S = 0.05  # phase slot width: 20 timer wake-ups a second at most, whatever the number of devices
 MAX_SPREAD_S = 10.0  # long intervals spread their first reads over 10 s, not over the whole interval
@@ -29,7 +29,7 @@ MAX_SPREAD_S = 10.0  # long intervals spread their first reads over 10 s, not ov
 class PollJob:
     """One (device, polling group): the unit that is polled, skipped when still busy, and counted."""
 
-    poller: DevicePoller
+    poller: Poller
     group: str
     busy: bool = False
     skipped: int = 0
@@ -108,7 +108,7 @@ class IntervalTimer:
 
 
 def interval_timers(
-    pollers: list[DevicePoller], run: Callable[[PollJob], Awaitable[None]]
+    pollers: list[Poller], run: Callable[[PollJob], Awaitable[None]]
 ) -> tuple[list[IntervalTimer], list[PollJob]]:
     """One timer per distinct poll interval over every (device, group) of ``pollers``; and all the jobs."""
     by_interval: dict[float, list[PollJob]] = {}

@@ -1,5 +1,6 @@
-"""The collector service: polls every Modbus device's polling groups, runs the MQTT subscriber, hands all
-readings to one :class:`~models.reading.ReadingSink` and writes a health snapshot for ``zerocarbon status``.
+"""The collector service: polls every polled device's groups (Modbus, BACnet), runs the subscribers (MQTT),
+hands all readings to one :class:`~models.reading.ReadingSink` and writes a health snapshot for
+``zerocarbon status``. Which collector serves a device is the registry's business (:mod:`collectors.registry`).
 
 Modbus jobs that share a poll interval run off one timer with phase offsets (:mod:`collectors.polling`); a job
 still busy when its turn comes is skipped and counted, so a slow or dead device only ever skips its own cycles.
@@ -21,12 +22,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from collectors.modbus import DevicePoller
-from collectors.mqtt import MqttCollector
+from collectors.interface import Poller, Subscriber
 from collectors.polling import PollJob, interval_timers
+from collectors.registry import CollectorOptions, collector
 from models.reading import ReadingSink
 from models.site import Device, Site
-from models.template import ModbusTemplate
 from models.vocabulary import ModbusTransport
 
 log = logging.getLogger(__name__)
@@ -56,13 +56,21 @@ class CollectorService:
         self.site = site
         self.sink = sink
         chosen = list(site.devices if devices is None else devices)
-        self.pollers = [
-            DevicePoller(d, t, transport=modbus_transport)
-            for d in chosen
-            if isinstance(t := site.template_of(d), ModbusTemplate)
-        ]
-        mqtt_devices = [d for d in chosen if d.protocol == "mqtt"]  # MqttConnection devices
-        self.mqtt = MqttCollector(site, mqtt_devices, sink, **(mqtt_options or {})) if mqtt_devices else None
+        options = CollectorOptions(modbus_transport=str(modbus_transport), mqtt=mqtt_options)
+        self.pollers: list[Poller] = []
+        by_subscriber: dict[str, list[Device]] = {}
+        for d in chosen:
+            kind = collector(d.protocol)
+            if kind.poller is not None:
+                self.pollers.append(kind.poller(d, site, options))
+            else:
+                by_subscriber.setdefault(d.protocol, []).append(d)
+        self.subscribers: dict[str, Subscriber] = {}
+        for protocol, group in by_subscriber.items():
+            make = collector(protocol).subscriber
+            assert make is not None, protocol
+            self.subscribers[protocol] = make(site, group, sink, options)
+        self.mqtt = self.subscribers.get("mqtt")
         self.status_path = status_path
         self.status_extra = status_extra
         self.health_interval_s = health_interval_s
@@ -90,11 +98,17 @@ class CollectorService:
 
     async def run(self) -> None:
         """Poll and subscribe until :meth:`stop`."""
+        for poller in self.pollers:
+            await poller.start(self.sink)
         stop_polling = self._start_polling()
-        if self.mqtt:
-            self.mqtt.start()
-        n_mqtt = len(self.mqtt.devices) if self.mqtt else 0
-        log.info("collecting from %d Modbus and %d MQTT devices", len(self.pollers), n_mqtt)
+        for subscriber in self.subscribers.values():
+            subscriber.start()
+        counts: dict[str, int] = {}
+        for p in self.pollers:
+            counts[p.protocol] = counts.get(p.protocol, 0) + 1
+        for protocol, subscriber in self.subscribers.items():
+            counts[protocol] = len(subscriber.devices)
+        log.info("collecting from %s", ", ".join(f"{n} {p}" for p, n in counts.items()) or "no devices")
         try:
             while not self._stop.is_set():
                 self.write_status()
@@ -104,10 +118,10 @@ class CollectorService:
                     pass
         finally:
             stop_polling()
-            if self.mqtt:
-                self.mqtt.stop()
+            for subscriber in self.subscribers.values():
+                subscriber.stop()
             for poller in self.pollers:
-                poller.close()
+                await poller.stop()
             self.write_status()
 
     async def stop(self) -> None:
@@ -121,15 +135,15 @@ class CollectorService:
         for p in self.pollers:
             row = asdict(p.health)
             row.pop("retry_at")
-            row["protocol"] = "modbus"
+            row["protocol"] = p.protocol
             row["last_value_ts"] = p.health.last_ok_ts
             row["skipped_cycles"] = skipped.get(p.device.id, 0)
             devices.append(row)
-        if self.mqtt:
-            devices += self.mqtt.device_status()
+        for subscriber in self.subscribers.values():
+            devices += subscriber.device_status()
         out: dict[str, Any] = {"pid": os.getpid(), "started": self.started, "written": time.time(), "devices": devices}
-        if self.mqtt:
-            out["mqtt"] = self.mqtt.stats()
+        for protocol, subscriber in self.subscribers.items():
+            out[protocol] = subscriber.stats()
         if self.status_extra:
             out.update(self.status_extra())
         return out

@@ -27,6 +27,23 @@ MAX_INSTANCE = 4_194_302  # 22-bit object instance; 4194303 is "unspecified" (AS
 DEFAULT_PORT = 47808  # 0xBAC0
 
 
+# BACnet engineering units (ASHRAE 135 §21, as bacpypes3 spells them) -> ours; both thermal and electric kW
+# are BACnet "kilowatts", so a discovered "kilowatts" reads as kW and is renamed kW_th by hand where it is heat.
+UNITS_FROM_BACNET: dict[str, str] = {
+    "degrees-celsius": "degC", "kilowatts": "kW", "watts": "W", "megawatts": "MW", "percent": "%",
+    "parts-per-million": "ppm", "kilowatt-hours": "kWh", "watt-hours": "Wh", "megawatt-hours": "MWh",
+    "cubic-meters-per-hour": "m3/h", "cubic-meters": "m3", "liters": "L", "volts": "V", "amperes": "A",
+    "hertz": "Hz", "watts-per-square-meter": "W/m2", "meters-per-second": "m/s", "revolutions-per-minute": "rpm",
+    "hours": "h", "seconds": "s", "kilovolt-amperes": "kVA", "volt-amperes": "VA",
+    "kilovolt-amperes-reactive": "kvar", "volt-amperes-reactive": "var", "micrograms-per-cubic-meter": "ug/m3",
+    "no-units": "",
+}
+UNITS_TO_BACNET: dict[str, str] = {
+    **{ours: theirs for theirs, ours in UNITS_FROM_BACNET.items()}, "kW_th": "kilowatts", "kWh_th": "kilowatt-hours",
+    "count": "no-units",
+}
+
+
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -7,11 +7,13 @@ as we would fake them. Faults act here: ``comm_loss`` closes the port (the devic
 the fault flag and ``reliability`` (``unreliable-other``) of every object.
 
 bacpypes3 binds with SO_REUSEPORT, so two applications on one port would silently share it: every endpoint
-gets a port of its own (0 = a free one, found before binding).
+gets a port of its own (the site file's when it is free, else one the OS picks; ``SimulatedSite.site`` tells
+the collector which).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 from typing import Any
@@ -23,7 +25,7 @@ from bacpypes3.local.device import DeviceObject
 from bacpypes3.local.multistate import MultiStateInputObject, MultiStateOutputObject, MultiStateValueObject
 from bacpypes3.local.networkport import NetworkPortObject
 
-from models.bacnet import BacnetConnection, BacnetPoint, BacnetTemplate
+from models.bacnet import UNITS_TO_BACNET, BacnetConnection, BacnetPoint, BacnetTemplate
 from models.site import Device
 from simulators.faults import Fault
 from simulators.registers import Value
@@ -36,9 +38,6 @@ CLASSES: dict[str, Any] = {
     "multi-state-input": MultiStateInputObject, "multi-state-output": MultiStateOutputObject,
     "multi-state-value": MultiStateValueObject,
 }
-BACNET_UNITS = {"degC": "degreesCelsius", "kW": "kilowatts", "kW_th": "kilowatts", "%": "percent",
-                "m3/h": "cubicMetersPerHour", "ppm": "partsPerMillion", "W": "watts", "kWh": "kilowattHours",
-                "Pa": "pascals", "count": "noUnits", "": "noUnits"}
 VENDOR_ID = 999  # bacpypes3's sample vendor id
 
 
@@ -53,9 +52,17 @@ class CountingApplication(Application):  # type: ignore[misc]
         await super().indication(apdu)
 
 
-def free_udp_port(host: str) -> int:
+def free_udp_port(host: str, wanted: int = 0) -> int:
+    """``wanted`` when nobody holds it, else a port the OS picks. Checked by binding without SO_REUSEPORT, which
+    fails on a port a bacpypes3 application holds (two simulators or test runs on one machine)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind((host, 0))
+        try:
+            s.bind((host, wanted))
+        except OSError:
+            if not wanted:
+                raise
+            log.warning("UDP %s:%d is taken; serving this BACnet device on a free port", host, wanted)
+            s.bind((host, 0))
         return int(s.getsockname()[1])
 
 
@@ -63,7 +70,7 @@ def make_object(p: BacnetPoint) -> Any:
     kwargs: dict[str, Any] = {"objectIdentifier": (p.object_type, p.instance), "objectName": p.name,
                               "statusFlags": [0, 0, 0, 0], "outOfService": False, "eventState": "normal"}
     if p.object_type.startswith("analog"):
-        kwargs.update(presentValue=0.0, units=BACNET_UNITS.get(p.unit, "noUnits"), covIncrement=0.01)
+        kwargs.update(presentValue=0.0, units=UNITS_TO_BACNET.get(p.unit, "no-units"), covIncrement=0.01)
     elif p.object_type.startswith("binary"):
         kwargs.update(presentValue="inactive")
     else:
@@ -81,9 +88,9 @@ class BacnetEndpoint:
         c = device.connection
         assert isinstance(c, BacnetConnection)
         self.device, self.template = device, template
-        self.host, self.port = host, port or free_udp_port(host)
+        self.host, self.port = host, free_udp_port(host, port)  # the site's port, or a free one
         self.instance = c.device_instance
-        self.objects = {p.name: make_object(p) for p in template.points}
+        self.objects: dict[str, Any] = {}  # made in the serving loop: bacpypes3 objects need a running loop
         self._points = {p.name: p for p in template.points}
         self._faults = faults
         self._app: Any = None
@@ -93,9 +100,19 @@ class BacnetEndpoint:
     def listening(self) -> bool:
         return self._app is not None
 
+    def _make_objects(self) -> bool:
+        if not self.objects:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return False
+            self.objects = {p.name: make_object(p) for p in self.template.points}
+        return True
+
     async def start(self) -> None:
         if self._app is not None:
             return
+        self._make_objects()
         device = DeviceObject(
             objectIdentifier=("device", self.instance), objectName=self.device.id, vendorIdentifier=VENDOR_ID,
             maxApduLengthAccepted=1476, segmentationSupported="segmented-both", maxSegmentsAccepted=16)
@@ -114,6 +131,8 @@ class BacnetEndpoint:
     def update(self, values: dict[str, Value]) -> None:
         """Present values from the live state; faults on the status flags. Only changed values are set, so
         bacpypes3 sends a COV notification for real changes only."""
+        if not self._make_objects():
+            return  # not served yet: the first tick in the serving loop sets the values
         fault = self._faults.get(self.device.id)
         frozen = fault is not None and fault.kind == "out_of_service"
         flags = [0, 1 if fault is not None and fault.kind == "fault_flag" else 0, 0, 1 if frozen else 0]

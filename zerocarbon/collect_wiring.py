@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from collectors.mqtt_mapping import TimestampWindow
+from collectors.registry import shard_share
 from collectors.service import CollectorService, shard_devices
 from collectors.spool import Spool, SpoolDrainer
 from models.errors import ConfigError, ConfigProblem
@@ -80,8 +81,8 @@ def build_collection(
     suffix = shard_suffix(index, count)
     spool = Spool(settings.data_dir / f"spool{suffix}", int(settings.spool_max_mb * 1024 * 1024))
     drainer = SpoolDrainer(spool, writer)
-    modbus = [d for d in shard_devices(site.devices, index, count) if d.protocol == "modbus"]
-    mqtt = [d for d in site.devices if d.protocol == "mqtt"]  # every shard maps every topic: shared subscription
+    # Polled devices are split between shards; every shard maps every MQTT topic (a shared subscription).
+    devices = shard_share(site.devices, shard_devices(site.devices, index, count))
     options: dict[str, Any] = {
         "host": settings.mqtt_host, "port": settings.mqtt_port, "username": settings.mqtt_username,
         "password": settings.mqtt_password,
@@ -92,7 +93,7 @@ def build_collection(
         "timestamp_window": TimestampWindow(settings.mqtt_max_ahead_s, settings.retention_raw_days * 86400 or None),
     }
     sink: ReadingSink = Tee(spool, *extra_sinks) if extra_sinks else spool
-    service = CollectorService(site, sink, devices=modbus + mqtt, mqtt_options=options,
+    service = CollectorService(site, sink, devices=devices, mqtt_options=options,
                                status_path=status_path(settings, suffix), modbus_transport=settings.modbus_transport)
     collection = Collection(service, spool, drainer)
     collection.service.status_extra = collection.status_extra
@@ -130,8 +131,8 @@ def bridge_health(collection: Collection) -> Callable[[], None]:
         spool, drainer, pollers = collection.spool, collection.drainer, collection.service.pollers
         metrics.spool_depth.set(spool.pending)
         metrics.spool_bytes.set(spool.bytes)
-        mqtt = collection.service.mqtt
-        metrics.devices_assigned.set(len(pollers) + (len(mqtt.devices) if mqtt else 0))
+        subscribed = sum(len(s.devices) for s in collection.service.subscribers.values())
+        metrics.devices_assigned.set(len(pollers) + subscribed)
         for key, now, counter in (("accepted", spool.accepted, metrics.readings_total),
                                   ("written", drainer.written, metrics.readings_written_total),
                                   ("failures", drainer.failures, metrics.store_write_errors_total)):

@@ -204,3 +204,36 @@ def test_unknown_object_marks_its_point_device_error_and_keeps_the_rest(tmp_path
     assert by["chw_supply_c"].quality is Quality.GOOD and by["chw_supply_c"].value == 6.5
     assert "binary-value,1" in error and "127.0.0.1" in error
     assert not math.isnan(by["mode"].value or math.nan)
+
+
+def test_service_collects_simulated_bacnet_devices_and_marks_an_offline_one(tmp_path: Path) -> None:
+    """The whole path: the simulator's BACnet controllers, the registry's pollers in the service, a sink."""
+    from collectors.service import CollectorService
+    from simulators.site import SimulatedSite
+
+    site = write_site(tmp_path, [
+        {**bacnet_device(47808), "id": "chiller-1"},
+        {**bacnet_device(47808, "bacnet-lighting"), "id": "lighting-f1",
+         "connection": {"host": "127.0.0.1", "port": 47808, "device_instance": 1301, "timeout_s": 0.3}},
+    ])
+    sink = ListSink()
+
+    async def collect(service: CollectorService, seconds: float) -> dict[str, Any]:
+        task = asyncio.ensure_future(service.run())
+        await asyncio.sleep(seconds)
+        status = service.status()
+        await service.stop()
+        await task
+        return status
+
+    with SimulatedSite(site, ports={"chiller-1": 0, "lighting-f1": 0}, publish_mqtt=False) as sim:
+        status = asyncio.run(collect(CollectorService(sim.site, sink), 2.5))
+        good = {r.point_id for r in sink.readings if r.quality is Quality.GOOD}
+        sim.fault("chiller-1", "comm_loss")
+        sink.readings.clear()
+        asyncio.run(collect(CollectorService(sim.site, sink), 1.5))
+    assert {"chiller-1.chw_supply_c", "lighting-f1.power_kw", "lighting-f1.scene"} <= good
+    assert {d["device"]: d["protocol"] for d in status["devices"]} == {"chiller-1": "bacnet", "lighting-f1": "bacnet"}
+    lost = {r.quality for r in sink.readings if r.point_id.startswith("chiller-1.")}
+    assert lost == {Quality.COMM_LOSS}
+    assert {r.quality for r in sink.readings if r.point_id.startswith("lighting-f1.")} == {Quality.GOOD}

@@ -9,7 +9,7 @@ import typer
 
 from models.errors import ConfigError
 from models.loader import load_site
-from models.site import ModbusConnection
+from models.protocols import label
 
 
 def check_config(
@@ -27,11 +27,12 @@ def check_config(
             typer.echo(str(problem), err=True)
         typer.echo(f"{len(exc.problems)} problem(s); nothing was started", err=True)
         raise typer.Exit(1) from None
-    protocols = Counter("modbus" if isinstance(d.connection, ModbusConnection) else "mqtt" for d in site.devices)
+    protocols = Counter(d.protocol for d in site.devices)
+    by_protocol = ", ".join(f"{n} {label(p)}" for p, n in sorted(protocols.items()))
     es = site.energy_systems
     typer.echo(
         f"{site_path}: OK - {site.info.name} ({site.info.name_zh}), {len(site.subsystems)} subsystems, "
-        f"{len(site.devices)} devices ({protocols['modbus']} Modbus, {protocols['mqtt']} MQTT), "
+        f"{len(site.devices)} devices ({by_protocol}), "
         f"{len(site.points())} points; PV {sum(p.capacity_kwp for p in es.pv):g} kWp, "
         f"wind {sum(w.rated_kw for w in es.wind):g} kW, storage {sum(s.capacity_kwh for s in es.storage):g} kWh"
     )

@@ -1,5 +1,7 @@
 """``zerocarbon discover modbus://HOST:PORT/UNIT``: walk a SunSpec device (or read a template) and print every
-point with its decoded value, or a ready template for ``config/templates/``."""
+point with its decoded value, or a ready template for ``config/templates/``.
+``zerocarbon discover bacnet://HOST[:PORT]/INSTANCE``: Who-Is/I-Am, then every analog, binary and multi-state
+object with its name, units and present value, or a template reading them."""
 
 from __future__ import annotations
 
@@ -18,6 +20,52 @@ def parse_address(url: str) -> tuple[str, int, int]:
     if parsed.scheme != "modbus" or not parsed.hostname or not unit.isdigit():
         raise typer.BadParameter(f"{url!r}: write it as modbus://HOST:PORT/UNIT, e.g. modbus://10.0.0.5:502/1")
     return parsed.hostname, parsed.port or 502, int(unit)
+
+
+def parse_bacnet(url: str) -> tuple[str, int, int]:
+    parsed = urlparse(url)
+    instance = parsed.path.strip("/")
+    if parsed.scheme != "bacnet" or not parsed.hostname or not instance.isdigit():
+        raise typer.BadParameter(f"{url!r}: write it as bacnet://HOST[:PORT]/INSTANCE, e.g. bacnet://10.0.5.20/1101")
+    return parsed.hostname, parsed.port or 47808, int(instance)
+
+
+async def _discover_bacnet(host: str, port: int, instance: int, timeout: float) -> Any:
+    from collectors.bacnet_discovery import BacnetDiscoverer
+    from models.bacnet import BacnetConnection
+
+    d = BacnetDiscoverer(f"bacnet-{instance}", BacnetConnection(host=host, port=port, device_instance=instance),
+                         timeout)
+    try:
+        return await d.walk()
+    finally:
+        d.close()
+
+
+def discover_bacnet(address: str, as_json: bool, template: bool, timeout: float) -> None:
+    from collectors.bacnet_discovery import template_yaml
+    from models.errors import DeviceError
+
+    host, port, instance = parse_bacnet(address)
+    try:
+        peer, found = asyncio.run(_discover_bacnet(host, port, instance, timeout))
+    except DeviceError as exc:
+        typer.echo(f"discover {address}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps([o.as_json() for o in found], indent=1))
+    elif template:
+        typer.echo(template_yaml(f"bacnet-{host.replace('.', '-')}-{instance}", peer, found), nl=False)
+    else:
+        typer.echo(f"BACnet device {instance} at {host}:{port}: vendor {peer.vendor_id}, max APDU {peer.max_apdu}, "
+                   f"{peer.segmentation}, {len(found)} objects")
+        for o in found:
+            value = "missing" if o.value is None else f"{o.value:g}"
+            named = o.states.get(int(o.value)) if o.states and o.value is not None else None
+            state = f" ({named})" if named else ""
+            quality = "" if o.quality == "good" else f"  [{o.quality}]"
+            typer.echo(f"  {o.object_type + ',' + str(o.instance):<24} {o.name:<24} {value} {o.unit or o.units}"
+                       f"{state}{quality}")
 
 
 def _show(name: str, row: dict[str, Any]) -> str:
@@ -56,16 +104,20 @@ def _load_template(template_id: str) -> Any:
 
 
 def discover(
-    address: str = typer.Argument(..., help="modbus://HOST:PORT/UNIT"),
+    address: str = typer.Argument(..., help="modbus://HOST:PORT/UNIT or bacnet://HOST[:PORT]/INSTANCE"),
     as_json: bool = typer.Option(False, "--json", help="print models and points as JSON"),
     template: bool = typer.Option(False, "--template", help="print a ready template YAML for config/templates/"),
     template_id: str = typer.Option(None, "--with-template", help="read this template's points instead of SunSpec"),
     timeout: float = typer.Option(2.0, help="seconds to wait for each answer"),
 ) -> None:
-    """Show what a Modbus device holds: SunSpec models and decoded points (not-implemented shown as missing)."""
+    """Show what a device holds: a Modbus device's SunSpec models and decoded points (not-implemented shown as
+    missing), or a BACnet device's objects with name, units and present value."""
     from collectors.sunspec_discovery import template_yaml
     from models.errors import DeviceError
 
+    if address.startswith("bacnet:"):
+        discover_bacnet(address, as_json, template, timeout)
+        return
     host, port, unit = parse_address(address)
     try:
         found = asyncio.run(_discover(host, port, unit, template_id, timeout))

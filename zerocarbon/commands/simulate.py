@@ -145,8 +145,11 @@ def _announce(sim: Any, control: Any) -> None:
     mqtt = sum(1 for d in sim.site.devices if d.protocol == "mqtt")
     ports = sorted(e.port for e in sim.endpoints.values())
     broker = f"{sim.site.mqtt.host}:{sim.site.mqtt.port}" if sim.publisher else "off"
+    bacnet = sorted(e.port for e in sim.bacnet.values())
+    on_udp = f"{len(bacnet)} BACnet/IP devices on UDP 127.0.0.1:{bacnet[0]}-{bacnet[-1]}, " if bacnet else ""
     typer.echo(f"simulating {sim.site.info.name}: {modbus} Modbus devices on 127.0.0.1:{ports[0]}-{ports[-1]}, "
-               f"{mqtt} MQTT gateways -> {broker}" + (f"; control port 127.0.0.1:{control.port}" if control else ""))
+               f"{on_udp}{mqtt} MQTT gateways -> {broker}"
+               + (f"; control port 127.0.0.1:{control.port}" if control else ""))
     for device, fault in sim.faults().items():
         typer.echo(f"  fault {device}: {fault}")
     typer.echo("Ctrl-C to stop")

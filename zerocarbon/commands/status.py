@@ -39,7 +39,7 @@ def _print_snapshot(path: Path, snap: dict[str, Any], now: float) -> None:
     typer.echo(f"  {'device':<26} {'proto':<6} {'state':<13} {'last value':<12} {'req/cycle':<24} failed")
     for d in snap.get("devices", []):
         req = ",".join(f"{g}:{n}" for g, n in (d.get("requests_per_cycle") or {}).items()) or "-"
-        failed = f"{d.get('failed_cycles', 0)}/{d.get('cycles', 0)}" if d["protocol"] == "modbus" else "-"
+        failed = f"{d['failed_cycles']}/{d.get('cycles', 0)}" if "failed_cycles" in d else "-"  # polled devices
         typer.echo(f"  {d['device']:<26} {d['protocol']:<6} {d['state']:<13} "
                    f"{_age(d.get('last_value_ts'), now):<12} {req:<24} {failed}")
         if d.get("last_error"):
