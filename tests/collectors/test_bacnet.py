@@ -237,3 +237,25 @@ def test_service_collects_simulated_bacnet_devices_and_marks_an_offline_one(tmp_
     lost = {r.quality for r in sink.readings if r.point_id.startswith("chiller-1.")}
     assert lost == {Quality.COMM_LOSS}
     assert {r.quality for r in sink.readings if r.point_id.startswith("lighting-f1.")} == {Quality.GOOD}
+
+
+def test_bacnet_faults_fit_only_bacnet_devices(site: Any) -> None:
+    from simulators.faults import FaultError, check_fault
+
+    assert check_fault(site.device("ahu-1"), "out_of_service", {}).kind == "out_of_service"
+    try:
+        check_fault(site.device("grid-meter-1"), "fault_flag", {})
+    except FaultError as exc:
+        assert "grid-meter-1 speaks Modbus: fault 'fault_flag' needs a BACnet/IP device" in str(exc)
+    else:
+        raise AssertionError("a Modbus meter accepted a BACnet fault")
+
+
+def test_check_config_counts_devices_by_protocol(site_file: Path) -> None:
+    from typer.testing import CliRunner
+
+    from zerocarbon.cli import app
+
+    result = CliRunner().invoke(app, ["check-config", str(site_file)])
+    assert result.exit_code == 0, result.output
+    assert "66 devices (8 BACnet/IP, 40 Modbus, 18 MQTT)" in result.output
