@@ -10,7 +10,9 @@ infinity, and recurses once per nesting level (5000 levels raise ``RecursionErro
   → ``too_deep``;
 - duplicate keys in any object (RFC 8259 §4: names "SHOULD be unique"; which one wins is undefined)
   → ``duplicate_key``;
-- ``NaN``, ``Infinity``, ``-Infinity`` and numbers beyond a double → ``not_finite``;
+- ``NaN``, ``Infinity``, ``-Infinity`` → ``not_finite``; a number beyond a double (``1e999`` reads as infinity)
+  is refused as ``not_finite`` by the field that holds it (:mod:`collectors.mqtt_mapping`), so the parser needs
+  no Python call per number;
 - anything else that is not JSON → ``not_json``; JSON that is not an object → ``not_object``.
 
 Every refusal is a :class:`PayloadRejected` with its dead-letter kind (docs/collectors.md lists them all).
@@ -19,13 +21,13 @@ Every refusal is a :class:`PayloadRejected` with its dead-letter kind (docs/coll
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import Any
 
 MAX_DEPTH = 32  # a gateway's payload nests 3-4 levels; 32 leaves room and stays far below Python's recursion
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = re.compile(rb"[\[\]{}]")
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+_STRING_NOW = re.compile(rb'"[^"]*"')  # a string once escapes are gone and only quotes and brackets are left
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
@@ -36,17 +38,27 @@ class PayloadRejected(ValueError):
         super().__init__(f"{kind}: {detail}")
 
 
-def nested_deeper_than(payload: bytes, limit: int) -> bool:
-    """Whether ``[``/``{`` outside strings nest deeper than ``limit``. The bytes are not trusted to be JSON, so
-    this never recurses; it stops at the first level past the limit."""
+def check_nesting(payload: bytes, limit: int) -> None:
+    """Refuse ``[``/``{`` nested deeper than ``limit`` outside strings (``too_deep``), or brackets that do not
+    pair up (``not_json``), without recursing: the bytes are not trusted to be JSON. Every pass runs in C: the
+    brackets outside strings are kept, then each pass deletes the innermost ``{}``/``[]`` pairs, so a JSON
+    text of depth d is empty after d passes (measured in bench/bench_decode.py)."""
     if payload.count(b"{") + payload.count(b"[") <= limit:  # the common case: cannot be deeper, one C pass
-        return False
-    depth = 0
-    for bracket in _BRACKETS.findall(_STRING.sub(b"", payload)):
-        depth += 1 if bracket in b"[{" else -1
-        if depth > limit:
-            return True
-    return False
+        return
+    if b"\\" in payload:
+        payload = _ESCAPE.sub(b"", payload)  # an escaped quote must not end a string
+    structure = payload.translate(None, _NOT_STRUCTURE).replace(b'""', b"")  # quotes and brackets; bare strings out
+    if b'"' in structure:  # strings holding brackets
+        structure = _STRING_NOW.sub(b"", structure)
+    for _ in range(limit):
+        if not structure:
+            return
+        inner = structure.replace(b"{}", b"").replace(b"[]", b"")
+        if inner == structure:
+            raise PayloadRejected("not_json", "brackets or quotes do not pair up")
+        structure = inner
+    if structure:
+        raise PayloadRejected("too_deep", f"nested more than {limit} levels")
 
 
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -60,15 +72,12 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise PayloadRejected("not_finite", f"number {text[:40]} is beyond a double")
-    return value
-
-
 def _no_constant(name: str) -> float:
     raise PayloadRejected("not_finite", f"{name} is not a JSON number (RFC 8259 §6)")
+
+
+# built once: json.loads(..., hook=...) builds a decoder and its scanner on every call (~5 us)
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique, parse_constant=_no_constant)
 
 
 def parse_payload(payload: bytes, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
@@ -81,12 +90,13 @@ def parse_payload(payload: bytes, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
         text = payload.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PayloadRejected("not_utf8", f"not UTF-8 at byte {exc.start} (RFC 8259 §8.1; UTF-16 is refused)") from None
-    if nested_deeper_than(payload, max_depth):
-        raise PayloadRejected("too_deep", f"nested more than {max_depth} levels")
+    check_nesting(payload, max_depth)
     try:
-        data = json.loads(text, object_pairs_hook=_unique, parse_float=_finite_float, parse_constant=_no_constant)
+        data = _DECODER.decode(text)
     except PayloadRejected:
         raise
+    except RecursionError:  # cannot happen after check_nesting; kept so a parser change never means a crash
+        raise PayloadRejected("too_deep", "nested too deep for the parser") from None
     except ValueError as exc:
         raise PayloadRejected("not_json", str(exc)) from None
     if not isinstance(data, dict):

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from collectors.mqtt import MqttCollector
-from collectors.mqtt_payload import PayloadRejected, nested_deeper_than, parse_payload
+from collectors.mqtt_payload import PayloadRejected, check_nesting, parse_payload
 from models.loader import load_site
 from models.reading import Quality
 from models.site import Site
@@ -29,7 +29,7 @@ DOOR_TEMPLATE = {
                {"name": "temp_c", "path": "temp_c", "unit": "degC", "kind": "temperature", "range": [-40, 85]},
                {"name": "people", "path": "people", "unit": "count", "kind": "count"}],
 }
-NOW = time.time()
+NOW = float(int(time.time()))  # whole seconds: some corpus payloads write it with %d
 
 
 def door_site(tmp_path: Path, port: int) -> Site:
@@ -66,7 +66,7 @@ CORPUS: list[tuple[str, bytes, str]] = [
     (TOPIC, b'{"ts": %d, "temp_c": NaN, "open": true, "people": 1}' % (NOW - 11), "not_finite"),
     (TOPIC, b'{"ts": %d, "temp_c": Infinity, "open": true, "people": 1}' % (NOW - 12), "not_finite"),
     (TOPIC, b'{"ts": %d, "temp_c": -Infinity, "open": true, "people": 1}' % (NOW - 13), "not_finite"),
-    (TOPIC, b'{"ts": %d, "temp_c": 1e999, "open": true, "people": 1}' % (NOW - 14), "not_finite"),
+    (TOPIC, b'{"ts": %d, "temp_c": 1e999, "open": true, "people": 1}' % (NOW - 14), "not_finite"),  # the field
     (TOPIC, b'{"a": ' * 5000 + b"1" + b"}" * 5000, "too_deep"),
     (TOPIC, b"[" * 5000 + b"]" * 5000, "too_deep"),
     (TOPIC, b'{"ts": 1, "temp_c": 2', "not_json"),
@@ -107,6 +107,7 @@ def test_malformed_payloads_are_dead_letters_and_valid_ones_in_between_are_all_s
         assert got[("door.open", ts)].value == 0.0 and got[("door.people", ts)].value == i
     # a partly bad payload keeps its good fields: the boolean on temp_c is bad, the rest good
     assert got[("door.temp_c", NOW - 7001)].quality is Quality.BAD_PAYLOAD
+    assert got[("door.temp_c", NOW - 14)].quality is Quality.BAD_PAYLOAD and got[("door.people", NOW - 14)].value == 1
     assert got[("door.people", NOW - 7001)].value == 3 and got[("door.open", NOW - 7001)].value == 1.0
     # out of range: kept, suspect, counted
     assert got[("door.temp_c", NOW - 1)].value == 500.0 and got[("door.temp_c", NOW - 1)].quality is Quality.SUSPECT
@@ -122,10 +123,21 @@ def test_every_dead_letter_kind_is_documented() -> None:
 
 
 def test_the_depth_scan_ignores_brackets_inside_strings() -> None:
-    deep_looking = json.dumps({"text": "[" * 100 + "{" * 100}).encode()
-    assert not nested_deeper_than(deep_looking, 1) and parse_payload(deep_looking)["text"].startswith("[[")
-    tricky = b'{"a": "\\"[[[[", "b": [[[1]]]}'  # an escaped quote does not end the string
-    assert nested_deeper_than(tricky, 3) and not nested_deeper_than(tricky, 4)
+    deep_looking = json.dumps({"text": "[" * 100 + "{" * 100, "list": [[1]] * 40}).encode()
+    check_nesting(deep_looking, 3)
+    assert parse_payload(deep_looking)["text"].startswith("[[")
+    tricky = b'{"a": "\\"[[[[", "b": [[[1]]], "c": [' + b"[1]," * 40 + b"[2]]}"  # escaped quote stays in a string
+    check_nesting(tricky, 4)
+    with pytest.raises(PayloadRejected) as info:
+        check_nesting(tricky, 3)
+    assert info.value.kind == "too_deep"
+
+
+def test_brackets_that_do_not_pair_up_are_not_json_without_recursing() -> None:
+    payload = b"[" * 5000 + b"{" + b"]" * 5001  # would recurse 5000 levels before the parser saw the mismatch
+    with pytest.raises(PayloadRejected) as info:
+        parse_payload(payload)
+    assert info.value.kind == "not_json"
 
 
 def test_a_timestamp_window_can_be_widened(tmp_path: Path) -> None:
