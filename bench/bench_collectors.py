@@ -1,9 +1,12 @@
 """Collector benchmarks, each beside its baseline in the same run; prints ratios (docs/benchmarks.md).
 
-    python bench/bench_collectors.py                 # everything, about 3 minutes on 2 cores
-    python bench/bench_collectors.py cycle cpu       # some sections: cycle cpu jitter handoff mqtt
+    python bench/bench_collectors.py                 # everything, about 12 minutes on 2 cores
+    python bench/bench_collectors.py scheduled       # some sections: scheduled handoff mqtt
+    ZC_BENCH_SIZES=200 ZC_BENCH_REPEAT=3 python bench/bench_collectors.py scheduled
 
-Devices are pymodbus servers in a separate process (``--serve``), so the collector's CPU time is its own.
+``scheduled`` is the path users run: the scheduled CollectorService against N real pymodbus servers at 1 s
+(bench/collector_runs.py, with its outside harness). ``handoff`` prices one read's decode and spool hand-off
+against a lean device farm in a separate process (``--serve``), so the collector's CPU time is its own.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import statistics
 import struct
 import subprocess
 import sys
@@ -34,14 +36,6 @@ FULL_READ = ModbusTemplate(  # 62 float32 + 1 uint16 = one 125-register read
     points=[RegisterPoint(name=f"f{i}", address=2 * i, type="float32") for i in range(62)]  # type: ignore[arg-type]
     + [RegisterPoint(name="u", address=124, type="uint16")],  # type: ignore[arg-type]
 )
-THREE_READS = ModbusTemplate(  # three blocks far apart: the planner's fewest is 3 requests
-    id="bench-3",
-    points=[RegisterPoint(name=f"a{i}", address=2 * i, type="float32") for i in range(62)]  # type: ignore[arg-type]
-    + [RegisterPoint(name=f"b{i}", address=200 + 2 * i, type="float32") for i in range(62)]  # type: ignore[arg-type]
-    + [RegisterPoint(name=f"c{i}", address=400 + i, type="uint16") for i in range(10)],  # type: ignore[arg-type]
-)
-
-
 # -- device farm (runs in its own process) -----------------------------------------------------------------
 class SimulatedDevice(asyncio.Protocol):
     """A Modbus TCP device answering FC3/FC4 after ``delay_s`` with constant registers. Lean on purpose
@@ -102,34 +96,6 @@ def device(i: int, port: int, template: ModbusTemplate, interval: float = 1.0, t
                   poll_s={"default": interval})
 
 
-# -- plain asyncio pymodbus poller: the baseline ------------------------------------------------------------
-class PlainPoller:
-    """What one writes first: a client per device, the same blocks, struct decode, a list for the values."""
-
-    def __init__(self, port: int, blocks: list[tuple[int, int]]) -> None:
-        self.port, self.blocks = port, blocks
-        self.sink: list[float] = []
-        self.client: AsyncModbusTcpClient | None = None
-
-    async def poll(self) -> None:
-        if self.client is None:
-            self.client = AsyncModbusTcpClient("127.0.0.1", port=self.port, timeout=3, retries=0)
-            await self.client.connect()
-        for address, count in self.blocks:
-            rr = await self.client.read_holding_registers(address, count=count, device_id=1)
-            regs = rr.registers
-            n = count // 2
-            self.sink = list(struct.unpack(f">{n}f", struct.pack(f">{2 * n}H", *regs[: 2 * n])))
-
-    def close(self) -> None:
-        if self.client:
-            try:
-                self.client.close()
-            except RuntimeError:
-                pass
-            self.client = None
-
-
 TRANSPORT = os.environ.get("ZC_BENCH_TRANSPORT", "pymodbus")  # the collector's default; "wire" for the lean reader
 
 
@@ -151,81 +117,6 @@ def blocks_of(template: ModbusTemplate) -> list[tuple[int, int]]:
 
 
 # -- sections -----------------------------------------------------------------------------------------------
-async def _cycles(pollers: list, rounds: int) -> list[float]:  # type: ignore[type-arg]
-    async def timed(p) -> float:  # type: ignore[no-untyped-def]
-        t = time.perf_counter()
-        await p.poll()
-        return time.perf_counter() - t
-
-    await asyncio.gather(*(p.poll() for p in pollers))  # connect
-    out = []
-    for _ in range(rounds):
-        out.append(max(await asyncio.gather(*(timed(p) for p in pollers))))
-    return out
-
-
-def section_cycle(spool: Spool) -> None:
-    farm = Farm(20, delay_s=0.010)
-    try:
-        n_req = len(blocks_of(THREE_READS))
-        ideal = n_req * 0.010
-        ours = [OurPoller(device(i, port, THREE_READS), THREE_READS, spool) for i, port in enumerate(farm.ports)]
-        plain = [PlainPoller(port, blocks_of(THREE_READS)) for port in farm.ports]
-        o = asyncio.run(_cycles(ours, 40))
-        p = asyncio.run(_cycles(plain, 40))
-        for x in ours + plain:
-            x.close()
-    finally:
-        farm.stop()
-    om, pm = statistics.median(o), statistics.median(p)
-    print(f"[cycle] 20 devices answering after 10 ms, {n_req} requests each: ideal {ideal * 1000:.1f} ms")
-    print(f"[cycle]   ours  median {om * 1000:.1f} ms = {om / ideal:.2f} x ideal (p90 {sorted(o)[35] / ideal:.2f} x)")
-    print(f"[cycle]   plain median {pm * 1000:.1f} ms = {pm / ideal:.2f} x ideal (p90 {sorted(p)[35] / ideal:.2f} x)")
-    print(f"[cycle]   goal <= 1.2 x ideal: {'MET' if om / ideal <= 1.2 else 'NOT MET'}")
-
-
-async def _hammer(pollers: list, seconds: float) -> tuple[int, float]:  # type: ignore[type-arg]
-    await asyncio.gather(*(p.poll() for p in pollers))
-    stop = time.perf_counter() + seconds
-    reads = 0
-
-    async def loop(p) -> None:  # type: ignore[no-untyped-def]
-        nonlocal reads
-        while time.perf_counter() < stop:
-            await p.poll()
-            reads += 1
-
-    cpu = time.process_time()
-    await asyncio.gather(*(loop(p) for p in pollers))
-    return reads, time.process_time() - cpu
-
-
-def section_cpu(spool: Spool, seconds: float = 8.0) -> None:
-    farm = Farm(200)
-    try:
-        plain = [PlainPoller(port, [(0, 125)]) for port in farm.ports]
-        ours = [OurPoller(device(i, port, FULL_READ, timeout=5), FULL_READ, spool) for i, port in enumerate(farm.ports)]
-        results = {}
-        for name, pollers in (("plain", plain), ("ours", ours), ("plain2", plain), ("ours2", ours)):
-            reads, cpu = asyncio.run(_hammer(pollers, seconds / 2))
-            results[name] = (reads, cpu)
-            for p in pollers:
-                p.close()
-    finally:
-        farm.stop()
-
-    def merged(a: str, b: str) -> tuple[int, float]:
-        return results[a][0] + results[b][0], results[a][1] + results[b][1]
-
-    for name, (reads, cpu) in (("plain", merged("plain", "plain2")), ("ours", merged("ours", "ours2"))):
-        print(f"[cpu] {name:<5} 200 devices: {reads / seconds:,.0f} reads/s, {1000 * cpu / reads:.3f} ms CPU/read, "
-              f"{reads / cpu:,.0f} reads per CPU-second (125 registers, 62 floats decoded; ours also spooled)")
-    ours_eff = merged("ours", "ours2")[0] / merged("ours", "ours2")[1]
-    plain_eff = merged("plain", "plain2")[0] / merged("plain", "plain2")[1]
-    print(f"[cpu]   ours / plain reads per CPU-second = {ours_eff / plain_eff:.2f} (goal >= 0.8: "
-          f"{'MET' if ours_eff / plain_eff >= 0.8 else 'NOT MET'})")
-
-
 def section_handoff(spool: Spool, reads: int = 2000) -> None:
     farm = Farm(1)
 
@@ -257,61 +148,17 @@ def section_handoff(spool: Spool, reads: int = 2000) -> None:
           f"(goal <= 1.5: {'MET' if o / b <= 1.5 else 'NOT MET'})")
 
 
-def section_jitter(spool: Spool, seconds: float = 12.0) -> None:
-    from collectors.service import CollectorService
-    from models.site import EnergySystems, GridConnection, MqttBroker, Site, SiteInfo, Subsystem
-    from tests.support.processes import free_port
+def section_scheduled(spool: Spool) -> None:
+    """The scheduled service at N = 20, 200, 1000 beside a plain poller, checked by an outside harness."""
+    from bench.collector_runs import section_scheduled as run
 
-    farm = Farm(199, slow={1: 2.0})
-    ports = [free_port()] + farm.ports  # device 0 is dead, device 2 (farm index 1) answers after 2 s
-    template = ModbusTemplate(id="bench-1", points=FULL_READ.points)
-    devices = [device(i, port, template, interval=1.0, timeout=0.8) for i, port in enumerate(ports)]
-    site = Site(info=SiteInfo(id="bench", name="bench", latitude=0, longitude=0, timezone="UTC",
-                              gross_floor_area_m2=1), subsystems=[Subsystem(id="bench", name_en="b", name_zh="b")],
-                energy_systems=EnergySystems(grid=[GridConnection(id="g", capacity_kva=1, meters=["dev-000"])]),
-                mqtt=MqttBroker(), devices=devices,
-                templates={"bench-1": template})
-    service = CollectorService(site, spool)
-    starts: dict[str, list[float]] = {d.id: [] for d in devices}
-    for poller in service.pollers:
-        inner = poller.poll
-
-        async def timed(group: str, inner=inner, name=poller.device.id) -> list:  # type: ignore[no-untyped-def,type-arg]
-            starts[name].append(time.time())
-            return await inner(group)
-
-        poller.poll = timed  # type: ignore[method-assign]
-
-    async def run() -> None:
-        task = asyncio.create_task(service.run())
-        await asyncio.sleep(seconds)
-        await service.stop()
-        await task
-
-    try:
-        asyncio.run(run())
-    finally:
-        farm.stop()
-    jitters, counts = [], []
-    for name, ts in starts.items():
-        if name in ("dev-000", "dev-002"):
-            continue
-        ts = [t for t in ts if t - ts[0] >= 2.0]  # after warm-up
-        counts.append(len(ts))
-        jitters += [abs((t - ts[0]) - round(t - ts[0])) for t in ts]
-    p99 = sorted(jitters)[int(0.99 * len(jitters))]
-    window = seconds - 2.0
-    print(f"[jitter] 200 devices at 1 s, one dead, one answering in 2 s, {window:.0f} s window:")
-    print(f"[jitter]   other devices polled {min(counts)}..{max(counts)} times (expected ~{window:.0f}); "
-          f"start-time jitter p50 {1000 * statistics.median(jitters):.1f} ms, p99 {1000 * p99:.1f} ms "
-          f"(goal < 100 ms: {'MET' if p99 < 0.1 and min(counts) >= window - 1 else 'NOT MET'})")
-    print(f"[jitter]   dead device cycles {len(starts['dev-000'])}, slow device cycles {len(starts['dev-002'])} "
-          f"(backing off), states: "
-          f"{ {p.device.id: p.health.state for p in service.pollers if p.device.id in ('dev-000', 'dev-002')} }")
+    sizes = tuple(int(n) for n in os.environ.get("ZC_BENCH_SIZES", "20,200,1000").split(","))
+    seconds, repeat = float(os.environ.get("ZC_BENCH_SECONDS", "10")), int(os.environ.get("ZC_BENCH_REPEAT", "2"))
+    run(sizes, seconds=seconds, repeat=repeat)
 
 
 def main(names: list[str]) -> None:
-    sections = {"cycle": section_cycle, "cpu": section_cpu, "handoff": section_handoff, "jitter": section_jitter}
+    sections = {"scheduled": section_scheduled, "handoff": section_handoff}
     chosen = [n for n in sections if not names or n in names]
     with tempfile.TemporaryDirectory() as tmp:
         for name in chosen:

@@ -1,11 +1,11 @@
 """Poll by interval group: every (device, polling group) that shares a poll interval runs off one timer.
 
-One APScheduler job per device cost a scheduler wake-up, its datetime arithmetic, a job-submission event and a
-task per run: 0.2-0.3 ms of CPU per read, as much as the read itself (issue #16, bench/bench_collectors.py
-``scheduled``). Here the jobs of one interval are dealt round-robin into phase slots spread over the interval
-(at most :data:`MAX_SPREAD_S`, so a 15-minute group is still first read within seconds); one ``call_at`` timer
-per interval walks the slots and starts each slot's jobs as tasks. The schedule is a fixed grid from the start
-time, so start times do not drift with load.
+One APScheduler job per device paid a scheduler wake-up, datetime arithmetic and a job-submission event per
+run, and its start times slipped under load (bench/bench_collectors.py ``scheduled``, docs/benchmarks.md).
+Here the jobs of one interval are dealt round-robin into phase slots :data:`SLOT_S` apart, spread over the
+interval (over at most :data:`MAX_SPREAD_S`, so a 15-minute group is still first read within seconds); one
+``call_at`` timer per interval walks the slots and starts each slot's jobs as tasks. The schedule is a fixed
+grid from the start time, so start times do not drift with load.
 
 Isolation is unchanged: a job whose previous poll is still running when its slot comes round is skipped and
 counted (APScheduler's ``max_instances=1``), so at most one request is ever in flight per device and a slow or
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from collectors.interface import Poller
 
-SLOT_S = 0.05  # phase slot width: 20 timer wake-ups a second at most, whatever the number of devices
+SLOT_S = 0.01  # phase slot width: at most 100 timer wake-ups a second per interval, however many devices
 MAX_SPREAD_S = 10.0  # long intervals spread their first reads over 10 s, not over the whole interval
 
 

@@ -45,6 +45,31 @@ def normalise_raw(frame: pd.DataFrame) -> pd.DataFrame:
 
     Raises StoreError naming what is wrong: a missing column, a naive timestamp, an unknown quality.
     """
+    return _normalise(frame)[0]
+
+
+def raw_batch(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`normalise_raw`, and each point's span in it: ``point_id``, ``lo`` (its first timestamp), ``ts``,
+    ``value`` and ``quality`` of its newest reading. A store uses the spans to tell whether the batch can
+    overlap what it holds, and to update its latest values, without grouping the rows again."""
+    out, keys = _normalise(frame)
+    if out.empty or keys is None:
+        return out, pd.DataFrame({"point_id": pd.Series(dtype="str"), "lo": pd.Series(dtype=TS_DTYPE),
+                                  "ts": pd.Series(dtype=TS_DTYPE), "value": pd.Series(dtype="float64"),
+                                  "quality": pd.Series(dtype="str")})
+    codes, uniques, us = keys
+    lo = np.full(len(uniques), np.iinfo(np.int64).max)
+    hi = np.full(len(uniques), np.iinfo(np.int64).min)
+    np.minimum.at(lo, codes, us)
+    np.maximum.at(hi, codes, us)
+    newest = np.flatnonzero(us == hi[codes])  # one row per point: duplicates are gone
+    newest = newest[np.argsort(codes[newest], kind="stable")]
+    spans = out.iloc[newest][["point_id", "ts", "value", "quality"]].reset_index(drop=True)
+    spans.insert(1, "lo", pd.to_datetime(lo * 1000, utc=True).astype(TS_DTYPE))
+    return out, spans
+
+
+def _normalise(frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[np.ndarray, pd.Index, np.ndarray] | None]:
     missing = [c for c in RAW_COLUMNS if c not in frame.columns]
     if missing:
         raise StoreError(f"readings frame lacks column(s) {missing}; expected {list(RAW_COLUMNS)}")
@@ -53,21 +78,28 @@ def normalise_raw(frame: pd.DataFrame) -> pd.DataFrame:
         ts = pd.to_datetime(ts.astype("float64"), unit="s", utc=True)
     elif getattr(ts.dtype, "tz", None) is None and len(ts):
         raise StoreError("readings frame has naive timestamps; localise them (the site's zone) before writing")
+    if str(ts.dtype) != TS_DTYPE:  # already UTC nanoseconds (the usual frame): no conversion pass
+        ts = pd.to_datetime(ts, utc=True).astype(TS_DTYPE)
     out = pd.DataFrame(
         {
-            "ts": _microseconds(pd.to_datetime(ts, utc=True).astype(TS_DTYPE)),
+            "ts": _microseconds(ts),
             "point_id": frame["point_id"].astype("str"),
             "value": pd.to_numeric(frame["value"], errors="raise").astype("float64"),
             "quality": frame["quality"].astype("str"),
         }
     )
-    unknown = set(out["quality"].unique()) - _QUALITIES
+    unknown = set(pd.unique(out["quality"])) - _QUALITIES
     if unknown:
         raise StoreError(f"unknown quality value(s) {sorted(unknown)}; use one of {sorted(_QUALITIES)}")
-    dup = _duplicated(out)
-    if dup.any():
-        out = out[~dup]
-    return out.reset_index(drop=True)
+    if out.empty:
+        return out.reset_index(drop=True), None
+    codes, uniques = pd.factorize(out["point_id"])
+    us = out["ts"].to_numpy(dtype="datetime64[ns]").view(np.int64) // 1000
+    dup = _duplicated(out, codes, uniques, us)
+    if dup is not None:
+        keep = ~dup
+        out, codes, us = out[keep], codes[keep], us[keep]
+    return out.reset_index(drop=True), (codes, uniques, us)
 
 
 def _microseconds(ts: pd.Series) -> pd.Series:
@@ -77,18 +109,23 @@ def _microseconds(ts: pd.Series) -> pd.Series:
     return pd.Series((ns // 1000 * 1000).view("datetime64[ns]"), index=ts.index).dt.tz_localize("UTC")
 
 
-def _duplicated(frame: pd.DataFrame) -> np.ndarray:
-    """Rows whose (point_id, ts) comes again later. One int64 key per row when it fits (the usual case):
-    hashing ints is several times cheaper than hashing (string, timestamp) pairs."""
-    if frame.empty:
-        return np.zeros(0, dtype=bool)
-    codes, uniques = pd.factorize(frame["point_id"])
-    us = frame["ts"].to_numpy(dtype="datetime64[ns]").view(np.int64) // 1000
+def _duplicated(frame: pd.DataFrame, codes: np.ndarray, uniques: pd.Index, us: np.ndarray) -> np.ndarray | None:
+    """Rows whose (point_id, ts) comes again later; None when there are none. One int64 key per row when it
+    fits (the usual case): hashing ints is several times cheaper than hashing (string, timestamp) pairs, and a
+    frame ordered by point then time, or by time then point, is proved free of duplicates in one pass."""
     span = int(us.max()) - int(us.min()) + 1
     if span * len(uniques) >= 2**62:
-        return frame.duplicated(["point_id", "ts"], keep="last").to_numpy()
-    key = codes.astype(np.int64) * span + (us - us.min())
-    return pd.Series(key).duplicated(keep="last").to_numpy()
+        dup = frame.duplicated(["point_id", "ts"], keep="last").to_numpy()
+        return dup if dup.any() else None
+    offset = us - us.min()
+    key = codes.astype(np.int64) * span + offset
+    if len(key) < 2 or bool(np.all(key[1:] > key[:-1])):
+        return None
+    by_time = offset * len(uniques) + codes
+    if bool(np.all(by_time[1:] > by_time[:-1])):
+        return None
+    dup = pd.Series(key).duplicated(keep="last").to_numpy()
+    return dup if dup.any() else None
 
 
 def utc(moment: datetime | pd.Timestamp) -> pd.Timestamp:

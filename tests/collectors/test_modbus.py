@@ -102,7 +102,8 @@ def test_slow_device_times_out_then_is_not_asked_during_backoff(
     assert all(r.quality is Quality.COMM_LOSS for cycle in results for r in cycle)
     assert register_server.requests[3] == 2
     assert poller.health.consecutive_failures == 2
-    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    # ours only: the pymodbus server thread may log its own abandoned request tasks through asyncio
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith("collectors")]
     assert len(errors) == 1 and "dev-1" in errors[0].getMessage()  # logged once, then DEBUG
 
 

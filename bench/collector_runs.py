@@ -1,0 +1,331 @@
+"""The path users run, measured: the scheduled CollectorService against N real pymodbus devices at 1 s, beside a
+plain asyncio poller and the former one-APScheduler-job-per-device design, on the same devices in the same run.
+
+Three kinds of process, so that every figure has one owner:
+- the device farm (``--farm``): N pymodbus ``ModbusTcpServer`` answering after 10 ms, one dead port (device 0) and
+  one device answering after 2 s (device 1); it counts the requests it answered;
+- one contender at a time (``--contender``): polls every device each second for a warm-up, then a window, and
+  reports what it saw with its own counters (reads, ``process_time``, start times, poll durations, RSS);
+- this parent, the outside harness: at the start and end of each window it reads the contender's CPU ticks
+  from ``/proc/<pid>/stat``, the farm's request count and its own clock, and prints both views side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from models.site import Device  # noqa: E402
+from models.template import ModbusTemplate, RegisterPoint  # noqa: E402
+
+LATENCY_S = 0.010
+SLOW_S = 2.0
+INTERVAL_S = 1.0
+THREE_READS = ModbusTemplate(  # three blocks far apart: the planner's fewest is 3 requests
+    id="bench-3",
+    points=[RegisterPoint(name=f"a{i}", address=2 * i, type="float32") for i in range(62)]  # type: ignore[arg-type]
+    + [RegisterPoint(name=f"b{i}", address=200 + 2 * i, type="float32") for i in range(62)]  # type: ignore[arg-type]
+    + [RegisterPoint(name=f"c{i}", address=400 + i, type="uint16") for i in range(10)],  # type: ignore[arg-type]
+)
+BLOCKS = [(0, 124), (200, 124), (400, 10)]  # what the planner makes of THREE_READS (checked in the contender)
+
+
+# -- the farm ----------------------------------------------------------------------------------------------
+async def farm(count: int) -> None:
+    import logging
+
+    from pymodbus import pymodbus_apply_logging_config
+    from pymodbus.server import ModbusTcpServer
+    from pymodbus.simulator import DataType, SimData, SimDevice
+
+    pymodbus_apply_logging_config(logging.CRITICAL)  # its debug dumps of every frame cost the farm CPU
+    answered = [0] * count
+
+    def answering(i: int, delay: float) -> Callable[..., Any]:
+        async def action(function_code: int, start: int, address: int, n: int, regs: list[int], _: Any) -> None:
+            answered[i] += 1
+            await asyncio.sleep(delay)
+
+        return action
+
+    ports = []
+    for i in range(1, count):  # device 0 is dead: nothing listens on its port
+        sim = SimDevice(id=1, simdata=SimData(0, count=512, values=0x4148, datatype=DataType.REGISTERS),
+                        action=answering(i, SLOW_S if i == 1 else LATENCY_S))
+        server = ModbusTcpServer(sim, address=("127.0.0.1", 0))
+        await server.serve_forever(background=True)
+        ports.append(int(server.transport.sockets[0].getsockname()[1]))  # type: ignore[union-attr]
+    print(json.dumps(ports), flush=True)
+    loop = asyncio.get_running_loop()
+    while (line := await loop.run_in_executor(None, sys.stdin.readline)):
+        if line.strip() == "count":  # every device but the slow one, whose requests time out at the client
+            print(sum(answered) - answered[1], flush=True)
+
+
+# -- the contenders ----------------------------------------------------------------------------------------
+class Stats:
+    def __init__(self) -> None:
+        self.reads = 0
+        self.starts: dict[int, list[float]] = {}
+        self.durations: list[float] = []
+
+    def poll(self, index: int, started: float) -> None:
+        if index > 1:  # the dead and the slow device are there to disturb, not to be timed
+            self.starts.setdefault(index, []).append(started)
+            self.durations.append(time.monotonic() - started)
+
+
+async def plain(ports: list[int], stats: Stats) -> list[asyncio.Task[None]]:
+    """What one writes first: a pymodbus client and a loop per device on a fixed grid, struct decoding."""
+    from pymodbus.client import AsyncModbusTcpClient
+
+    async def device(index: int, port: int) -> None:
+        client = AsyncModbusTcpClient("127.0.0.1", port=port, timeout=0.8, retries=0, reconnect_delay=0)
+        loop = asyncio.get_running_loop()
+        due = loop.time() + INTERVAL_S * index / len(ports)
+        while True:
+            await asyncio.sleep(due - loop.time())
+            started = time.monotonic()
+            try:
+                if client.connected or await client.connect():
+                    for address, count in BLOCKS:
+                        rr = await client.read_holding_registers(address, count=count, device_id=1)
+                        struct.unpack(f">{count}H", struct.pack(f">{count}H", *rr.registers))
+                        stats.reads += 1
+            except Exception:  # noqa: BLE001  # a plain poller shrugs and tries again next second
+                client.close()
+            stats.poll(index, started)
+            due += INTERVAL_S
+            while due < loop.time():
+                due += INTERVAL_S
+
+    return [asyncio.create_task(device(i, p)) for i, p in enumerate(ports)]
+
+
+def bench_site(ports: list[int]) -> Any:
+    from models.site import EnergySystems, GridConnection, MqttBroker, Site, SiteInfo, Subsystem
+
+    devices = [Device(id=f"dev-{i:04d}", subsystem="bench", protocol="modbus", template=THREE_READS.id,
+                      connection={"host": "127.0.0.1", "port": p, "unit_id": 1, "timeout_s": 0.8},  # type: ignore[arg-type]
+                      poll_s={"default": INTERVAL_S}) for i, p in enumerate(ports)]
+    return Site(info=SiteInfo(id="bench", name="bench", latitude=0, longitude=0, timezone="UTC",
+                              gross_floor_area_m2=1), subsystems=[Subsystem(id="bench", name_en="b", name_zh="b")],
+                energy_systems=EnergySystems(grid=[GridConnection(id="g", capacity_kva=1, meters=["dev-0000"])]),
+                mqtt=MqttBroker(), devices=devices, templates={THREE_READS.id: THREE_READS})
+
+
+def service(kind: str, transport: str, ports: list[int], stats: Stats, workdir: Path) -> Any:
+    """The real CollectorService into a real spool, its status file written every 2 s, as `collect` runs it."""
+    from collectors.service import CollectorService
+    from collectors.spool import Spool
+
+    cls = CollectorService if kind == "service" else apscheduler_service()
+    svc = cls(bench_site(ports), Spool(workdir / "spool"), status_path=workdir / "status.json",
+              modbus_transport=transport)
+    assert [(b.address, b.count) for b in svc.pollers[0].groups["default"].blocks] == BLOCKS
+    for index, poller in enumerate(svc.pollers):
+        inner_poll, reader = poller.poll, poller.reader
+        inner_read = reader.read_bytes
+
+        async def timed(group: str, inner=inner_poll, index=index) -> Any:  # type: ignore[no-untyped-def]
+            started = time.monotonic()
+            out = await inner(group)
+            stats.poll(index, started)
+            return out
+
+        async def counted(block: Any, inner=inner_read) -> bytes:  # type: ignore[no-untyped-def]
+            out = await inner(block)
+            stats.reads += 1
+            return out
+
+        poller.poll = timed  # type: ignore[method-assign]
+        reader.read_bytes = counted  # type: ignore[method-assign]
+    return svc
+
+
+def apscheduler_service() -> type:
+    """The design before issue #16, kept here to compare: one AsyncIOScheduler job per (device, group)."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from collectors.service import CollectorService
+
+    class PerDeviceJobs(CollectorService):
+        def _start_polling(self) -> Callable[[], None]:
+            scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
+            now = datetime.now().astimezone()
+            for i, job in enumerate(self.jobs):
+                interval = job.poller.intervals[job.group]
+                first = now + timedelta(seconds=0.05 + 0.5 * interval * i / len(self.jobs) % interval)
+                scheduler.add_job(self._poll, "interval", seconds=interval, args=[job], id=job.id,
+                                  next_run_time=first, max_instances=1, coalesce=True,
+                                  misfire_grace_time=max(1, int(interval)))
+            scheduler.start()
+            return lambda: scheduler.shutdown(wait=False)
+
+    return PerDeviceJobs
+
+
+def memory_mib(field: str = "VmRSS", pid: str = "self") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def contend(kind: str, transport: str, ports: list[int], warmup: float, seconds: float) -> None:
+    import logging
+
+    logging.disable(logging.ERROR)  # the dead device's one ERROR line is not the bench's output
+    stats = Stats()
+    with tempfile.TemporaryDirectory() as tmp:
+        if kind == "plain":
+            tasks, svc = await plain(ports, stats), None
+        else:
+            svc = service(kind, transport, ports, stats, Path(tmp))
+            tasks = [asyncio.create_task(svc.run())]
+        await asyncio.sleep(warmup)
+        reads0, cpu0, t0 = stats.reads, time.process_time(), time.monotonic()
+        stats.starts.clear()
+        stats.durations.clear()
+        print("START", flush=True)
+        await asyncio.sleep(seconds)
+        reads, cpu, wall = stats.reads - reads0, time.process_time() - cpu0, time.monotonic() - t0
+        print(json.dumps({"reads": reads, "cpu": cpu, "wall": wall, "rss_mib": memory_mib(),
+                          "jitter_p99_ms": 1000 * jitter_p99(stats.starts),
+                          "cycle_p50_s": statistics.median(stats.durations),
+                          "cycle_p99_s": sorted(stats.durations)[int(0.99 * len(stats.durations))],
+                          "polls": len(stats.durations)}), flush=True)
+        if svc is not None:
+            await svc.stop()
+            await tasks[0]
+        else:
+            for task in tasks:
+                task.cancel()
+
+
+def jitter_p99(starts: dict[int, list[float]]) -> float:
+    """p99 of each start's distance from its device's own 1 s grid (anchored on its first start)."""
+    out = [abs((t - ts[0]) / INTERVAL_S - round((t - ts[0]) / INTERVAL_S)) * INTERVAL_S
+           for ts in starts.values() for t in ts]
+    return sorted(out)[int(0.99 * len(out))] if out else float("nan")
+
+
+# -- the outside harness -----------------------------------------------------------------------------------
+def cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime (fields 14 and 15 of proc(5))
+
+
+class Farm:
+    def __init__(self, count: int) -> None:
+        self.proc = subprocess.Popen([sys.executable, __file__, "--farm", str(count)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        assert self.proc.stdout is not None
+        from tests.support.processes import free_port
+
+        self.ports: list[int] = [free_port(), *json.loads(self.proc.stdout.readline())]
+
+    def answered(self) -> int:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("count\n")
+        self.proc.stdin.flush()
+        return int(self.proc.stdout.readline())
+
+    def stop(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def run_contender(farm_: Farm, kind: str, transport: str, warmup: float, seconds: float) -> dict[str, Any]:
+    args = [sys.executable, __file__, "--contender", kind, transport, json.dumps(farm_.ports), str(warmup),
+            str(seconds)]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert proc.stdout is not None
+    try:
+        assert proc.stdout.readline().strip() == "START", f"{kind} did not start"
+        ticks0, served0, t0 = cpu_ticks(proc.pid), farm_.answered(), time.monotonic()
+        farm0 = cpu_ticks(farm_.proc.pid)
+        inside = json.loads(proc.stdout.readline())
+        ticks, served, wall = cpu_ticks(proc.pid) - ticks0, farm_.answered() - served0, time.monotonic() - t0
+        farm_cpu = cpu_ticks(farm_.proc.pid) - farm0
+        rss = memory_mib("VmRSS", str(proc.pid))
+        proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    hz = os.sysconf("SC_CLK_TCK")
+    return {**inside, "out_reads": served, "out_cpu": ticks / hz, "out_wall": wall, "out_rss_mib": rss,
+            "farm_cores": farm_cpu / hz / wall}
+
+
+CONTENDERS = (("plain", "pymodbus"), ("service", "pymodbus"), ("apscheduler", "pymodbus"), ("service", "wire"))
+
+
+def section_scheduled(sizes: tuple[int, ...] = (20, 200, 1000), seconds: float = 10.0, warmup: float = 3.0,
+                      repeat: int = 1) -> None:
+    print(f"[scheduled] load average before: {os.getloadavg()}")
+    for n in sizes:
+        farm_ = Farm(n)
+        runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        try:
+            for _ in range(repeat):
+                for kind, transport in CONTENDERS:
+                    runs.setdefault((kind, transport), []).append(run_contender(farm_, kind, transport, warmup,
+                                                                                seconds))
+        finally:
+            farm_.stop()
+        report(n, runs)
+    print(f"[scheduled] load average after: {os.getloadavg()}")
+
+
+def report(n: int, runs: dict[tuple[str, str], list[dict[str, Any]]]) -> None:
+    ideal = len(BLOCKS) * LATENCY_S
+    expected = (n - 2) * len(BLOCKS) * INTERVAL_S  # reads a second from every live device
+    print(f"[scheduled] N={n}: {len(BLOCKS)} reads per device every {INTERVAL_S:g} s (device 0 dead, device 1 "
+          f"answering in {SLOW_S:g} s), {LATENCY_S * 1000:g} ms latency; ideal cycle {ideal * 1000:.0f} ms")
+    effs = {}
+    for (kind, transport), rs in runs.items():
+        reads, cpu = sum(r["reads"] for r in rs), sum(r["cpu"] for r in rs)
+        o_reads, o_cpu = sum(r["out_reads"] for r in rs), sum(r["out_cpu"] for r in rs)
+        wall = sum(r["wall"] for r in rs)
+        effs[(kind, transport)] = (reads / cpu, o_reads / max(o_cpu, 1e-9))
+        print(f"[scheduled]   {kind:<11} {transport:<8} {reads / wall:7,.0f} reads/s ({reads / wall / expected:.2f}"
+              f" of due), {reads / cpu:6,.0f} reads per CPU-s (outside: {o_reads / max(o_cpu, 1e-9):6,.0f}), "
+              f"CPU {cpu / wall:.2f} core; cycle p50 {max(r['cycle_p50_s'] for r in rs) / ideal:.2f} x ideal, "
+              f"p99 {max(r['cycle_p99_s'] for r in rs) / ideal:.2f} x; jitter p99 "
+              f"{max(r['jitter_p99_ms'] for r in rs):.1f} ms; RSS {max(r['rss_mib'] for r in rs):.0f} MiB; farm "
+              f"{max(r['farm_cores'] for r in rs):.2f} core")
+    base_in, base_out = effs[("plain", "pymodbus")]
+    for key, (eff_in, eff_out) in effs.items():
+        if key != ("plain", "pymodbus"):
+            print(f"[scheduled]   {key[0]} {key[1]} / plain reads per CPU-s: {eff_in / base_in:.2f} "
+                  f"(outside harness: {eff_out / base_out:.2f})")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--farm":
+        asyncio.run(farm(int(sys.argv[2])))
+    elif sys.argv[1] == "--contender":
+        asyncio.run(contend(sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), float(sys.argv[5]),
+                            float(sys.argv[6])))
+    else:
+        sizes = tuple(int(a) for a in sys.argv[1:]) or (20, 200, 1000)
+        section_scheduled(sizes)
