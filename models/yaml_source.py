@@ -1,4 +1,10 @@
-"""YAML reading that remembers where each key came from, and pydantic errors turned into file:line messages."""
+"""YAML reading that remembers where each key came from, and pydantic errors turned into file:line messages.
+
+A config file is bounded before it is composed: at most :data:`MAX_BYTES`, UTF-8 text, nesting at most
+:data:`MAX_DEPTH` deep, and aliases expanding to at most :data:`MAX_NODES` nodes. PyYAML's composer recurses
+once per level (5000 levels: RecursionError) and every walk of the tree expands each alias again (a "billion
+laughs" file of 1 KB grew past 4 GB), so both are measured on the event stream, which needs neither.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,9 @@ from pydantic import BaseModel, ValidationError
 from models.errors import ConfigError, ConfigProblem
 
 Loc = tuple[str | int, ...]
+MAX_BYTES = 8 * 1024 * 1024  # config/site.yaml of the 1041-point building is 40 KB
+MAX_DEPTH = 64  # the deepest real key path (devices[i].connection.tls...) is under 10
+MAX_NODES = 1_000_000  # nodes after alias expansion; the site file has about 10,000
 
 
 class YamlSource:
@@ -19,9 +28,10 @@ class YamlSource:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.text = path.read_text(encoding="utf-8")
+        self.text = _bounded_text(path)
         self.lines: dict[Loc, int] = {}
         try:
+            _check_shape(self.text, path)
             node = yaml.compose(self.text, Loader=yaml.SafeLoader)
             self.data: Any = yaml.safe_load(self.text)
         except yaml.YAMLError as exc:
@@ -53,6 +63,54 @@ class YamlSource:
 
     def problem(self, loc: Loc, message: str) -> ConfigProblem:
         return ConfigProblem(str(self.path), self.line_of(loc), format_loc(loc), message)
+
+
+def _bounded_text(path: Path) -> str:
+    """The file's text, or a SourceProblem when it is too large or not UTF-8 text (a binary file)."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        msg = f"file is {size / 1e6:.1f} MB, more than the {MAX_BYTES // (1024 * 1024)} MB a config file may be"
+        raise SourceProblem(ConfigProblem(str(path), None, "", f"{msg}; is this the right file?"))
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        msg = f"not UTF-8 text (byte 0x{data[exc.start]:02x}); a config file is YAML text, is this a binary file?"
+        raise SourceProblem(ConfigProblem(str(path), line, "", msg)) from None
+    if "\0" in text:
+        line = text[: text.index("\0")].count("\n") + 1
+        raise SourceProblem(ConfigProblem(str(path), line, "", "NUL byte: a binary file, not YAML text"))
+    return text
+
+
+def _check_shape(text: str, path: Path) -> None:
+    """Nesting depth and alias-expanded size from the event stream, before anything is composed."""
+    sizes: dict[str, int] = {}  # anchor -> nodes it expands to
+    stack: list[list[Any]] = [[None, 0]]  # [anchor, nodes so far] per open collection
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            stack.append([event.anchor, 0])
+            if len(stack) - 1 > MAX_DEPTH:
+                msg = f"nested more than {MAX_DEPTH} levels deep; a config file is a few levels of keys and lists"
+                raise SourceProblem(ConfigProblem(str(path), event.start_mark.line + 1, "", msg))
+            continue
+        if isinstance(event, yaml.CollectionEndEvent):
+            anchor, count = stack.pop()
+            count += 1
+        elif isinstance(event, yaml.ScalarEvent):
+            anchor, count = event.anchor, 1
+        elif isinstance(event, yaml.AliasEvent):
+            anchor, count = None, sizes.get(event.anchor or "", 1)
+        else:
+            continue
+        if anchor:
+            sizes[anchor] = count
+        stack[-1][1] += count
+        if stack[-1][1] > MAX_NODES or count > MAX_NODES:
+            msg = (f"aliases expand to more than {MAX_NODES:,} values (a 'billion laughs' file); "
+                   "write the values out or use fewer nested aliases")
+            raise SourceProblem(ConfigProblem(str(path), event.start_mark.line + 1, "", msg))
 
 
 class SourceProblem(Exception):

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from models.errors import InputError
 from storage.base import Store
 from storage.frames import utc
 
@@ -28,8 +29,8 @@ WINDOW = {"raw": pd.Timedelta(days=1), "15min": pd.Timedelta(days=31), "hour": p
 XLSX_MAX_ROWS = 1_048_575  # one header row
 
 
-class ExportError(ValueError):
-    pass
+class ExportError(InputError, ValueError):
+    """The request cannot be written as asked (too many rows for Excel, an unknown format)."""
 
 
 def windows(start: pd.Timestamp, end: pd.Timestamp, resolution: str) -> Iterator[tuple[pd.Timestamp, pd.Timestamp]]:
@@ -120,6 +121,22 @@ class XlsxSink:
 SINKS = {"csv": CsvSink, "xlsx": XlsxSink, "parquet": ParquetSink}
 
 
+def data_span(
+    store: Store, point_ids: Sequence[str], start: pd.Timestamp, end: pd.Timestamp
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The part of ``[start, end)`` that can hold data of the points: the months their rollups cover (the
+    rollups are current: :func:`export` updates them first); None when there is none. A 200-year
+    ``--from/--to`` over a store of two rows read 73,000 empty daily windows (over two minutes); the month
+    rollups answer in one query."""
+    months = store.read(list(point_ids), start, end, "month")
+    if months.empty:
+        return None if store.latest(list(point_ids)).empty else (start, end)
+    first = utc(months["ts"].min())
+    last = utc(months["ts"].max()) + pd.Timedelta(days=32)  # a month rollup's ts is its first instant
+    lo, hi = max(start, first), min(end, last)
+    return (lo, hi) if lo < hi else None
+
+
 def export(
     store: Store,
     point_ids: Sequence[str],
@@ -134,11 +151,11 @@ def export(
     """Write the points' data of ``[start, end)`` to ``out``; returns the rows written."""
     if fmt not in SINKS:
         raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    if resolution != "raw":
-        store.update_rollups()
+    store.update_rollups()  # the month rollups bound the work below, so they must be current
+    span = data_span(store, point_ids, utc(start), utc(end))
     sink = SINKS[fmt](out, timezone)
     try:
-        for lo, hi in windows(utc(start), utc(end), resolution):
+        for lo, hi in windows(*span, resolution) if span else ():
             frame = store.read(list(point_ids), lo, hi, resolution)  # type: ignore[arg-type]
             if not frame.empty:
                 sink.write(shaped(frame, resolution, units))

@@ -10,6 +10,8 @@ importing the same file twice never double counts).
 from __future__ import annotations
 
 import difflib
+import re
+import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from models.errors import InputError
 from models.reading import Quality
 from storage.base import Store
 
@@ -41,35 +44,82 @@ class ImportReport:
             self.problems.append(message)
 
 
-class ImportFileError(ValueError):
-    """The file cannot be read at all (missing columns, unknown format)."""
+class ImportFileError(InputError, ValueError):
+    """The file cannot be read at all (empty, binary, broken quoting, missing columns, unknown format)."""
+
+
+HEADER_FIX = "the first line must be the header timestamp,point,value[,unit][,quality]"
 
 
 def _chunks(path: Path) -> Iterator[tuple[int, pd.DataFrame]]:
     """(line number of the chunk's first row, rows as text) for CSV or XLSX."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, dtype=str, engine="openpyxl")
-        yield 2, _columns(frame, path)
+        yield 2, _columns(_read_excel(path), path)
         return
     if suffix not in (".csv", ".txt"):
         raise ImportFileError(f"{path}: unknown format {suffix!r}; give a .csv or .xlsx file")
+    _check_text(path)
     line = 2
     # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark that would otherwise hide the first column
-    reader = pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=CHUNK_ROWS, skipinitialspace=True,
-                         encoding="utf-8-sig", encoding_errors="replace")
-    for chunk in reader:
-        yield line, _columns(chunk, path)
-        line += len(chunk)
+    try:
+        reader = pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=CHUNK_ROWS, skipinitialspace=True,
+                             encoding="utf-8-sig", encoding_errors="replace")
+        for chunk in reader:
+            yield line, _columns(chunk, path)
+            line += len(chunk)
+    except pd.errors.ParserError as exc:
+        raise ImportFileError(_parser_problem(path, str(exc))) from None
+    except pd.errors.EmptyDataError:
+        raise ImportFileError(f"{path}: no header line; {HEADER_FIX}") from None
+
+
+def _read_excel(path: Path) -> pd.DataFrame:
+    if not zipfile.is_zipfile(path):  # every .xlsx is a zip; anything else makes openpyxl raise BadZipFile
+        raise ImportFileError(f"{path}: not an Excel workbook (an .xlsx file is a zip); save it from Excel as "
+                              ".xlsx, or export CSV UTF-8")  # fmt: skip
+    try:
+        return pd.read_excel(path, dtype=str, engine="openpyxl")
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
+        raise ImportFileError(f"{path}: not a readable Excel workbook ({exc}); save it again as .xlsx") from None
+
+
+def _check_text(path: Path) -> None:
+    """An empty or binary file is answered before pandas reads it (its errors name neither file nor fix)."""
+    with path.open("rb") as f:
+        head = f.read(65536)
+    if not head.strip():
+        raise ImportFileError(f"{path}: the file is empty; {HEADER_FIX}")
+    if b"\0" in head:
+        line = head[: head.index(b"\0")].count(b"\n") + 1
+        raise ImportFileError(f"{path}:{line}: binary content (a NUL byte), not CSV text; export the data as "
+                              "CSV UTF-8")  # fmt: skip
+    try:
+        head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not merely a character cut at the end of the 64 KB
+            line = head[: exc.start].count(b"\n") + 1
+            raise ImportFileError(f"{path}:{line}: not UTF-8 text (byte 0x{head[exc.start]:02x}); export the "
+                                  "data as CSV UTF-8") from None  # fmt: skip
+
+
+def _parser_problem(path: Path, message: str) -> str:
+    """pandas' tokenizer errors as ``file:line: problem; fix`` (its rows count from 0 at the header)."""
+    quote = re.search(r"EOF inside string starting at row (\d+)", message)
+    if quote:
+        return f"{path}:{int(quote.group(1)) + 1}: unterminated quote (the file ends inside it); close the quote"
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if fields:
+        want, line, saw = fields.groups()
+        return f"{path}:{line}: {saw} fields where the header has {want}; quote values that contain commas"
+    return f"{path}: not readable as CSV ({message.removeprefix('Error tokenizing data. C error: ')})"
 
 
 def _columns(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
-        raise ImportFileError(
-            f"{path}:1: missing column(s) {missing}; the header must be timestamp,point,value[,unit][,quality]"
-        )
+        raise ImportFileError(f"{path}:1: missing column(s) {', '.join(missing)}; {HEADER_FIX}")
     return frame.fillna("")
 
 

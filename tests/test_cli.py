@@ -38,7 +38,7 @@ def test_check_config_rejects_a_broken_file_with_file_line_and_key(tmp_path: Pat
         encoding="utf-8",
     )
     result = run("check-config", str(bad), "--templates", str(ROOT / "config/templates"))
-    assert result.returncode == 1
+    assert result.returncode == 2
     line = next(i + 1 for i, t in enumerate(bad.read_text(encoding="utf-8").splitlines()) if "sunspec-invertr" in t)
     assert (
         f"{bad}:{line} devices[2].template: unknown template 'sunspec-invertr' (did you mean 'sunspec-inverter'?)"

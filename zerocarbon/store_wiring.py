@@ -119,28 +119,41 @@ def schedule_rollups(scheduler, store: Store, every_s: float = 60.0, lock=None) 
                       replace_existing=True)
 
 
+EARLIEST, LATEST = 1900, 2200  # years a reading may carry; pandas' own range ends in 2262
+
+
 def parse_when(text: str, timezone: str, option: str) -> tuple[datetime, bool]:
     """A command-line ISO date or date-time; without a zone it is the site's local time (second value True,
-    so the command can say so). Raises typer.BadParameter naming the option."""
+    so the command can say so). Raises InputError naming the option."""
     import pandas as pd
-    import typer
+
+    from models.errors import InputError
 
     try:
         stamp = pd.Timestamp(text)
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not ISO 8601 (e.g. 2026-03-01 or 2026-03-01T08:00+08:00)",
-                                 param_hint=option) from None
-    naive = stamp.tzinfo is None
-    if naive:
-        stamp = stamp.tz_localize(timezone)
-    return stamp.tz_convert("UTC").to_pydatetime(), naive
+        naive = stamp.tzinfo is None
+        if naive:
+            stamp = stamp.tz_localize(timezone)
+        stamp = stamp.tz_convert("UTC")
+    except (ValueError, OverflowError, TypeError):  # pandas' OutOfBoundsDatetime is a ValueError
+        raise InputError(f"{option} {text!r} is not an ISO 8601 date between {EARLIEST} and {LATEST} "
+                         "(e.g. 2026-03-01 or 2026-03-01T08:00+08:00)") from None  # fmt: skip
+    if stamp is pd.NaT or not EARLIEST <= stamp.year < LATEST:
+        raise InputError(f"{option} {text!r}: give a date between {EARLIEST} and {LATEST}")
+    return stamp.to_pydatetime(), naive
 
 
 def parse_from_to(start: str, end: str, timezone: str) -> tuple[datetime, datetime]:
-    """The ``--from`` and ``--to`` of a command as UTC; says on stderr when either was read in the site's zone."""
+    """The ``--from`` and ``--to`` of a command as UTC (``--from`` before ``--to``, or InputError); says on stderr
+    when either was read in the site's zone."""
     import typer
 
+    from models.errors import InputError
+
     (t0, naive0), (t1, naive1) = parse_when(start, timezone, "--from"), parse_when(end, timezone, "--to")
+    if t0 >= t1:
+        fix = "swap them" if t0 > t1 else "--to is exclusive: give a later --to"
+        raise InputError(f"--from {start} is not before --to {end}; {fix}")
     if naive0 or naive1:
         typer.echo(f"note: times without a zone are read in the site's zone, {timezone}", err=True)
     return t0, t1

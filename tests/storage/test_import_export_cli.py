@@ -56,7 +56,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_written(tmp_path: Path) ->
         f"yesterday,{METER},1,kWh",  # line 8: not a timestamp
     ]
     result = run("import", str(write_csv(tmp_path / "bad.csv", rows)))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input
     assert "bad.csv:5: unknown point 'grid-meter-1.import_kwhh' (did you mean 'grid-meter-1.import_kwh'?)" in \
         result.output
     assert "bad.csv:6: value '12a'" in result.output and "bad.csv:7: unit 'Wh'" in result.output
@@ -130,12 +130,12 @@ def test_import_of_an_unknown_format_names_the_fix(tmp_path: Path) -> None:
     path = tmp_path / "h.json"
     path.write_text("{}")
     result = run("import", str(path))
-    assert result.exit_code == 1 and "give a .csv or .xlsx file" in result.output
+    assert result.exit_code == 2 and "give a .csv or .xlsx file" in result.output
 
 
 def test_import_without_required_columns_names_them(tmp_path: Path) -> None:
     result = run("import", str(write_csv(tmp_path / "h.csv", ["2026-03-01T00:00Z,1"], header="timestamp,value")))
-    assert result.exit_code == 1 and "missing column(s) ['point']" in result.output
+    assert result.exit_code == 2 and "missing column(s) point;" in result.output
 
 
 def test_csv_saved_by_excel_with_a_byte_order_mark_imports(tmp_path: Path) -> None:

@@ -144,8 +144,9 @@ def check(rules: Path = typer.Argument(None, help="alarms YAML (default: alarms.
     except ConfigError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
-        typer.echo(f"{len(exc.problems)} problem(s) in {path}", err=True)
-        raise typer.Exit(1) from None
+        if len(exc.problems) > 1:  # one problem is its own one line
+            typer.echo(f"{len(exc.problems)} problems in {path}", err=True)
+        raise typer.Exit(exc.exit_code) from None
     watched = sum(len(v) for v in ruleset.targets.values())
     typer.echo(
         f"{path}: OK - {len(ruleset.rules)} rules watching {watched} point(s), "

@@ -25,8 +25,9 @@ def check_config(
     except ConfigError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
-        typer.echo(f"{len(exc.problems)} problem(s); nothing was started", err=True)
-        raise typer.Exit(1) from None
+        if len(exc.problems) > 1:  # one problem is its own one line
+            typer.echo(f"{len(exc.problems)} problems; nothing was started", err=True)
+        raise typer.Exit(exc.exit_code) from None
     protocols = Counter(d.protocol for d in site.devices)
     by_protocol = ", ".join(f"{n} {label(p)}" for p, n in sorted(protocols.items()))
     es = site.energy_systems

@@ -17,32 +17,41 @@ def export(
     out: Path = typer.Option(..., "--out", help="file to write"),
 ) -> None:
     """Export readings or rollups with units and quality columns, streamed window by window."""
-    from models.errors import ZeroCarbonError
-    from storage.exporter import FORMATS, ExportError, export
+    from models.errors import InputError
+    from storage.exporter import FORMATS, export
     from zerocarbon.settings import load_configured_site, load_settings
     from zerocarbon.store_wiring import open_store, parse_from_to
 
     if fmt not in FORMATS:
-        raise typer.BadParameter(f"{fmt!r}; use one of {', '.join(FORMATS)}", param_hint="--format")
+        raise InputError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
     if resolution not in ("raw", "15min", "hour", "day", "month"):
-        raise typer.BadParameter(f"{resolution!r}; use raw, 15min, hour, day or month", param_hint="--resolution")
+        raise InputError(f"--resolution {resolution!r}: use raw, 15min, hour, day or month")
+    _check_out(out)
     settings = load_settings()
     site = load_configured_site(settings)
     tz = site.info.timezone
     t0, t1 = parse_from_to(start, end, tz)
     units = {p.id: p.unit for p in site.points() if fnmatch.fnmatchcase(p.id, points)}
     if not units:
-        raise typer.BadParameter(f"no point of the site matches {points!r}", param_hint="--points")
+        raise InputError(f"--points {points!r}: no point of the site matches; e.g. 'grid-meter-*' or '*.import_kwh'")
+    store = open_store(settings, site)
     try:
-        store = open_store(settings, site)
-        try:
-            rows = export(store, sorted(units), units, t0, t1, resolution, fmt, out, tz)
-        finally:
-            store.close()
-    except (ExportError, ZeroCarbonError) as exc:
-        typer.echo(f"export: {exc}", err=True)
-        raise typer.Exit(1) from None
+        rows = export(store, sorted(units), units, t0, t1, resolution, fmt, out, tz)
+    finally:
+        store.close()
+    if not rows:
+        typer.echo(f"note: the store holds no readings of these {len(units)} point(s) from {start} to {end}", err=True)
     typer.echo(f"{out}: {rows} rows ({resolution}, {len(units)} points)")
+
+
+def _check_out(out: Path) -> None:
+    """Before the store is opened: the file can be written where it was asked for."""
+    from models.errors import InputError
+
+    if out.is_dir():
+        raise InputError(f"--out {out} is a directory; give a file name, e.g. {out / 'readings.csv'}")
+    if not out.parent.is_dir():
+        raise InputError(f"--out {out}: no directory {out.parent}; create it first (mkdir -p {out.parent})")
 
 
 def register(app: typer.Typer) -> None:
