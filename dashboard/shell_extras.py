@@ -12,6 +12,8 @@ from typing import Any
 from dash import ClientsideFunction, Dash, Input, Output, dcc, html
 
 from dashboard.context import Console
+from dashboard.fill_status import status_of
+from dashboard.i18n import t
 from dashboard.pages.alarms import topbar_badge
 
 
@@ -20,7 +22,25 @@ def topbar_tools() -> list[Any]:
         dcc.Link("", id="alarm-badge", href="/alarms", className="alarm-badge"),
         html.Button("◐", id="theme-toggle", className="theme-toggle", n_clicks=0, title="dark / light"),
         dcc.Store(id="theme", storage_type="local", data="light"),
+        html.Div(id="fill-banner", className="fill-banner", role="status", hidden=True),
     ]
+
+
+def fill_banner(console: Console, lang: str) -> tuple[list[Any], bool]:
+    """(children, hidden) of the history-fill banner: shown while a fill runs or when it failed."""
+    status = status_of(console)
+    view = status.view() if status is not None else None
+    if view is None or not (view["running"] or view["problem"]):
+        return [], True
+    if view["problem"]:
+        return [t(lang, "fill.failed", problem=view["problem"])], False
+    done, total = int(view["done"]), max(int(view["total"]), 1)  # type: ignore[call-overload]
+    remaining = view["remaining_s"]
+    left = t(lang, "fill.remaining", minutes=f"{remaining / 60:.1f}") if remaining is not None else ""
+    return [html.Div(t(lang, "fill.title", step=t(lang, f"fill.step.{view['step']}"), done=done, total=total,
+                       unit=t(lang, f"fill.unit.{view['unit']}")) + left),
+            html.Progress(value=str(done), max=str(total), id="fill-progress"),
+            html.Div(t(lang, "fill.note"), className="note")], False
 
 
 def register(app: Dash, console: Console) -> None:
@@ -28,6 +48,11 @@ def register(app: Dash, console: Console) -> None:
                   Input("tick", "n_intervals"), Input("url", "pathname"), Input("lang", "data"))
     def _badge(_tick: int, _path: str | None, lang: str | None) -> tuple[str, str]:
         return topbar_badge(console, lang if lang in ("zh", "en") else "zh")
+
+    @app.callback(Output("fill-banner", "children"), Output("fill-banner", "hidden"),
+                  Input("tick", "n_intervals"), Input("lang", "data"))
+    def _fill(_tick: int, lang: str | None) -> tuple[list[Any], bool]:
+        return fill_banner(console, lang if lang in ("zh", "en") else "zh")
 
     app.clientside_callback(ClientsideFunction("zerocarbon", "toggleTheme"), Output("theme", "data"),
                             Input("theme-toggle", "n_clicks"), Input("theme", "data"))

@@ -66,7 +66,8 @@ class Platform:
         schedule_rollups(self.scheduler, self.store, lock=self.lock)
         self.scheduler.start()
         self._clock = run_clock(self.alarms, self._clock_stop, self.store)  # delays, stale checks, carbon budget
-        self.console = self._start_console()
+        if self.console is None:  # the demo serves its console before the history is filled, then hands it in
+            self.console = self._start_console()
         return self
 
     def _collect(self) -> None:
@@ -75,13 +76,9 @@ class Platform:
         self._loop.run_until_complete(self.collection.service.run())
 
     def _start_console(self) -> Any:
-        from dashboard.app import create_app
-        from dashboard.server import ConsoleServer
-
         assert self.alarms is not None
-        app = create_app(self.store, self.site, self.alarms.journal, self.settings,
-                         config_dir=self.settings.site.parent)
-        return ConsoleServer(app, self.console_host, self.console_port).start()
+        return start_console(self.store, self.site, self.alarms.journal, self.settings, self.console_host,
+                             self.console_port)
 
     def stop(self) -> None:
         """Console first (no new requests), then acquisition, then flush the spool and alarms, then the store."""
@@ -108,3 +105,16 @@ class Platform:
         if self.alarms is not None:
             self.alarms.close()
         self.store.close()
+
+
+def start_console(store: Store, site: Site, journal: Any, settings: Settings, host: str, port: int,
+                  on_app: Callable[[Any], None] | None = None) -> Any:
+    """The console served in this process (waitress in a thread); returns the running server (``.stop()``).
+    ``on_app(app)`` runs before the first request (the demo attaches its fill progress there)."""
+    from dashboard.app import create_app
+    from dashboard.server import ConsoleServer
+
+    app = create_app(store, site, journal, settings, config_dir=settings.site.parent)
+    if on_app is not None:
+        on_app(app)
+    return ConsoleServer(app, host, port).start()

@@ -54,4 +54,12 @@ EN_OPS: dict[str, str] = {
     "alarms.topbar": "{count} alarms",
     "alarms.topbar_none": "No alarms",
     "alarms.show_shelved": "Show shelved",
+    "fill.title": "Filling in the history ({step}): {done}/{total} {unit}",
+    "fill.remaining": ", about {minutes} min left",
+    "fill.note": "The console is ready: charts fill in as the history arrives; totals are incomplete until then.",
+    "fill.failed": "The history fill failed: {problem}",
+    "fill.step.history": "simulated readings",
+    "fill.step.rollups": "rollups",
+    "fill.unit.days": "days",
+    "fill.unit.steps": "steps",
 }

@@ -60,4 +60,12 @@ ZH_OPS: dict[str, str] = {
     "alarms.topbar": "{count} 条告警",
     "alarms.topbar_none": "无告警",
     "alarms.show_shelved": "显示已搁置",
+    "fill.title": "正在补录历史数据（{step}）：{done}/{total} {unit}",
+    "fill.remaining": "，约剩 {minutes} 分钟",
+    "fill.note": "控制台已可使用：图表会随补录逐步完整，补录期间的统计不完整。",
+    "fill.failed": "历史数据补录失败：{problem}",
+    "fill.step.history": "模拟历史读数",
+    "fill.step.rollups": "汇总计算",
+    "fill.unit.days": "天",
+    "fill.unit.steps": "步",
 }

@@ -91,3 +91,28 @@ def test_phone_width_keeps_the_navigation_usable_and_dark_theme_applies(
     page.screenshot(path=str(artifacts_dir / "overview-390px-dark-zh.png"), full_page=True)
     page.click("#theme-toggle")
     page.wait_for_function("!document.body.classList.contains('dark')")
+
+
+def test_the_history_fill_shows_its_progress_on_every_page_in_both_languages(
+    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    from dashboard.fill_status import FillStatus, attach
+
+    status = FillStatus()
+    status.begin("history", 30, "days")
+    status.advance(12)
+    attach(running_console.console, status)
+    try:
+        page = sign_in(browser, running_console, "viewer")
+        banner = page.wait_for_selector("#fill-banner >> text=正在补录历史数据（模拟历史读数）：12/30 天")
+        assert page.get_attribute("#fill-progress", "value") == "12"
+        page.screenshot(path=str(artifacts_dir / "fill-banner-zh.png"))
+        page.click("#lang-en")
+        page.wait_for_selector("#fill-banner >> text=Filling in the history (simulated readings): 12/30 days")
+        page.screenshot(path=str(artifacts_dir / "fill-banner-en.png"))
+        page.click("#lang-zh")
+        status.advance(18)
+        status.finish()
+        banner.wait_for_element_state("hidden")  # gone at the next tick once the fill is done
+    finally:
+        status.finish()

@@ -99,34 +99,27 @@ def _counter_ids(site: Site) -> list[str]:
     return [p.id for p in site.points() if p.kind is PointKind.ENERGY_COUNTER]
 
 
-class _Stopped(Exception):
-    """Ctrl-C during start-up, acted on at the next safe point (a whole day of history written)."""
-
-
 def _backfill(store: Any, site: Site, span: tuple[datetime, datetime], seed: int,
-              stop: threading.Event | None = None) -> None:
+              stop: threading.Event | None = None, status: Any = None) -> None:
+    """Run the fill steps (zerocarbon.demo_fill) with a progress bar in the terminal; the console shows the same
+    progress in its banner. Raises FillStopped on Ctrl-C."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from simulators.backfill import backfill, day_bounds
+    from dashboard.fill_status import FillStatus
+    from zerocarbon.demo_fill import FillContext, run_fill
 
-    start, end = span
-    days = len(day_bounds(site, start, end))
-    columns = (TextColumn("[bold]backfilling history"), BarColumn(), TextColumn("{task.completed}/{task.total} days"),
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns) as progress:
-        task = progress.add_task("backfill", total=days)
+        task: list[Any] = []
 
-        def day_written(rows: int) -> None:
-            progress.advance(task, 1)
-            if stop is not None and stop.is_set():
-                raise _Stopped  # between days: what is stored is whole, and the next run continues from it
+        def on_step(step: Any, size: int) -> None:
+            task.append(progress.add_task(f"filling {step.name} ({step.unit})", total=size))
 
-        # continue the stored counters: restarting them at their origins would read as a reset of every meter
-        result = backfill(store, site, start, end, "1min", seed, progress=day_written,
-                          origins=counter_values(store, site))
-    typer.echo(f"wrote {result.rows:,} readings for {start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M} UTC; "
-               "building rollups...")
-    store.update_rollups(start, end)
+        ctx = FillContext(store, site, span, seed, stop or threading.Event(), status or FillStatus(),
+                          on_advance=lambda n: progress.advance(task[-1], n))
+        run_fill(ctx, on_step)
+    typer.echo(f"history filled: {span[0]:%Y-%m-%d %H:%M} .. {span[1]:%Y-%m-%d %H:%M} UTC")
 
 
 def demo(
@@ -149,36 +142,68 @@ def demo(
 
 
 def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int) -> None:
+    """Serve the console first, then fill the history behind it, then start the live site and services."""
     import os
 
-    from simulators.control import DEFAULT_CONTROL_PORT, ControlServer
-    from simulators.site import SimulatedSite
-    from zerocarbon.embedded_broker import EmbeddedBroker
-    from zerocarbon.platform import Platform
+    from dashboard.fill_status import FillStatus
     from zerocarbon.store_wiring import open_store
 
     if not _port_free(port):
         typer.echo(f"demo: port {port} on 127.0.0.1 is in use; pass --port", err=True)
         raise typer.Exit(1)
     os.environ.setdefault("ZEROCARBON_ADMIN_PASSWORD", demo_admin_password(settings.data_dir))
-    stop = stop_on_signals()  # from the start: Ctrl-C in the backfill must stop cleanly too
+    stop = stop_on_signals()  # from the start: Ctrl-C in the fill must stop cleanly too
     try:
         store = open_store(settings, site)
     except StoreError as exc:  # most often a demo already running on this data dir (DuckDB: one writer)
         typer.echo(f"demo: {exc}\nIs a demo already running? Stop it, or pass another --data-dir.", err=True)
         raise typer.Exit(1) from None
-    if not _history_ready(store, site, days, seed, stop):
+    status = FillStatus()
+    console, journal = _serve_console_early(settings, site, store, port, status)
+    if not _history_ready(store, site, days, seed, stop, status):
+        console.stop()
+        journal.close()
         store.close()
         typer.echo("stopped before the demo started; the history written so far is kept and the next run "
                    "continues it")
         return
+    _run_live(settings, site, store, port, seed, stop, console)
+    journal.close()
+
+
+def _serve_console_early(settings: Any, site: Site, store: Any, port: int, status: Any) -> tuple[Any, Any]:
+    """The console on its port before any history exists, showing the fill's progress (a newcomer's first view
+    must not wait for 30 days of simulation). It reads its own handle on the alarm journal (SQLite: safe beside
+    the alarm engine's, started later)."""
+    import os
+
+    from alerts.journal import AlarmJournal
+    from dashboard.fill_status import attach
+    from zerocarbon.alarm_wiring import journal_path
+    from zerocarbon.platform import start_console
+
+    journal = AlarmJournal(journal_path(settings))
+    console = start_console(store, site, journal, settings, "127.0.0.1", port,
+                            on_app=lambda app: attach(app.zerocarbon_console, status))
+    typer.echo(f"console   http://127.0.0.1:{port}   login: admin / {os.environ['ZEROCARBON_ADMIN_PASSWORD']}"
+               "   (serving now; the history fills in behind it)")
+    return console, journal
+
+
+def _run_live(settings: Any, site: Site, store: Any, port: int, seed: int, stop: threading.Event,
+              console: Any) -> None:
+    from simulators.control import DEFAULT_CONTROL_PORT, ControlServer
+    from simulators.site import SimulatedSite
+    from zerocarbon.embedded_broker import EmbeddedBroker
+    from zerocarbon.platform import Platform
+
     broker_port = site.mqtt.port if _port_free(site.mqtt.port) else _free_port()
     broker = EmbeddedBroker(broker_port).start()
     sim = SimulatedSite(site, seed, demo_ports(site), "127.0.0.1", broker_port,
                         counters=counter_values(store, site), counters_at=counter_times(store, site)).start()
     control = ControlServer(sim, DEFAULT_CONTROL_PORT if _port_free(DEFAULT_CONTROL_PORT) else 0).start()
     platform = Platform(settings.model_copy(update={"mqtt_host": "127.0.0.1", "mqtt_port": broker_port}),
-                        sim.site, store, console_port=port).start()
+                        sim.site, store, console_port=port, console=console).start()
     _announce(settings, site, port, len(sim.endpoints), broker_port, control.port)
     try:
         while not stop.wait(0.5):
@@ -192,13 +217,16 @@ def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int) -> N
         typer.echo("stopped cleanly")
 
 
-def _history_ready(store: Any, site: Site, days: float, seed: int, stop: threading.Event) -> bool:
-    """Backfill what is missing; False when Ctrl-C came first."""
+def _history_ready(store: Any, site: Site, days: float, seed: int, stop: threading.Event,
+                   status: Any = None) -> bool:
+    """Fill what is missing; False when Ctrl-C came first."""
+    from zerocarbon.demo_fill import FillStopped
+
     span = missing_history(store, site, days, datetime.now(UTC))
     try:
         if span:
-            _backfill(store, site, span, seed, stop)
-    except _Stopped:
+            _backfill(store, site, span, seed, stop, status)
+    except FillStopped:
         return False
     return not stop.is_set()
 

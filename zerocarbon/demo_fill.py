@@ -1,0 +1,96 @@
+"""The demo's history fill: steps that run one after another behind an already-served console.
+
+Each step is a :class:`FillStep` in :data:`FILL_STEPS`; adding one (a baseline year, say) is one line::
+
+    FILL_STEPS.append(FillStep("baseline", "days", baseline_days, fill_baseline))
+
+A step gets a :class:`FillContext` and reports its progress through ``ctx.advance()``, which moves both the
+terminal's progress bar and the console's banner (:class:`dashboard.fill_status.FillStatus`). Ctrl-C is acted
+on at the next ``advance`` (:class:`FillStopped`), so what is stored stays whole and the next run continues it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from dashboard.fill_status import FillStatus
+from models.site import Site
+from models.vocabulary import PointKind
+
+
+class FillStopped(Exception):
+    """Ctrl-C during the fill, acted on between two units of work."""
+
+
+@dataclass
+class FillContext:
+    store: Any
+    site: Site
+    span: tuple[datetime, datetime]  # what is missing: from the newest stored reading (or N days ago) to now
+    seed: int
+    stop: threading.Event
+    status: FillStatus
+    on_advance: Callable[[int], None] = field(default=lambda _n: None)
+
+    def advance(self, units: int = 1) -> None:
+        self.status.advance(units)
+        self.on_advance(units)
+        if self.stop.is_set():
+            raise FillStopped
+
+
+@dataclass(frozen=True)
+class FillStep:
+    name: str  # catalog key fill.step.<name> names it in the console
+    unit: str  # catalog key fill.unit.<unit>
+    size: Callable[[FillContext], int]  # how many units this step will report
+    run: Callable[[FillContext], None]
+
+
+def _history_days(ctx: FillContext) -> int:
+    from simulators.backfill import day_bounds
+
+    return len(day_bounds(ctx.site, *ctx.span))
+
+
+def _fill_history(ctx: FillContext) -> None:
+    """The simulated site's readings, a day at a time, continuing the stored counters (restarting them at
+    their origins would read as a reset of every meter)."""
+    from simulators.backfill import backfill
+
+    counters = {p.id for p in ctx.site.points() if p.kind is PointKind.ENERGY_COUNTER}
+    latest = ctx.store.latest(sorted(counters))
+    origins = {pid: float(v) for pid, v in zip(latest["point_id"], latest["value"], strict=True) if v == v}
+    backfill(ctx.store, ctx.site, *ctx.span, "1min", ctx.seed, progress=lambda _rows: ctx.advance(), origins=origins)
+
+
+def _fill_rollups(ctx: FillContext) -> None:
+    ctx.store.update_rollups(*ctx.span)
+    ctx.advance()
+
+
+FILL_STEPS: list[FillStep] = [
+    FillStep("history", "days", _history_days, _fill_history),
+    FillStep("rollups", "steps", lambda _ctx: 1, _fill_rollups),
+]
+
+
+def run_fill(ctx: FillContext, on_step: Callable[[FillStep, int], None] = lambda _s, _n: None) -> None:
+    """Run every step in order; ``on_step(step, size)`` is called as each begins (the terminal's bar)."""
+    try:
+        for step in FILL_STEPS:
+            size = step.size(ctx)
+            ctx.status.begin(step.name, size, step.unit)
+            on_step(step, size)
+            step.run(ctx)
+    except FillStopped:
+        ctx.status.finish()
+        raise
+    except Exception as exc:
+        ctx.status.finish(problem=str(exc))
+        raise
+    ctx.status.finish()
