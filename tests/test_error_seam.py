@@ -101,3 +101,26 @@ def test_a_command_outside_the_checkout_names_the_site_file_and_zerocarbon_site(
     assert done.returncode == 2 and "Traceback" not in done.stderr
     [line] = done.stderr.splitlines()
     assert f"no site file at {tmp_path}/config/site.yaml" in line and "ZEROCARBON_SITE=" in line
+
+
+def test_the_demo_outside_the_checkout_runs_the_shipped_example_site(tmp_path: Path) -> None:
+    """From an empty directory the demo loads the site shipped as package data; it then stops at the (taken)
+    console port, before any history is written, which keeps the test cheap."""
+    import os
+    import socket
+
+    exe = shutil.which("zerocarbon", path=str(Path(sys.executable).parent))
+    assert exe
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEROCARBON_")}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([exe, "demo", "--port", str(port), "--data-dir", str(tmp_path / "data")],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert "Traceback" not in done.stderr
+    example = ROOT / "zerocarbon" / "example_site" / "site.yaml"
+    assert done.stdout.splitlines()[0] == (f"no config/site.yaml here: running the example site shipped with "
+                                           f"zerocarbon ({example})")  # fmt: skip
+    assert done.stderr.strip() == f"demo: port {port} on 127.0.0.1 is in use; pass --port"
+    assert example.resolve() == (ROOT / "config" / "site.yaml").resolve()  # one site: the package links config/

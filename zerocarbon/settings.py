@@ -101,3 +101,18 @@ def load_configured_site(settings: Settings) -> Site:
                f"{PREFIX}SITE=/path/to/site.yaml (`zerocarbon demo` brings its own example site)")
         raise ConfigError([ConfigProblem(str(settings.site), None, "", fix)])
     return load_site(settings.site)
+
+
+def example_site_file() -> Path:
+    """The example site shipped as package data (``zerocarbon/example_site`` is the checkout's ``config/``)."""
+    from importlib.resources import files
+
+    return Path(str(files("zerocarbon") / "example_site" / "site.yaml"))
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The demo's settings: the site file they name if it exists or was asked for (``ZEROCARBON_SITE``), else
+    the shipped example site, so ``zerocarbon demo`` works in any directory."""
+    if settings.site.is_file() or PREFIX + "SITE" in os.environ:
+        return settings
+    return settings.model_copy(update={"site": example_site_file()})

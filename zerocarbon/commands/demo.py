@@ -19,7 +19,6 @@ from typing import Any
 import typer
 
 from models.errors import ConfigError, StoreError
-from models.loader import load_site
 from models.site import ModbusConnection, Site
 from models.vocabulary import PointKind
 from zerocarbon.signals import stop_on_signals
@@ -129,12 +128,15 @@ def demo(
     data_dir: Path = typer.Option(None, help="data directory (default: ZEROCARBON_DATA_DIR or ./data)"),
 ) -> None:
     """Run the whole platform against a simulated site, with the embedded store and broker."""
-    from zerocarbon.settings import load_settings
+    from zerocarbon.settings import demo_settings, load_configured_site, load_settings
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        settings = load_settings(data_dir=data_dir, store="duckdb")
-        site = load_site(settings.site)
+        asked = load_settings(data_dir=data_dir, store="duckdb")
+        settings = demo_settings(asked)
+        if settings.site != asked.site:
+            typer.echo(f"no {asked.site} here: running the example site shipped with zerocarbon ({settings.site})")
+        site = load_configured_site(settings)
     except ConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None

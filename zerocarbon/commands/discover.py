@@ -90,16 +90,26 @@ async def _discover(host: str, port: int, unit: int, template_id: str | None, ti
 
 
 def _load_template(template_id: str) -> Any:
+    from models.errors import ConfigError, InputError
     from models.loader import load_template
     from models.template import ModbusTemplate
+    from models.yaml_source import suggest
     from zerocarbon.settings import load_settings
 
     path = Path(template_id)
     if not path.is_file():
-        path = load_settings().site.parent / "templates" / f"{template_id}.yaml"
+        folder = load_settings().site.parent / "templates"
+        path = folder / f"{template_id}.yaml"
+        if not path.is_file():
+            known = sorted(p.stem for p in folder.glob("*.yaml"))
+            hint = suggest(template_id, known) or (f" (there: {', '.join(known[:6])}...)" if known else "")
+            raise InputError(f"--with-template {template_id}: no template {path}{hint}; give a template id "
+                             f"from {folder} or the path of a template YAML")  # fmt: skip
     template, problems = load_template(path)
-    if template is None or not isinstance(template, ModbusTemplate):
-        raise typer.BadParameter(f"{path}: not a valid Modbus template ({'; '.join(map(str, problems))})")
+    if problems:
+        raise ConfigError(problems)
+    if not isinstance(template, ModbusTemplate):
+        raise InputError(f"--with-template {path}: not a Modbus template; discover reads Modbus devices")
     return template
 
 
