@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pandas as pd
+import pytest
 
 from storage.duckdb_store import DuckDBStore
+from storage.frames import normalise_raw, raw_batch
 from tests.storage.test_store_contract import T0, minute_frame
 
 
@@ -32,3 +34,24 @@ def test_one_overlapping_point_makes_the_whole_batch_replace(duck: DuckDBStore) 
     frame = duck.read(["a.e", "b.e"], T0, T0 + timedelta(hours=1))
     assert frame.groupby("point_id").size().to_dict() == {"a.e": 20, "b.e": 15}  # b: minutes 15..34, no doubles
     assert not frame.duplicated(["point_id", "ts"]).any()
+
+
+@pytest.mark.parametrize("layout", ["point_major", "time_major", "shuffled_with_duplicates", "split_runs"])
+def test_spans_match_a_plain_groupby_whatever_the_row_order(layout: str) -> None:
+    frame = pd.concat([minute_frame(f"p{i}.x", 50, step_kwh=i + 1) for i in range(6)], ignore_index=True)
+    if layout == "time_major":
+        frame = frame.sort_values(["ts", "point_id"], kind="stable")
+    elif layout == "shuffled_with_duplicates":
+        frame = pd.concat([frame, frame.sample(40, random_state=1).assign(value=-1.0)]).sample(frac=1, random_state=2)
+    elif layout == "split_runs":  # p0's minutes come in two separate runs
+        frame = pd.concat([frame.iloc[:25], frame.iloc[50:], frame.iloc[25:50]])
+    rows, spans = raw_batch(frame)
+    expected = normalise_raw(frame)
+    assert rows.sort_values(["point_id", "ts"]).reset_index(drop=True).equals(
+        expected.sort_values(["point_id", "ts"]).reset_index(drop=True))
+    assert not rows.duplicated(["point_id", "ts"]).any() and len(rows) == 300
+    by_point = rows.sort_values("ts").groupby("point_id")
+    assert spans.set_index("point_id")["lo"].to_dict() == by_point["ts"].min().to_dict()
+    newest = by_point.tail(1).set_index("point_id")
+    got = spans.set_index("point_id")
+    assert got["ts"].to_dict() == newest["ts"].to_dict() and got["value"].to_dict() == newest["value"].to_dict()
