@@ -94,7 +94,8 @@ def _ev_fleet(site: Site, index: pd.DatetimeIndex, seed: int) -> dict[str, np.nd
     return {f"ev_{name}": v for name, v in values.items()}
 
 
-def _storage_and_grid(site: Site, index: pd.DatetimeIndex, cols: dict[str, np.ndarray], seed: int) -> None:
+def _storage_and_grid(site: Site, index: pd.DatetimeIndex, cols: dict[str, np.ndarray], seed: int,
+                      plan: pd.DataFrame | None = None) -> None:
     load = sum(v for k, v in cols.items() if k.startswith("load_kw/"))
     pv = sum(v for k, v in cols.items() if k.startswith("pv_ac_kw/"))
     wind_kw = sum(v for k, v in cols.items() if k.startswith("wind_kw/"))
@@ -104,9 +105,14 @@ def _storage_and_grid(site: Site, index: pd.DatetimeIndex, cols: dict[str, np.nd
     battery = np.zeros(len(index))
     rated = sum(u.power_kw for u in units)
     for unit in units:
-        share = unit.power_kw / rated  # a bigger PCS takes a bigger part of the PV and the peak
-        result = storage_dispatch.dispatch_unit(unit, minute / 60.0, day, step_hours(index), pv * share, net * share,
-                                                storage_dispatch.discharge_start_h(unit, seed))
+        planned = f"storage_kw/{unit.device}"
+        if plan is not None and planned in plan.columns:  # a plan's step holds until the next (15 min -> 1 min)
+            kw = plan[planned].reindex(index, method="ffill").to_numpy()
+            result = storage_dispatch.follow_plan(unit, day, step_hours(index), kw)
+        else:
+            share = unit.power_kw / rated  # a bigger PCS takes a bigger part of the PV and the peak
+            result = storage_dispatch.dispatch_unit(unit, minute / 60.0, day, step_hours(index), pv * share,
+                                                    net * share, storage_dispatch.discharge_start_h(unit, seed))
         cols[f"storage_kw/{unit.device}"], cols[f"soc/{unit.device}"] = result.power_kw, result.soc
         battery = battery + result.power_kw
     grid_net = net - battery
@@ -115,8 +121,11 @@ def _storage_and_grid(site: Site, index: pd.DatetimeIndex, cols: dict[str, np.nd
         cols[f"grid_kw/{meter_id}"] = grid_net / len(meters)  # two transformer banks share the load evenly
 
 
-def site_frame(site: Site, index: pd.DatetimeIndex, seed: int = 0) -> pd.DataFrame:
-    """Every physical quantity of the site at ``index`` (tz-aware, evenly spaced), reproducible by ``seed``."""
+def site_frame(site: Site, index: pd.DatetimeIndex, seed: int = 0, plan: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every physical quantity of the site at ``index`` (tz-aware, evenly spaced), reproducible by ``seed``.
+
+    ``plan``: columns ``storage_kw/<device>`` (kW, + discharge) on a time index; those units follow it (within
+    their limits) instead of the built-in rule: the loop from tomorrow's plan back to the site closes here."""
     if index.tz is None:
         raise ValueError("site_frame needs a tz-aware index (UTC or the site's zone)")
     w = _weather(site, index, seed)
@@ -129,7 +138,7 @@ def site_frame(site: Site, index: pd.DatetimeIndex, seed: int = 0) -> pd.DataFra
         cols[f"wind_ms/{turbine.device}"] = local_ms
         cols[f"wind_kw/{turbine.device}"] = wind.power_curve_kw(local_ms, turbine)
     cols.update(_loads(site, index, w, seed))
-    _storage_and_grid(site, index, cols, seed)
+    _storage_and_grid(site, index, cols, seed, plan)
     frame = pd.DataFrame(cols, index=index)
     vis = building.visitors(index, site.info.timezone, seed)
     return pd.concat([frame, vis], axis=1)

@@ -67,6 +67,28 @@ def discharge_start_h(unit: StorageUnit, seed: int) -> float:
     return 13.5 + 1.5 * float(draw)
 
 
+def follow_plan(unit: StorageUnit, day: np.ndarray, step_h: float, planned_kw: np.ndarray) -> Dispatch:
+    """Follow a planned power (+ discharge, - charge) as the PCS would: within the unit's rating and between its
+    reserve and full state of charge. Each local day starts at the reserve, as under the rule above."""
+    e_min, e_max = RESERVE_SOC * unit.capacity_kwh, MAX_SOC * unit.capacity_kwh
+    power = np.zeros(len(day))
+    soc = np.zeros(len(day))
+    energy, previous_day = e_min, None
+    for i, (d, want) in enumerate(zip(day.tolist(), np.nan_to_num(planned_kw).tolist(), strict=True)):
+        if d != previous_day:
+            energy, previous_day = e_min, d
+        p = float(np.clip(want, -unit.power_kw, unit.power_kw))
+        if p >= 0:
+            p = min(p, (energy - e_min) * ONE_WAY_EFFICIENCY / step_h)
+            energy -= p * step_h / ONE_WAY_EFFICIENCY
+        else:
+            p = -min(-p, (e_max - energy) / (step_h * ONE_WAY_EFFICIENCY))
+            energy -= p * step_h * ONE_WAY_EFFICIENCY
+        power[i] = p
+        soc[i] = energy / unit.capacity_kwh
+    return Dispatch(power_kw=power, soc=soc)
+
+
 def cell_temperatures_c(air_temp_c: np.ndarray, power_kw: np.ndarray, rated_kw: float) -> tuple[np.ndarray, np.ndarray]:
     """(max, min) cell temperature: the container is air-conditioned to ~25 degC, load heats the hottest cells."""
     base = 25.0 + 0.1 * (air_temp_c - 25.0)

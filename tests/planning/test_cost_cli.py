@@ -56,5 +56,5 @@ def test_a_bad_period_and_a_broken_tariff_file_say_what_to_fix(tmp_path: Path) -
     bad = tmp_path / "t.yaml"
     bad.write_text("version: x\nschedules: []\nenergy_prices: []\n")
     result = runner.invoke(app, ["cost", "--period", "2026-03", "--tariffs", str(bad)])
-    assert result.exit_code == 1
-    assert f"cost: {bad}:2 schedules: List should have at least 1 item" in result.output
+    assert result.exit_code == 2  # the error seam: a bad input file is a usage error, one line, no traceback
+    assert f"zerocarbon cost: {bad}:2 schedules: List should have at least 1 item" in result.output

@@ -17,9 +17,10 @@ def cost(
     tariffs: Path = typer.Option(None, help="tariff file (default: tariffs.yaml beside the site file)"),
     as_json: bool = typer.Option(False, "--json", help="print the cost as JSON"),
 ) -> None:
-    """Print the energy cost by tariff period and subsystem, and the demand charge, with coverage."""
+    """Print the energy cost by tariff period and subsystem, and the demand charge, with coverage.
+
+    Errors (a broken tariff file, a date without a price, a locked store) reach the user through the error seam."""
     from carbon.period import parse_period
-    from models.errors import ConfigError, ZeroCarbonError
     from models.loader import load_site
     from planning.cost import cost_record, energy_cost
     from planning.tariffs import load_tariffs
@@ -32,23 +33,15 @@ def cost(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--period") from None
     settings = load_settings()
+    site = load_site(settings.site)
+    table = load_tariffs(tariffs or Path(settings.site).parent / "tariffs.yaml")
+    t0, t1 = parsed.local_bounds(site.info.timezone)
+    store = open_store(settings, site)
     try:
-        site = load_site(settings.site)
-        table = load_tariffs(tariffs or Path(settings.site).parent / "tariffs.yaml")
-        t0, t1 = parsed.local_bounds(site.info.timezone)
-        store = open_store(settings, site)
-        try:
-            energy = energy_by_role(store, site, t0.tz_convert("UTC"), t1.tz_convert("UTC"), "15min")
-        finally:
-            store.close()
-        record = cost_record(energy_cost(energy, table, site.info.timezone), table, parsed.label)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            typer.echo(f"cost: {problem}", err=True)
-        raise typer.Exit(1) from None
-    except ZeroCarbonError as exc:
-        typer.echo(f"cost: {exc}", err=True)
-        raise typer.Exit(1) from None
+        energy = energy_by_role(store, site, t0.tz_convert("UTC"), t1.tz_convert("UTC"), "15min")
+    finally:
+        store.close()
+    record = cost_record(energy_cost(energy, table, site.info.timezone), table, parsed.label)
     typer.echo(json.dumps(record, indent=1, ensure_ascii=False) if as_json else render_text(record))
 
 

@@ -1,0 +1,80 @@
+"""``zerocarbon forecast --backtest [--year 2026] [--json]``: how good the day-ahead forecasts are.
+
+Simulates the year before (training) and the year (test) with the site's simulator, issues each test day's
+forecasts from what was known the day before, and prints nMAE and skill against persistence and against the
+same day last week (``planning.backtest``). Goals: skill ≥ 0.3 for load and ≥ 0.2 for PV.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import typer
+
+GOALS = {"load": 0.3, "pv": 0.2}
+
+
+def forecast(
+    backtest: bool = typer.Option(False, "--backtest", help="backtest over a simulated year"),
+    year: int = typer.Option(2026, help="test year; the year before it trains the models"),
+    days: int = typer.Option(365, help="test days from 1 January (fewer for a quick look)"),
+    seed: int = typer.Option(0, help="simulator seed"),
+    retrain_days: int = typer.Option(91, help="retrain the load models every N test days"),
+    as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+) -> None:
+    """Backtest the day-ahead PV and load forecasts on a simulated year."""
+    if not backtest:
+        raise typer.BadParameter("only --backtest is available here; tomorrow's forecast is part of "
+                                 "`zerocarbon plan`", param_hint="--backtest")
+    record = run_backtest(year, days, seed, retrain_days)
+    typer.echo(json.dumps(record, indent=1) if as_json else render_text(record))
+
+
+def run_backtest(year: int, days: int, seed: int, retrain_days: int) -> dict:  # type: ignore[type-arg]
+    import pandas as pd
+
+    from models.loader import load_site
+    from planning.backtest import backtest
+    from planning.pv_forecast import inverters_of
+    from zerocarbon.plan_wiring import load_plan_files, local_index, planning_frame, simulated_truth
+    from zerocarbon.settings import load_settings
+
+    started = time.perf_counter()
+    settings = load_settings()
+    site = load_site(settings.site)
+    files = load_plan_files(settings.site)
+    index = local_index(site, f"{year - 1}-01-01", 365 + days + (1 if (year - 1) % 4 == 0 else 0))
+    frame = planning_frame(site, simulated_truth(site, index, seed), seed)
+    test = pd.date_range(f"{year}-01-01", periods=days, freq="D")
+    result = backtest(site, (inverters_of(site)), files.calendar, frame, test, retrain_days)
+    pv, load = result["pv"]["site_total"]["weather_forecast"], result["load"]["building_total"]
+    result["goals"] = {
+        "load_skill_min": GOALS["load"], "pv_skill_min": GOALS["pv"],
+        "load_met": min(load["skill_vs_persistence"], load["skill_vs_same_day_last_week"]) >= GOALS["load"],
+        "pv_met": min(pv["skill_vs_persistence"], pv["skill_vs_same_day_last_week"]) >= GOALS["pv"],
+    }
+    result["data"] = (f"simulated site (seed {seed}); weather forecast = simulated day-ahead forecast "
+                      "(simulators/weather_forecast.py), not a real forecast service")
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def render_text(r: dict) -> str:  # type: ignore[type-arg]
+    lines = [f"backtest {r['first_day']} .. {r['last_day']} ({r['test_days']} days, {r['interval']}), "
+             f"{r['seconds']} s; {r['data']}",
+             f"{'forecast':<34} {'nMAE':>7} {'skill/persist.':>15} {'skill/last week':>16}"]
+    rows = [("PV, weather forecast", r["pv"]["site_total"]["weather_forecast"]),
+            ("PV, clear sky x clearness", r["pv"]["site_total"]["clear_sky_x_clearness"]),
+            ("load, building total", r["load"]["building_total"])]
+    rows += [(f"  load, {k}", v) for k, v in r["load"]["by_subsystem"].items()]
+    lines += [f"{name:<34} {s['nmae']:>7.3f} {s['skill_vs_persistence']:>15.3f} "
+              f"{s['skill_vs_same_day_last_week']:>16.3f}" for name, s in rows]
+    g = r["goals"]
+    lines.append(f"goals: load skill >= {g['load_skill_min']} {'met' if g['load_met'] else 'NOT met'}; "
+                 f"PV skill >= {g['pv_skill_min']} {'met' if g['pv_met'] else 'NOT met'}")
+    return "\n".join(lines)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("forecast")(forecast)

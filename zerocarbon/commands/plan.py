@@ -1,0 +1,113 @@
+"""``zerocarbon plan``: tomorrow's storage plan, or a backtested month against the rule-based dispatch.
+
+    zerocarbon plan --backtest-month 2026-08 --json   # LP plan vs the simulator's rule, yuan / tCO2e / peak kW
+    zerocarbon plan --json                            # tomorrow, from the store's history (and --weather FILE)
+
+The plan is advice: nothing is written to a device. Formulas: ``planning.dispatch``; docs/methodology.md §11.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+
+def plan(
+    backtest_month: str = typer.Option(None, "--backtest-month", help="YYYY-MM: simulate the month both ways"),
+    day: str = typer.Option(None, help="the day to plan (default: tomorrow in the site's zone)"),
+    weather: Path = typer.Option(None, help="weather forecast CSV: time, ghi_wm2, temp_c (default: clear sky)"),
+    seed: int = typer.Option(0, help="simulator seed (backtest)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Plan tomorrow's storage dispatch (advice only), or backtest a month against the rule-based dispatch."""
+    from models.loader import load_site
+    from planning.config import load_planning_config
+    from zerocarbon.plan_wiring import load_plan_files
+    from zerocarbon.settings import load_settings
+
+    settings = load_settings()
+    site = load_site(settings.site)
+    files = load_plan_files(settings.site)
+    config = load_planning_config(Path(settings.site).parent / "planning.yaml")
+    factor_of = grid_factor(settings.site, config.carbon.factor_region)
+    if backtest_month:
+        record = _backtest(site, files, config, factor_of, backtest_month, seed)
+        typer.echo(json.dumps(record, indent=1) if as_json else _month_text(record))
+        return
+    record = _tomorrow(settings, site, files, config, factor_of, day, weather)
+    typer.echo(json.dumps(record, indent=1, ensure_ascii=False) if as_json else _day_text(record))
+
+
+def grid_factor(site_file: str, region: str):  # type: ignore[no-untyped-def]
+    """index -> Series of the location-based grid factor (kgCO2/kWh) at each instant, hourly where configured."""
+    from carbon.factors import load_factors
+
+    table = load_factors(Path(site_file).parent / "emission_factors.yaml")
+    return lambda index: table.series("electricity_location", region, index)[0]
+
+
+def _tomorrow(settings, site, files, config, factor_of, day: str | None, weather: Path | None) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    import pandas as pd
+
+    from models.errors import InputError
+    from planning.tomorrow import plan_tomorrow
+    from zerocarbon.plan_wiring import read_weather_csv
+    from zerocarbon.store_wiring import open_store
+
+    tz = site.info.timezone
+    try:
+        when = pd.Timestamp(day).date() if day else (pd.Timestamp.now(tz) + pd.Timedelta(days=1)).date()
+    except ValueError:
+        raise InputError(f"--day {day!r}: use an ISO date, e.g. 2026-12-04") from None
+    forecast = read_weather_csv(weather, tz) if weather else None
+    store = open_store(settings, site)
+    try:
+        return plan_tomorrow(store, site, files.tariffs, files.calendar, config, factor_of, when, forecast)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    finally:
+        store.close()
+
+
+def _backtest(site, files, config, factor_of, month: str, seed: int) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    import re
+
+    from models.errors import InputError
+    from zerocarbon.plan_backtest import compare_month
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise InputError(f"--backtest-month {month!r}: use YYYY-MM, e.g. 2026-08")
+    return compare_month(site, files, config, factor_of, month, seed)
+
+
+def _month_text(r: dict) -> str:  # type: ignore[type-arg]
+    lines = [f"{r['month']} ({r['days']} days, seed {r['seed']}): LP plan from day-ahead forecasts vs rule-based",
+             f"{'':<12} {'total yuan':>12} {'energy':>12} {'demand':>10} {'tCO2e':>9} {'peak kW':>9}"]
+    for name in ("rule_based", "lp_plan"):
+        o = r[name]
+        lines.append(f"{name:<12} {o['total_yuan']:>12,.0f} {o['energy_yuan']:>12,.0f} {o['demand_yuan']:>10,.0f} "
+                     f"{o['tco2e']:>9.2f} {o['peak_kw']:>9.0f}")
+    s = r["saved"]
+    lines.append(f"saved: {s['yuan']:,.0f} yuan, {s['tco2e']:.2f} tCO2e, peak {s['peak_kw_reduced']:.0f} kW lower "
+                 f"(carbon price {r['carbon_price_yuan_per_tco2e']} yuan/t; net forecast nMAE "
+                 f"{r['nmae_net_forecast']:.3f})")
+    return "\n".join(lines)
+
+
+def _day_text(r: dict) -> str:  # type: ignore[type-arg]
+    e = r["expected"]
+    lines = [f"plan for {r['day']} (advice only; PV forecast: {r['pv_source']}, {r['history_days']} days of history)",
+             f"expected: {e['plan_yuan']:,.0f} yuan with the plan vs {e['idle_yuan']:,.0f} with the storage idle "
+             f"(saves {e['saved_yuan']:,.0f} yuan, {e['saved_tco2e']:.3f} tCO2e; peak {e['peak_kw_plan']:.0f} "
+             f"vs {e['peak_kw_idle']:.0f} kW)",
+             f"{'time':<6} {'load kW':>9} {'PV kW':>8} {'storage kW':>11} {'grid kW':>9}"]
+    for row in r["quarters"][::4]:
+        lines.append(f"{row['time'][11:16]:<6} {row['load_kw']:>9.0f} {row['pv_kw']:>8.0f} {row['storage_kw']:>11.0f} "
+                     f"{row['grid_kw']:>9.0f}")
+    return "\n".join(lines)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plan")(plan)
