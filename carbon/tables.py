@@ -59,6 +59,9 @@ STRATEGIES = [
         ("peak_demand.peak_kw", "Peak grid demand (hourly)", "电网最大需量(小时)", "kW"),
         ("peak_demand.peak_without_storage_kw", "Peak without storage", "无储能时最大需量", "kW"),
         ("peak_demand.reduction_kw", "Peak reduced by storage", "储能削峰", "kW"),
+        # realised by the storage under the time-of-use tariff (planning.cost.storage_saving, `zerocarbon report`)
+        ("storage_dispatch.saved_yuan", "Cost saved by storage (energy + demand)", "储能节省电费(电量+需量)", "yuan"),
+        ("storage_dispatch.saved_tco2e", "Emissions changed by storage (+ avoided)", "储能减排量(正为减少)", "tCO2e"),
         ("status", "Status", "状态", ""),
     ]),
     ("efficiency", "提碳效 Efficiency", [

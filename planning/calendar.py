@@ -44,7 +44,7 @@ class WorkCalendar(BaseModel):
 
     def day_types(self, days: pd.DatetimeIndex) -> np.ndarray:
         """Day type of each (local, naive or aware) day: WORKDAY, SATURDAY or REST."""
-        dow = days.dayofweek.to_numpy()
+        dow = days.day_of_week.to_numpy()
         kind = np.where(dow < 5, WORKDAY, np.where(dow == 5, SATURDAY, REST))
         as_dates = pd.DatetimeIndex(days).tz_localize(None).normalize() if days.tz is not None else days.normalize()
         off = {d for y in self.years for h in y.holidays for d in pd.date_range(h.days[0], h.days[1], freq="D")}

@@ -138,3 +138,31 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     for row in frame.to_dict(orient="records"):
         out.append({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()})
     return out
+
+
+def storage_saving(energy: pd.DataFrame, tariff: TariffTable, timezone: str,
+                   factor_kg_per_kwh: pd.Series | None = None) -> dict[str, Any]:
+    """What the storage saved in a period, as metered: the bill and emissions without it minus with it.
+
+    Without storage the grid would have carried I′_t = max(I_t − X_t − C_t + D_t, 0) (from the balance I − X = L − G
+    + C − D with C = D = 0); both bills use :func:`energy_cost`, emissions Σ (I′_t − I_t) × f_t (kgCO2/kWh)."""
+    roles = {r: _wide(energy, (r,)) for r in ("grid_import", "grid_export", "battery_charge", "battery_discharge")}
+    index = roles["grid_import"].index
+    flows = {r: s.reindex(index, fill_value=0.0) for r, s in roles.items()}
+    without = flows["grid_import"] - flows["grid_export"] - flows["battery_charge"] + flows["battery_discharge"]
+    counterfactual = energy[energy["role"] != "grid_import"]
+    counterfactual = pd.concat([counterfactual, pd.DataFrame({
+        "start": index, "role": "grid_import", "subsystem": "power_distribution",
+        "energy_kwh": without.clip(lower=0.0).to_numpy(), "quality": "estimated"})], ignore_index=True)
+    actual, other = energy_cost(energy, tariff, timezone), energy_cost(counterfactual, tariff, timezone)
+    extra = without.clip(lower=0.0) - flows["grid_import"]
+    kg = None
+    if factor_kg_per_kwh is not None:
+        kg = float((extra.to_numpy() * factor_kg_per_kwh.reindex(index).to_numpy()).sum())
+    return {"saved_yuan": round(other.total_yuan - actual.total_yuan, 2),
+            "saved_energy_yuan": round(other.energy_yuan - actual.energy_yuan, 2),
+            "saved_demand_yuan": round(other.demand_yuan - actual.demand_yuan, 2),
+            "saved_tco2e": round(kg / 1000.0, 4) if kg is not None else None,
+            "charged_kwh": round(float(flows["battery_charge"].sum()), 1),
+            "discharged_kwh": round(float(flows["battery_discharge"].sum()), 1),
+            "coverage": actual.coverage}

@@ -27,6 +27,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import linprog
 
+from planning.ev import EvEnvelope
+
 STEP_H = 0.25
 
 
@@ -60,14 +62,13 @@ class Plan:
     status: str
 
 
-def _columns(n: int, units: int) -> dict[str, slice]:
-    """Variable layout: per unit c, d, e blocks of n, then g, x (n each), then P."""
+def _columns(n: int, units: int, ev: bool) -> dict[str, slice]:
+    """Variable layout: per unit c, d, e blocks of n, then g, x, (v: EV fleet kW) blocks of n, then P."""
     out, at = {}, 0
-    for u in range(units):
-        for name in ("c", "d", "e"):
-            out[f"{name}{u}"] = slice(at, at + n)
-            at += n
-    out["g"], out["x"], out["P"] = slice(at, at + n), slice(at + n, at + 2 * n), slice(at + 2 * n, at + 2 * n + 1)
+    for name in [f"{b}{u}" for u in range(units) for b in ("c", "d", "e")] + ["g", "x"] + (["v"] if ev else []):
+        out[name] = slice(at, at + n)
+        at += n
+    out["P"] = slice(at, at + 1)
     return out
 
 
@@ -77,6 +78,8 @@ def _equalities(n: int, batteries: list[Battery], cols: dict[str, slice], net_kw
     balance[:, cols["g"]], balance[:, cols["x"]] = eye, -eye
     for u, _ in enumerate(batteries):
         balance[:, cols[f"c{u}"]], balance[:, cols[f"d{u}"]] = -eye, eye
+    if "v" in cols:
+        balance[:, cols["v"]] = -eye
     rows.append(balance.tocsr())
     rhs.append(net_kw)
     lag = sparse.eye(n, k=-1, format="csr")
@@ -91,13 +94,23 @@ def _equalities(n: int, batteries: list[Battery], cols: dict[str, slice], net_kw
     return sparse.vstack(rows, format="csr"), np.concatenate(rhs)
 
 
+def _ev_rows(n: int, cols: dict[str, slice], size: int, ev: EvEnvelope) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Cumulative EV energy between what is due and what has arrived: −L v ≤ −must, L v ≤ may (L: Δt·lower ones)."""
+    cumulative = sparse.lil_matrix((n, size))
+    cumulative[:, cols["v"]] = np.tril(np.ones((n, n))) * STEP_H
+    cumulative = cumulative.tocsr()
+    return sparse.vstack([-cumulative, cumulative], format="csr"), np.r_[-ev.must_kwh + 1e-6, ev.may_kwh + 1e-6]
+
+
 def plan_storage(index: pd.DatetimeIndex, net_kw: np.ndarray, batteries: list[Battery], prices: Prices,
-                 grid_charging: bool = True) -> Plan:
+                 grid_charging: bool = True, ev: EvEnvelope | None = None) -> Plan:
     """The cost-minimising dispatch of ``batteries`` for forecast ``net_kw`` on ``index`` (quarter hours).
 
-    ``grid_charging=False``: the units charge only from on-site surplus (c_ut ≤ share_u · max(−N_t, 0))."""
+    ``grid_charging=False``: the units charge only from on-site surplus (c_ut ≤ share_u · max(−N_t, 0)).
+    ``ev``: the EV fleet's envelope (``planning.ev``); ``net_kw`` then excludes EV charging, and the plan adds
+    the fleet's charging power v_t (column ``ev_kw``) to the balance."""
     n = len(index)
-    cols = _columns(n, len(batteries))
+    cols = _columns(n, len(batteries), ev is not None)
     size = cols["P"].stop
     grid_price = prices.energy_yuan_per_kwh + prices.carbon_yuan_per_t * prices.factor_kg_per_kwh / 1000.0
     cost = np.zeros(size)
@@ -117,13 +130,20 @@ def plan_storage(index: pd.DatetimeIndex, net_kw: np.ndarray, batteries: list[Ba
             bounds[s.start:s.stop] = [(0.0, min(b.power_kw, float(v))) for v in surplus]
     bounds[cols["P"].start] = (max(prices.month_peak_kw, 0.0), None)
     a_eq, b_eq = _equalities(n, batteries, cols, np.asarray(net_kw, dtype=float), size)
-    a_ub = sparse.hstack([sparse.csr_matrix((n, cols["g"].start)), sparse.identity(n), sparse.csr_matrix((n, n)),
-                          -np.ones((n, 1))], format="csr")
-    result = linprog(cost, A_ub=a_ub, b_ub=np.zeros(n), A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    peak = sparse.lil_matrix((n, size))
+    peak[:, cols["g"]], peak[:, cols["P"]] = sparse.identity(n), -np.ones((n, 1))
+    a_ub, b_ub = peak.tocsr(), np.zeros(n)
+    if ev is not None:
+        bounds[cols["v"].start:cols["v"].stop] = [(0.0, float(k)) for k in ev.max_kw]
+        rows, rhs = _ev_rows(n, cols, size, ev)
+        a_ub, b_ub = sparse.vstack([a_ub, rows], format="csr"), np.r_[b_ub, rhs]
+    result = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
     if result.status != 0:
         raise ValueError(f"dispatch LP not solved: {result.message} (check storage limits and the net forecast)")
     v = result.x
     frame = pd.DataFrame({"net_kw": net_kw, "grid_kw": v[cols["g"]] - v[cols["x"]]}, index=index)
+    if ev is not None:
+        frame["ev_kw"] = v[cols["v"]]
     for u, b in enumerate(batteries):
         frame[f"storage_kw/{b.device}"] = v[cols[f"d{u}"]] - v[cols[f"c{u}"]]
         frame[f"soc/{b.device}"] = v[cols[f"e{u}"]] / b.capacity_kwh

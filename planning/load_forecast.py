@@ -35,7 +35,7 @@ def features(index: pd.DatetimeIndex, weather: pd.DataFrame, calendar: WorkCalen
     return pd.DataFrame(
         {
             "quarter": (index.hour * 4 + index.minute // 15).to_numpy(),
-            "dow": index.dayofweek.to_numpy(),
+            "dow": index.day_of_week.to_numpy(),
             "day_type": calendar.day_types(days),
             "temp_c": weather["temp_c"].to_numpy(),
             "ghi_wm2": weather["ghi_wm2"].to_numpy(),

@@ -26,6 +26,7 @@ from planning.pv_forecast import clear_sky_ghi, forecast_pv, inverters_of
 from planning.tariffs import TariffTable
 from storage.base import Store
 
+MIN_HISTORY_DAYS = 2  # two days give the trees both a night and a working day; weeks are better (see backtest)
 FactorOf = Callable[[pd.DatetimeIndex], pd.Series]
 
 
@@ -106,9 +107,9 @@ def plan_tomorrow(store: Store, site: Site, tariffs: TariffTable, calendar: Work
     index = pd.date_range(start, start + pd.Timedelta(days=1), freq="15min", inclusive="left")
     history = history_frame(store, site, start - pd.Timedelta(days=config.forecast.history_days), start)
     known = history[[c for c in history.columns if c.startswith("load_kw/")]].notna().any(axis=1)
-    if known.sum() < 7 * 96 * 0.5:
+    if known.sum() < MIN_HISTORY_DAYS * 96:
         raise ValueError(f"plan for {day}: the store has {known.sum() / 96:.1f} days of sub-meter history in the "
-                         f"last {config.forecast.history_days} days; at least 3.5 are needed")
+                         f"last {config.forecast.history_days} days; at least {MIN_HISTORY_DAYS} are needed")
     fc, source = forecast_day(site, calendar, config, history, index, weather)
     month_start = start.replace(day=1)
     month_peak = float(np.nan_to_num(history.loc[history.index >= month_start, "grid_kw"].max()))

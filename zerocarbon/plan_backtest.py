@@ -19,6 +19,7 @@ from planning import backtest as bt
 from planning.config import PlanningConfig
 from planning.cost import energy_cost
 from planning.dispatch import Battery, Prices, plan_storage
+from planning.ev import envelope, unmanaged_kw
 from planning.pv_forecast import inverters_of
 from zerocarbon.plan_wiring import PlanFiles, local_index, planning_frame, simulated_truth
 
@@ -67,7 +68,30 @@ def forecasts_for(site: Site, files: PlanFiles, first_day: str, days: int, seed:
     test_days = pd.date_range(first_day, periods=days, freq="D")
     load = bt.load_forecast(frame, files.calendar, test_days, retrain_days=days)
     pv = bt.pv_forecasts(site, inverters_of(site), frame)["weather_forecast"].reindex(load.index)
-    return pd.DataFrame({"load_kw": load.sum(axis=1), "pv_kw": pv.sum(axis=1)}, index=load.index)
+    ev = load["load_kw/ev_charging"] if "load_kw/ev_charging" in load else 0.0
+    return pd.DataFrame({"load_kw": load.sum(axis=1), "pv_kw": pv.sum(axis=1), "ev_kw": ev}, index=load.index)
+
+
+def ev_flexibility(site: Site, day: pd.DataFrame, batteries: list[Battery], prices: Prices, config: PlanningConfig,
+                   seed: int) -> float:
+    """Expected yuan saved on one day by planning the EV fleet's charging too (the simulator's sessions of the
+    day taken as known the evening before, as bookings would be): the LP with the fleet's envelope against the
+    LP with the fleet charging at full power from arrival. Not followed by the simulator."""
+    from simulators.ev_sessions import charging_sessions, ev_platform
+
+    platform = ev_platform(site)
+    if platform is None:
+        return 0.0
+    end = day.index[-1] + pd.Timedelta("15min")
+    sessions = charging_sessions(site, day.index[0].tz_convert("UTC"), end.tz_convert("UTC"), seed)
+    base_kw = float(next(d for d in site.devices if d.subsystem == "ev_charging" and "base_kw" in d.simulate)
+                    .simulate["base_kw"])
+    fixed = (day["load_kw"] - day["ev_kw"] + base_kw - day["pv_kw"]).to_numpy()
+    managed = plan_storage(day.index, fixed, batteries, prices, config.storage.grid_charging,
+                           ev=envelope(sessions, day.index))
+    unmanaged = plan_storage(day.index, fixed + unmanaged_kw(sessions, day.index), batteries, prices,
+                             config.storage.grid_charging)
+    return unmanaged.objective_yuan - managed.objective_yuan
 
 
 def compare_month(site: Site, files: PlanFiles, config: PlanningConfig, factor_of, month: str,  # type: ignore[no-untyped-def]
@@ -79,7 +103,7 @@ def compare_month(site: Site, files: PlanFiles, config: PlanningConfig, factor_o
     minute = pd.date_range(fc.index[0], fc.index[-1] + pd.Timedelta("15min"), freq="1min", inclusive="left")
     factor = factor_of(fc.index)
     rule = simulated_truth(site, minute, seed)
-    batteries, plans, peak, expected = batteries_of(site, config), [], 0.0, 0.0
+    batteries, plans, peak, expected, ev_saved = batteries_of(site, config), [], 0.0, 0.0, 0.0
     for _, day in fc.groupby(fc.index.tz_localize(None).normalize()):
         prices = Prices(files.tariffs.prices(day.index)["price_yuan_per_kwh"].to_numpy(),
                         factor.reindex(day.index).to_numpy(), config.carbon.price_yuan_per_tco2e,
@@ -88,6 +112,7 @@ def compare_month(site: Site, files: PlanFiles, config: PlanningConfig, factor_o
         plan = plan_storage(day.index, (day["load_kw"] - day["pv_kw"]).to_numpy(), batteries, prices,
                             config.storage.grid_charging)
         expected += plan.objective_yuan
+        ev_saved += ev_flexibility(site, day, batteries, prices, config, seed)
         plans.append(plan.frame)
         today = minute[(minute >= day.index[0]) & (minute < day.index[-1] + pd.Timedelta("15min"))]
         done = simulated_truth(site, today, seed, plan=plan.frame)
@@ -101,6 +126,9 @@ def compare_month(site: Site, files: PlanFiles, config: PlanningConfig, factor_o
                       "peak_kw_reduced": round(base["peak_kw"] - new["peak_kw"], 1)},
             "carbon_price_yuan_per_tco2e": config.carbon.price_yuan_per_tco2e,
             "grid_charging": config.storage.grid_charging, "forecast": "day-ahead (simulated weather forecast)",
+            "ev_smart_charging_expected_yuan": round(ev_saved, 2),
+            "ev_note": "EV charging planned with the fleet envelope of simulators/ev_sessions.py sessions, known a "
+                       "day ahead; expected (LP objective), not followed by the simulator",
             "nmae_net_forecast": round(bt.nmae(fc["load_kw"].to_numpy() - fc["pv_kw"].to_numpy(),
                                                _actual_net(site, rule, fc.index)), 4)}
 

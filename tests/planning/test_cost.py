@@ -69,3 +69,21 @@ def test_gaps_are_carried_in_the_record_with_the_tariff_entries_used():
     assert {e["id"] for e in record["tariff"]["entries"]} == {"gd-ci-tou-2021", "zhuhai-ci-10kv-2026",
                                                               "gd-two-part-demand-2023"}
     assert record["energy_yuan"] == pytest.approx(2.47)
+
+
+def test_storage_saving_prices_the_bill_without_the_battery():
+    from planning.cost import storage_saving
+
+    energy = _frame([
+        ("2026-11-03 03:00", "grid_import", "power_distribution", 150.0),  # valley: 100 load + 50 charge
+        ("2026-11-03 03:00", "battery_charge", "power_distribution", 50.0),
+        ("2026-11-03 15:00", "grid_import", "power_distribution", 155.0),  # peak: 200 load - 45 discharge
+        ("2026-11-03 15:00", "battery_discharge", "power_distribution", 45.0),
+    ])
+    factor = pd.Series(0.4, index=pd.DatetimeIndex(energy["start"].unique()))
+    saved = storage_saving(energy, TARIFF, TZ, factor)
+    # without: 100 kWh valley + 200 kWh peak; with: 150 valley + 155 peak
+    assert saved["saved_energy_yuan"] == pytest.approx((100 - 150) * 0.247 + (200 - 155) * 1.105, abs=0.01)  # 37.375
+    assert saved["saved_demand_yuan"] == pytest.approx((200 - 155) / 0.25 * 32)  # 180 kW lower peak: 5,760
+    assert saved["saved_tco2e"] == pytest.approx(((100 - 150) + (200 - 155)) * 0.4 / 1000)  # losses: -0.002
+    assert saved["charged_kwh"] == 50.0 and saved["discharged_kwh"] == 45.0

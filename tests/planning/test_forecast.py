@@ -18,10 +18,14 @@ CALENDAR = load_calendar(ROOT / "config" / "calendar.yaml")
 TEST_DAYS = pd.date_range("2026-03-30", periods=5, freq="D")
 
 
+KEEP = ["load_kw/chiller_plant", "load_kw/lighting", "load_kw/ev_charging"]  # three subsystems keep the fits short
+
+
 @pytest.fixture(scope="module")
 def frame(site):  # type: ignore[no-untyped-def]
     index = local_index(site, "2026-03-09", 26)  # 21 days of history, then the 5 test days
-    return planning_frame(site, simulated_truth(site, index, seed=3), seed=3)
+    full = planning_frame(site, simulated_truth(site, index, seed=3), seed=3)
+    return full.drop(columns=[c for c in full.columns if c.startswith("load_kw/") and c not in KEEP])
 
 
 def test_scores_by_hand():
@@ -68,5 +72,5 @@ def test_a_short_backtest_beats_persistence_for_load(site, frame):  # type: igno
     result = backtest(site, inverters_of(site), CALENDAR, frame, TEST_DAYS, retrain_days=7)
     load = result["load"]["building_total"]
     assert load["nmae"] < 0.15 and load["skill_vs_persistence"] > 0.0
-    assert set(result["load"]["by_subsystem"]) >= {"chiller_plant", "lighting", "ev_charging"}
+    assert set(result["load"]["by_subsystem"]) == {"chiller_plant", "lighting", "ev_charging"}
     assert 0.0 < result["pv"]["site_total"]["weather_forecast"]["nmae"] < 1.0

@@ -47,12 +47,12 @@ def run_backtest(year: int, days: int, seed: int, retrain_days: int) -> dict:  #
     index = local_index(site, f"{year - 1}-01-01", 365 + days + (1 if (year - 1) % 4 == 0 else 0))
     frame = planning_frame(site, simulated_truth(site, index, seed), seed)
     test = pd.date_range(f"{year}-01-01", periods=days, freq="D")
-    result = backtest(site, (inverters_of(site)), files.calendar, frame, test, retrain_days)
+    result = backtest(site, inverters_of(site), files.calendar, frame, test, retrain_days)
     pv, load = result["pv"]["site_total"]["weather_forecast"], result["load"]["building_total"]
     result["goals"] = {
         "load_skill_min": GOALS["load"], "pv_skill_min": GOALS["pv"],
-        "load_met": min(load["skill_vs_persistence"], load["skill_vs_same_day_last_week"]) >= GOALS["load"],
-        "pv_met": min(pv["skill_vs_persistence"], pv["skill_vs_same_day_last_week"]) >= GOALS["pv"],
+        "load_met": bool(min(load["skill_vs_persistence"], load["skill_vs_same_day_last_week"]) >= GOALS["load"]),
+        "pv_met": bool(min(pv["skill_vs_persistence"], pv["skill_vs_same_day_last_week"]) >= GOALS["pv"]),
     }
     result["data"] = (f"simulated site (seed {seed}); weather forecast = simulated day-ahead forecast "
                       "(simulators/weather_forecast.py), not a real forecast service")

@@ -93,6 +93,8 @@ def _month_text(r: dict) -> str:  # type: ignore[type-arg]
     lines.append(f"saved: {s['yuan']:,.0f} yuan, {s['tco2e']:.2f} tCO2e, peak {s['peak_kw_reduced']:.0f} kW lower "
                  f"(carbon price {r['carbon_price_yuan_per_tco2e']} yuan/t; net forecast nMAE "
                  f"{r['nmae_net_forecast']:.3f})")
+    lines.append(f"EV smart charging on top (expected, sessions known a day ahead, not simulated): "
+                 f"{r['ev_smart_charging_expected_yuan']:,.0f} yuan")
     return "\n".join(lines)
 
 

@@ -1,0 +1,110 @@
+"""Tomorrow's plan: how long a full-site day-ahead plan and a year of forecast backtest take.
+
+    .venv/bin/python bench/bench_planning.py [--year-days 365]
+
+Prints, with the load average:
+* the dispatch LP for the whole site (2 storage units, 96 quarter hours) solved by HiGHS, median of 20, against
+  the simulator's rule-based dispatch of the same day in the same process (the baseline);
+* the whole day-ahead plan from a 56-day planning frame: PV forecast per inverter, 17 load models fitted and
+  predicted, the LP (goal < 2 s);
+* a year of backtest (`zerocarbon forecast --backtest`: the simulated training and test years, PV and load
+  forecasts, scores; goal < 2 min), against simulating the same two years alone.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from models.loader import load_site  # noqa: E402
+from planning import load_forecast as lf  # noqa: E402
+from planning.config import load_planning_config  # noqa: E402
+from planning.dispatch import Battery, Prices, plan_storage  # noqa: E402
+from planning.pv_forecast import forecast_pv, inverters_of  # noqa: E402
+from simulators import storage_dispatch  # noqa: E402
+from zerocarbon.plan_wiring import load_plan_files, local_index, planning_frame, simulated_truth  # noqa: E402
+
+CONFIG = Path(__file__).resolve().parents[1] / "config"
+
+
+def _timed(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def bench_day(site, files, config) -> None:  # type: ignore[no-untyped-def]
+    frame = planning_frame(site, simulated_truth(site, local_index(site, "2026-06-06", 57), 0), 0)
+    day = local_index(site, "2026-08-01", 1)
+    history, tomorrow = frame.iloc[:-96], frame.iloc[-96:].set_axis(day)
+    net = (tomorrow[[c for c in frame if c.startswith("load_kw/")]].sum(axis=1)
+           - tomorrow[[c for c in frame if c.startswith("pv_kw/")]].sum(axis=1)).to_numpy()
+    prices = Prices(files.tariffs.prices(day)["price_yuan_per_kwh"].to_numpy(), np.full(96, 0.4042),
+                    config.carbon.price_yuan_per_tco2e, 32.0, 0.0)
+    units = [Battery(u.device, u.power_kw, u.capacity_kwh) for u in site.energy_systems.storage]
+    lp = _timed(lambda: plan_storage(day, net, units, prices), 20)
+    minute = (day.hour * 60 + day.minute).to_numpy()
+    rule = _timed(lambda: [storage_dispatch.dispatch_unit(u, minute / 60.0, np.zeros(96), 0.25, np.zeros(96), net / 2,
+                                                          14.0) for u in site.energy_systems.storage], 20)
+    print(f"dispatch LP, 2 units x 96 quarter hours (HiGHS): {lp * 1000:.1f} ms median of 20; "
+          f"rule-based dispatch of the same day: {rule * 1000:.2f} ms ({lp / rule:.0f}x)")
+
+    def whole() -> None:
+        pv = forecast_pv(site, inverters_of(site), day, history, tomorrow[["ghi_wm2", "temp_c"]])
+        days = history.index.tz_localize(None).normalize()
+        tickets = history["visitors"].groupby(days).max()
+        visitors = lf.expected_visitors(tickets, files.calendar, pd.DatetimeIndex(tickets.index).append(
+            pd.DatetimeIndex([pd.Timestamp("2026-08-01")])))
+        loads = history[[c for c in history if c.startswith("load_kw/")]]
+        models = lf.fit(lf.features(history.index, history, files.calendar, visitors), loads)
+        load = lf.predict(models, lf.features(day, tomorrow, files.calendar, visitors)).sum(axis=1)
+        plan_storage(day, (load - pv.sum(axis=1)).to_numpy(), units, prices)
+
+    full = _timed(whole, 3)
+    print(f"full-site day-ahead plan from 56 days of 15-min history (16 PV forecasts, {loads_n(frame)} load models "
+          f"fitted, LP): {full:.2f} s median of 3 (goal < 2 s); the LP is {lp / full * 100:.1f} % of it")
+
+
+def loads_n(frame: pd.DataFrame) -> int:
+    return sum(c.startswith("load_kw/") for c in frame)
+
+
+def bench_year(days: int) -> None:
+    from zerocarbon.commands.forecast import run_backtest
+
+    site = load_site(CONFIG / "site.yaml")
+    t0 = time.perf_counter()
+    planning_frame(site, simulated_truth(site, local_index(site, "2025-01-01", 365 + days), 0), 0)
+    simulate = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = run_backtest(2026, days, 0, 91)
+    total = time.perf_counter() - t0
+    print(f"backtest of {days} days (2026, trained on 2025): {total:.1f} s (goal < 120 s); simulating the two years "
+          f"alone: {simulate:.1f} s ({total / simulate:.1f}x); load skill vs persistence "
+          f"{result['load']['building_total']['skill_vs_persistence']}, PV "
+          f"{result['pv']['site_total']['weather_forecast']['skill_vs_persistence']}")
+
+
+def main() -> None:
+    os.environ.setdefault("ZEROCARBON_SITE", str(CONFIG / "site.yaml"))
+    days = int(sys.argv[sys.argv.index("--year-days") + 1]) if "--year-days" in sys.argv else 365
+    print(f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+    site = load_site(CONFIG / "site.yaml")
+    bench_day(site, load_plan_files(CONFIG / "site.yaml"), load_planning_config(CONFIG / "planning.yaml"))
+    bench_year(days)
+    print(f"load average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Tomorrow's plan · 明日计划: the day-ahead PV and load forecast, the storage plan the LP advises, and what it is
+expected to save against leaving the storage idle. Advice only: the console never writes to a device.
+
+Everything comes from :func:`planning.tomorrow.plan_tomorrow`, the function ``zerocarbon plan`` prints; the
+files are the site's ``tariffs.yaml``, ``calendar.yaml``, ``planning.yaml`` and ``emission_factors.yaml``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Dash, html
+
+from carbon.factors import load_factors
+from dashboard.components import ROLE_COLOURS, empty_figure, figure_layout, graph, kpi, number, section
+from dashboard.context import Console
+from dashboard.i18n import t
+from models.errors import ZeroCarbonError
+from planning.calendar import load_calendar
+from planning.config import load_planning_config
+from planning.tariffs import load_tariffs
+from planning.tomorrow import plan_tomorrow
+
+NAME = "plan"
+PATH = "/plan"
+TITLE = "page.plan"
+PLAN_TTL_S = 600.0  # the plan changes only with new history: solve it at most every ten minutes
+
+
+def tomorrow(console: Console) -> Any:
+    """Tomorrow's local date (the console's midnight is given in UTC)."""
+    return (console.now().astimezone(console.timezone) + pd.Timedelta(days=1)).date()
+
+
+def layout(console: Console, lang: str) -> html.Div:
+    day = tomorrow(console)
+    body = console.snapshot(NAME, str(day), lang, lambda: _body(console, lang, day), PLAN_TTL_S)
+    return html.Div([html.H2(t(lang, TITLE)), html.P(t(lang, "plan.advice"), className="note"), *body],
+                    id="plan-page")
+
+
+def compute(console: Console, day: Any) -> dict[str, Any]:
+    folder = console.config_dir
+    config = load_planning_config(folder / "planning.yaml")
+    factors = load_factors(folder / "emission_factors.yaml")
+
+    def factor_of(index: pd.DatetimeIndex) -> pd.Series:
+        return factors.series("electricity_location", config.carbon.factor_region, index)[0]
+
+    return plan_tomorrow(console.store, console.site, load_tariffs(folder / "tariffs.yaml"),
+                         load_calendar(folder / "calendar.yaml"), config, factor_of, day)
+
+
+def _body(console: Console, lang: str, day: Any) -> list[Any]:
+    try:
+        record = compute(console, day)
+    except (ValueError, ZeroCarbonError) as exc:  # too little history, a broken file: say which, keep the page
+        return [html.Div([html.P(t(lang, "plan.unavailable")), html.Pre(str(exc))], id="plan-unavailable")]
+    e = record["expected"]
+    tiles = html.Div([
+        kpi("plan-saved-yuan", t(lang, "plan.saved_yuan"), number(e["saved_yuan"]), "¥",
+            t(lang, "plan.vs_idle").format(plan=number(e["plan_yuan"]), idle=number(e["idle_yuan"]))),
+        kpi("plan-saved-co2", t(lang, "plan.saved_co2"), number(e["saved_tco2e"], 3), "tCO2e"),
+        kpi("plan-peak", t(lang, "plan.peak"), number(e["peak_kw_plan"]), "kW",
+            t(lang, "plan.peak_idle").format(kw=number(e["peak_kw_idle"]))),
+    ], className="kpi-row")
+    note = t(lang, "plan.source").format(day=record["day"], source=t(lang, _SOURCES[record["pv_source"]]),
+                                         days=record["history_days"])
+    return [tiles, html.P(note, id="plan-source", className="note"),
+            section(t(lang, "plan.chart"), graph("plan-chart", _figure(record, lang)))]
+
+
+_SOURCES = {"weather forecast": "plan.source_weather", "clear sky x recent clearness": "plan.source_clear"}
+
+
+def _figure(record: dict[str, Any], lang: str) -> go.Figure:
+    q = pd.DataFrame(record["quarters"])
+    if q.empty:
+        return empty_figure(t(lang, "common.no_data"))
+    x = pd.to_datetime(q["time"])
+    fig = go.Figure()
+    fig.add_scatter(x=x, y=q["load_kw"], name=t(lang, "plan.load"), line={"color": "#555"})
+    fig.add_scatter(x=x, y=q["pv_kw"], name=t(lang, "plan.pv"), line={"color": ROLE_COLOURS["pv"]})
+    fig.add_bar(x=x, y=q["storage_kw"], name=t(lang, "plan.storage"), marker_color="#7b61ff")
+    fig.add_scatter(x=x, y=q["grid_kw"], name=t(lang, "plan.grid"), line={"color": "#d9534f", "dash": "dot"})
+    fig.update_yaxes(title_text="kW")
+    return figure_layout(fig, height=380)
+
+
+def register(app: Dash, console: Console) -> None:
+    """The page has no callbacks of its own: it is recomputed when shown (and cached for ten minutes)."""
