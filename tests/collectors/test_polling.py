@@ -53,9 +53,10 @@ def test_each_job_runs_on_its_own_phase_of_a_fixed_grid(tmp_path: Path) -> None:
 
     (timer,), _ = interval_timers(pollers(tmp_path, 4, {"default": 0.2, "energy": 0.2}), record)
     run_timer(timer, 1.05)
-    assert len(starts) == 8 and all(5 <= len(ts) <= 6 for ts in starts.values())
-    for ts in starts.values():  # 0.2 s apart within 20 ms: no drift, whatever else the loop does
-        assert all(abs((b - a) - 0.2) < 0.02 for a, b in zip(ts, ts[1:], strict=False))
+    assert len(starts) == 8 and all(4 <= len(ts) <= 6 for ts in starts.values())
+    for ts in starts.values():  # every start on the 0.2 s grid of the first: a late one does not shift the next
+        assert all(abs((t - ts[0]) - 0.2 * round((t - ts[0]) / 0.2)) < 0.06 for t in ts)
+        assert [round((t - ts[0]) / 0.2) for t in ts] == list(range(len(ts)))  # none skipped, none doubled
     firsts = sorted(ts[0] for ts in starts.values())
     assert firsts[-1] - firsts[0] > 0.1  # phases spread over the interval, not all at one instant
 
@@ -75,9 +76,10 @@ def test_a_busy_device_skips_its_own_cycles_only(tmp_path: Path) -> None:
     run_timer(timer, 1.5)
     slow = [j for j in jobs if j.poller.device.id == "m0"]
     fast = [j for j in jobs if j.poller.device.id != "m0"]
-    # 15 turns at 0.1 s; 0.55 s per poll: at most 3 polls started, the other turns skipped and counted
-    assert all(1 <= done.get(j.id, 0) <= 2 and j.skipped >= 10 for j in slow)
-    assert all(done[j.id] >= 12 and j.skipped == 0 for j in fast)
+    # ~15 turns at 0.1 s; 0.55 s per poll: at most 3 polls started, the other turns skipped and counted
+    assert all(1 <= done.get(j.id, 0) <= 3 and j.skipped >= 8 for j in slow), {j.id: j.skipped for j in slow}
+    # the others keep their pace (a loaded machine may push one 10 ms poll past its next turn)
+    assert all(done[j.id] >= 11 and j.skipped <= 2 for j in fast), {j.id: (done[j.id], j.skipped) for j in fast}
 
 
 def test_a_blocked_loop_catches_up_once_without_polling_a_device_twice(tmp_path: Path) -> None:
