@@ -41,25 +41,24 @@ def probe(
     as_json: bool = typer.Option(False, "--json", help="print registers and values per order as JSON"),
     timeout: float = typer.Option(2.0, help="seconds to wait for the answer"),
 ) -> None:
-    """Read one block and print it decoded in every byte and word order (ABCD, BADC, CDAB, DCBA, ...)."""
+    """Read one block and print it decoded in every byte and word order (ABCD, BADC, CDAB, DCBA, ...).
+
+    A wrong option is an InputError (exit 2), a device that does not answer a DeviceError (exit 1): the error
+    seam (zerocarbon/error_seam.py) prints either as one line."""
     from collectors.probe import decode_every_order, registers_needed
-    from models.errors import DeviceError
+    from models.errors import InputError
 
     host, port, unit = parse_address(url)
     if type_ not in TYPES:
-        raise typer.BadParameter(f"{type_!r}: use one of {', '.join(TYPES)}", param_hint="--type")
+        raise InputError(f"--type {type_!r}: use one of {', '.join(TYPES)}")
     if function not in ("holding", "input"):
-        raise typer.BadParameter(f"{function!r}: use holding or input", param_hint="--function")
+        raise InputError(f"--function {function!r}: use holding (FC 3) or input (FC 4)")
     dtype = DataType(type_)
     n = registers_needed(dtype, count)
     if n > 125 or address + n > 65536:
-        raise typer.BadParameter(f"{count} x {type_} is {n} registers from {address}; one read is at most 125 "
-                                 "registers within 0-65535: lower --count", param_hint="--count")
-    try:
-        registers = asyncio.run(_read(host, port, unit, function, address, n, timeout))
-    except DeviceError as exc:
-        typer.echo(f"probe {url}: {exc}", err=True)
-        raise typer.Exit(1) from None
+        raise InputError(f"--count {count}: {count} x {type_} is {n} registers from {address}; one read is at most "
+                         "125 registers within 0-65535: lower --count")
+    registers = asyncio.run(_read(host, port, unit, function, address, n, timeout))
     orders = decode_every_order(registers, dtype, count)
     if as_json:
         doc = {"address": address, "function": function, "type": type_, "count": count,
