@@ -8,13 +8,16 @@ import struct
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from collectors.decode import BlockDecoder, ByteOrder
 from collectors.modbus import DevicePoller
 from models.loader import load_template
 from models.reading import Quality, Reading
 from models.template import ModbusTemplate, RegisterPoint
-from simulators.registers import RegisterImage, encode_device
+from models.vocabulary import DataType
+from simulators.registers import RegisterImage, encode_device, pack_raw
 from tests.collectors.conftest import modbus_device, write_site
 from tests.support.modbus import RegisterServer
 
@@ -193,3 +196,28 @@ def test_a_point_word_order_overrides_only_that_axis_of_the_template() -> None:
 def test_sunspec_templates_stay_big_endian() -> None:
     with pytest.raises(ValueError, match="SunSpec devices are big-endian"):
         ModbusTemplate(id="t", order="CDAB", sunspec={"models": [103]})  # type: ignore[arg-type]
+
+
+WIDTHS = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2, "int64": 4, "uint64": 4, "float64": 4}
+BOUNDS = {"int16": (-(2**15), 2**15 - 1), "uint16": (0, 2**16 - 1), "int32": (-(2**31), 2**31 - 1),
+          "uint32": (0, 2**32 - 1), "int64": (-(2**63), 2**63 - 1), "uint64": (0, 2**64 - 1)}
+
+
+@st.composite
+def typed_values(draw: st.DrawFn) -> tuple[str, int | float, str]:
+    type_ = draw(st.sampled_from(sorted(WIDTHS)))
+    if type_.startswith("float"):
+        value: int | float = draw(st.floats(allow_nan=False, allow_infinity=False, width=int(type_[-2:])))
+    else:
+        value = draw(st.integers(*BOUNDS[type_]))
+    names = list(EXAMPLES_64) if WIDTHS[type_] == 4 else list(EXAMPLES)
+    return type_, value, draw(st.sampled_from([*names, "big", "little"]))
+
+
+@given(typed_values())
+def test_the_simulators_encoding_decodes_back_in_every_order(case: tuple[str, int | float, str]) -> None:
+    type_, value, name = case
+    order = ByteOrder.named(name)
+    words = pack_raw(DataType(type_), value, order.byte_order, order.word_order)
+    decoder = BlockDecoder(0, len(words), [pt("v", 0, type_, order=name)], ByteOrder())
+    assert both_paths(decoder, words) == {"v": value}
