@@ -247,7 +247,7 @@ def make_checker(rule: Rule, meta: PointMeta, pv: PvContext | None, weather: dic
     if isinstance(c, FaultCode):
         return FaultCodeChecker(c, meta)
     if isinstance(c, Underperformance) and pv is not None:
-        from alerts.pv_expectation import UnderperformanceChecker  # pvlib takes ~1 s to import: only when used
+        from alerts.pv_expectation import UnderperformanceChecker  # only when a rule needs it
 
         return UnderperformanceChecker(c, pv, weather)
     raise ValueError(f"rule {rule.id!r}: no checker for {c!r} on {meta.info.id}")

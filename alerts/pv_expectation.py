@@ -1,27 +1,23 @@
 """PV underperformance: measured inverter power against what the sun on the panels should give.
 
-Expected AC power follows PVWatts (``pvlib.pvsystem.pvwatts_dc``, NREL's PVWatts v5 DC model):
-``P_dc = pdc0 * POA/1000 * (1 + gamma_pdc * (T_module - 25))``, times a nominal inverter efficiency. It uses
-the weather station's measured plane-of-array irradiance and module temperature, so clouds lower the
+Expected AC power is :func:`models.pv_expectation.expected_ac_w`, the one PV model the carbon module's
+performance ratios use too: PVWatts ``P_dc = pdc0 * POA/1000 * (1 + gamma_pdc * (T_module - 25))`` with the
+measured module temperature and 25 degC, as IEC 61724-1's temperature-corrected PR defines it, times a nominal
+inverter efficiency. It uses the weather station's measured plane-of-array irradiance and module temperature,
+so clouds lower the
 expectation as well as the output and only the inverter's own losses (a tripped string, soiling, a fault)
 raise the alarm. Daylight means POA at or above the rule's ``min_poa_wm2``; below it the condition clears.
 """
 
 from __future__ import annotations
 
-from pvlib.pvsystem import pvwatts_dc
-
 from alerts.conditions import AlarmSource, Checker
 from alerts.rule_loader import PvContext
 from alerts.rules import Underperformance
+from models.pv_expectation import expected_ac_w
 from models.reading import Reading
 
 MAX_WEATHER_AGE_S = 300.0  # older irradiance says nothing about now (a dead weather station must not alarm)
-
-
-def expected_ac_w(poa_wm2: float, module_temp_c: float, pdc0_w: float, gamma_pdc_per_c: float, eta: float) -> float:
-    """PVWatts DC at the measured POA and module temperature, times the inverter efficiency, in W."""
-    return float(pvwatts_dc(poa_wm2, module_temp_c, pdc0_w, gamma_pdc_per_c)) * eta
 
 
 class UnderperformanceChecker(Checker):

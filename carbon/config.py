@@ -1,5 +1,6 @@
 """``config/carbon.yaml``: area basis, factor regions, budget and targets, baseline settings, GB/T 51366 options,
-Scope 1 fuel deliveries and declared instruments (GEC, green power, CCER). Errors name file:line and key."""
+coverage threshold, Scope 1 fuel deliveries and declared instruments (GEC, green power, CCER). Errors name
+file:line and key."""
 
 from __future__ import annotations
 
@@ -52,6 +53,11 @@ class Gbt51366(_Frozen):
     exclude_ev_charging: bool = False
 
 
+class CoverageSettings(_Frozen):
+    # a figure resting on data for less than this share of its intervals is shown with a warning
+    min_data_share: float = Field(default=0.80, ge=0, le=1)
+
+
 class MarketBased(_Frozen):
     onsite_gecs_sold: bool = False
 
@@ -91,6 +97,7 @@ class CarbonConfig(_Frozen):
     baseline: BaselineSettings | None = None
     gbt51366: Gbt51366 = Gbt51366()
     market_based: MarketBased = MarketBased()
+    coverage: CoverageSettings = CoverageSettings()
     fuels: list[FuelUse] = Field(default_factory=list)
     instruments: list[InstrumentEntry] = Field(default_factory=list)
     source: str = ""
@@ -100,8 +107,8 @@ class CarbonConfig(_Frozen):
         return [i.instrument() for i in self.instruments]
 
 
-_WORDS = known_fields(Area, FactorChoice, BaselineSettings, Gbt51366, MarketBased, FuelUse, InstrumentEntry,
-                      CarbonConfig)
+_WORDS = known_fields(Area, FactorChoice, BaselineSettings, Gbt51366, MarketBased, CoverageSettings, FuelUse,
+                      InstrumentEntry, CarbonConfig)
 
 
 def load_carbon_config(path: str | Path) -> CarbonConfig:

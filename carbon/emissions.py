@@ -64,28 +64,54 @@ def scope1_fuel_kg(quantity: float, ncv_gj_per_unit: float, factor_kgco2_per_tj:
 
 
 def operational_carbon_gbt51366(
-    consumption_kwh: float,
+    electricity_kwh: float,
     renewable_used_kwh: float,
-    factor_kgco2e_per_kwh: float,
+    electricity_factor_kgco2e_per_kwh: float,
+    fuels_kgco2e: float,
     area_m2: float,
-    green_sink_kg: float = 0.0,
-    years: float = 1.0,
-) -> dict[str, float]:
-    """Operational carbon per floor area, GB/T 51366-2019 §4.1: ``C_M = [Σ_i E_i × EF_i - C_p] × y / A``.
+    green_sink_kg_per_a: float,
+    period_days: float,
+    covered_days: float,
+    year_days: float = 365.0,
+) -> dict[str, float | None]:
+    """Operational carbon per floor area, GB/T 51366-2019 §4.1: ``C_M = [Σ_i E_i × EF_i − C_p] × y / A``.
 
-    ``E = max(E_consumed - ER, 0)``: on-site renewable energy used by the building systems is subtracted, never
-    beyond consumption (a net-export period is E = 0, export shown separately). With ``years = 1`` the result is
-    the annual-form kgCO2e/m² used for monitoring (the standard multiplies by the design life).
+    The sum runs over every energy type i: electricity, ``E = max(E_consumed − ER, 0)`` (on-site renewable energy
+    used by the building is subtracted, never beyond consumption), and the Scope 1 fuels (``fuels_kgco2e`` =
+    Σ FC × NCV × EF). ``C_p`` is an annual sink, so a period of ``period_days`` subtracts its pro-rata share
+    ``C_p × period_days / year_days``. Two results, labelled:
+
+    * the period value ``total_kgco2e`` / ``per_area_kgco2e_per_m2`` (what was emitted in the period);
+    * the annual form (y = 1) ``annualised_kgco2e_per_a`` / ``annualised_per_area_kgco2e_per_m2_a``: electricity
+      scaled by ``year_days / covered_days`` (days with data), fuels by ``year_days / period_days`` (deliveries
+      are events, not intervals), minus the full annual sink. A complete year gives the same number twice.
+
+    Worked month (31 days, all covered, year 365 d, A = 1,000 m²): E = 10,000 kWh, ER = 2,000 kWh, EF = 0.5,
+    fuels 268.76 kg, C_p = 3,650 kg/a: period (8,000 × 0.5 + 268.76 − 3,650 × 31/365) / 1,000 = 3.958760 kg/m²;
+    annual ((4,000 + 268.76) × 365 / 31 − 3,650) / 1,000 = 46.611 kg/(m²·a).
     """
     if area_m2 <= 0:
         raise ValueError(f"area {area_m2:g} m² must be > 0: set area.area_m2 in config/carbon.yaml")
-    net_kwh = max(consumption_kwh - renewable_used_kwh, 0.0)
-    total_kg = net_kwh * factor_kgco2e_per_kwh - green_sink_kg
+    net_kwh = max(electricity_kwh - renewable_used_kwh, 0.0)
+    electricity_kg = net_kwh * electricity_factor_kgco2e_per_kwh
+    sink_kg = green_sink_kg_per_a * period_days / year_days
+    total_kg = electricity_kg + fuels_kgco2e - sink_kg
+    annual_kg = None
+    if covered_days > 0 and period_days > 0:
+        annual_kg = (electricity_kg * year_days / covered_days + fuels_kgco2e * year_days / period_days
+                     - green_sink_kg_per_a)
     return {
-        "consumption_kwh": consumption_kwh,
-        "renewable_subtracted_kwh": consumption_kwh - net_kwh,
+        "consumption_kwh": electricity_kwh,
+        "renewable_subtracted_kwh": electricity_kwh - net_kwh,
         "net_electricity_kwh": net_kwh,
-        "green_sink_kg": green_sink_kg,
-        "total_kgco2e": total_kg * years,
-        "per_area_kgco2e_per_m2": total_kg * years / area_m2,
+        "electricity_kgco2e": electricity_kg,
+        "fuels_kgco2e": fuels_kgco2e,
+        "green_sink_kg": sink_kg,
+        "green_sink_kg_per_a": green_sink_kg_per_a,
+        "total_kgco2e": total_kg,
+        "per_area_kgco2e_per_m2": total_kg / area_m2,
+        "period_days": period_days,
+        "covered_days": covered_days,
+        "annualised_kgco2e_per_a": annual_kg,
+        "annualised_per_area_kgco2e_per_m2_a": annual_kg / area_m2 if annual_kg is not None else None,
     }

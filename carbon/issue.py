@@ -50,8 +50,9 @@ def load_report_files(site_path: Path, factors_path: Path | None, carbon_path: P
 
 
 def inputs_span(period: Period, config: CarbonConfig) -> tuple[date, date]:
-    """What the store must give: the baseline period and the year to date, as well as the period itself."""
-    starts = [period.start, period.year_start] + ([config.baseline.start] if config.baseline else [])
+    """What the store must give: the baseline period, the year to date and the year before it (the month-of-year
+    profile of the forecast), as well as the period itself."""
+    starts = [period.start, date(period.start.year - 1, 1, 1)] + ([config.baseline.start] if config.baseline else [])
     return min(starts), period.end
 
 

@@ -67,10 +67,23 @@ def month_starts(start: pd.Timestamp, end: pd.Timestamp) -> list[pd.Timestamp]:
     return [*firsts, end]
 
 
+def expected_coverage(part: pd.DataFrame, series: int, t0: pd.Timestamp, t1: pd.Timestamp, freq: str) -> Coverage:
+    """Coverage of ``part`` against every interval ``series`` role/subsystem series should have in [t0, t1):
+    an interval without a row at all is missing (a gap), not absent from the count."""
+    found = coverage_of(part["quality"])
+    expected = series * len(pd.date_range(t0, t1, freq=freq, inclusive="left"))
+    return Coverage(found.measured, found.estimated, found.gap + max(expected - found.intervals, 0))
+
+
 def month_ledger(energy: pd.DataFrame, t0: pd.Timestamp, t1: pd.Timestamp, factors: FactorTable,
-                 config: CarbonConfig) -> MonthLedger:
-    """One month (or part of one) of the inventory: balance, Scope 2 location- and market-based."""
+                 config: CarbonConfig, freq: str = "h", series: int | None = None) -> MonthLedger:
+    """One month (or part of one) of the inventory: balance, Scope 2 location- and market-based.
+
+    ``freq`` is the frame's interval ("h" or "D") and ``series`` the number of role/subsystem series it holds
+    (default: those in ``energy``), so the coverage counts intervals that have no row as missing."""
     part = window(energy, t0, t1)
+    if series is None:
+        series = len(energy.groupby(["role", "subsystem"]).size())
     totals = role_totals(part)
     problem = None
     try:
@@ -89,7 +102,8 @@ def month_ledger(energy: pd.DataFrame, t0: pd.Timestamp, t1: pd.Timestamp, facto
         month=t0.strftime("%Y-%m"), start=t0, end=t1, totals=totals, balance=balance, problem=problem,
         location_kg=scope2_location_kg(imports, loc_f), market_kg=scope2_market_kg(imports, res_f, covered,
                                                                                    null_power_kwh=null_kwh),
-        covered_kwh=covered, surplus_kwh=surplus, applied=applied, coverage=coverage_of(part["quality"]),
+        covered_kwh=covered, surplus_kwh=surplus, applied=applied,
+        coverage=expected_coverage(part, series, t0, t1, freq),
         factors=[*loc_used, *res_used],
     )
 
@@ -99,6 +113,8 @@ def _local_date(ts: pd.Timestamp) -> date:
 
 
 def ledgers(energy: pd.DataFrame, t0: pd.Timestamp, t1: pd.Timestamp, factors: FactorTable,
-            config: CarbonConfig) -> list[MonthLedger]:
+            config: CarbonConfig, freq: str = "h") -> list[MonthLedger]:
     bounds = month_starts(t0, t1)
-    return [month_ledger(energy, a, b, factors, config) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    series = len(energy.groupby(["role", "subsystem"]).size())
+    return [month_ledger(energy, a, b, factors, config, freq, series)
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True)]

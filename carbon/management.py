@@ -1,56 +1,35 @@
-"""碳管理 Carbon management: annual budget, year-to-date against budget, year-end forecast, attribution by
-subsystem, and data completeness (research/carbon.md §9, §10)."""
+"""碳管理 Carbon management: attribution by subsystem and data completeness (research/carbon.md §9, §10); the
+year to date and forecast are in :mod:`carbon.year`."""
 
 from __future__ import annotations
-
-import calendar
 
 import pandas as pd
 
 from carbon.coverage import coverage_of
 
 
-def budget_status(
-    monthly_kg: pd.Series, budget_t: float | None, year: int, through_month: int,
-    remaining_estimate_kg: float | None = None,
-) -> dict[str, float | str | None]:
-    """YTD emissions against the annual budget and a year-end forecast.
+def attribution(subsystem_kwh: pd.Series, scope2_location_kg: float, load_kwh: float | None) -> pd.DataFrame:
+    """Scope 2 location-based emissions by subsystem, adding up to the Scope 2 total; largest emitter first.
 
-    ``monthly_kg`` is indexed by month number (1-12) of ``year``. YTD sums months 1..``through_month``. The
-    forecast is ``YTD + remaining`` where ``remaining`` is the caller's estimate (baseline model at normal
-    weather) or, failing that, the run rate ``YTD / days elapsed × days remaining``; the method is reported.
+    Allocation rule: every kWh the building used carries the same share of the grid's emissions,
+    ``f = S2_LB / L`` (L = I + G − X − C + D), so self-consumed PV and wind lower every subsystem's factor alike
+    and are never charged at the grid factor. Subsystem s gets ``E_s × f``; the building load no sub-meter
+    covers, ``L − Σ E_s``, is its own row ``unmetered`` (negative when sub-meters read more than the balance),
+    so the rows add up to ``L × f = S2_LB`` exactly. Without a valid balance (``load_kwh`` None) the
+    sub-metered total stands in for L. Columns: ``energy_kwh``, ``emissions_kgco2e``, ``share`` (of L).
+
+    Hand example: S2_LB = 400 kg, L = 1,000 kWh (of which 200 kWh self-consumed PV), sub-meters 600 + 300 kWh:
+    f = 0.4 kg/kWh → 240 + 120 kg, unmetered 100 kWh → 40 kg; 240 + 120 + 40 = 400 kg.
     """
-    ytd_kg = float(monthly_kg[monthly_kg.index <= through_month].sum())
-    days_elapsed = sum(calendar.monthrange(year, m)[1] for m in range(1, through_month + 1))
-    days_year = 366 if calendar.isleap(year) else 365
-    if remaining_estimate_kg is None:
-        remaining_estimate_kg = ytd_kg / days_elapsed * (days_year - days_elapsed) if days_elapsed else 0.0
-        method = "run_rate"
-    else:
-        method = "baseline_model"
-    forecast_t = (ytd_kg + remaining_estimate_kg) / 1000.0
-    budget_kg = budget_t * 1000.0 if budget_t else None
-    return {
-        "budget_tco2e": budget_t,
-        "ytd_tco2e": ytd_kg / 1000.0,
-        "ytd_share_of_budget": ytd_kg / budget_kg if budget_kg else None,
-        "budget_to_date_tco2e": budget_t * days_elapsed / days_year if budget_t else None,
-        "forecast_tco2e": forecast_t,
-        "forecast_vs_budget_tco2e": forecast_t - budget_t if budget_t else None,
-        "forecast_method": method,
-    }
-
-
-def attribution(subsystem_kwh: pd.Series, factor_kgco2e_per_kwh: float) -> pd.DataFrame:
-    """Emissions by subsystem: sub-meter energy × the period's grid factor; sorted, largest emitter first.
-
-    Columns: ``energy_kwh``, ``emissions_kgco2e``, ``share`` (of the metered total; None when it is zero).
-    Sub-metered energy is attributed at the location-based average factor (one factor version per report).
-    """
-    total = float(subsystem_kwh.sum())
+    metered = float(subsystem_kwh.sum())
+    load = load_kwh if load_kwh is not None else metered
     frame = pd.DataFrame({"energy_kwh": subsystem_kwh.astype(float)})
-    frame["emissions_kgco2e"] = frame["energy_kwh"] * factor_kgco2e_per_kwh
-    frame["share"] = frame["energy_kwh"] / total if total > 0 else None
+    remainder = load - metered
+    if abs(remainder) > 1e-6 * max(load, 1.0):
+        frame.loc["unmetered", "energy_kwh"] = remainder
+    factor = scope2_location_kg / load if load > 0 else 0.0
+    frame["emissions_kgco2e"] = frame["energy_kwh"] * factor
+    frame["share"] = frame["energy_kwh"] / load if load > 0 else None
     return frame.sort_values(["emissions_kgco2e"], ascending=False, kind="stable")
 
 
@@ -65,8 +44,22 @@ def completeness_by_month(energy: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def flagged_intervals(energy: pd.DataFrame, limit: int = 500) -> pd.DataFrame:
-    """The estimated and gap intervals (first ``limit``), so the report lists what an auditor should check."""
-    flagged = energy[energy["quality"] != "measured"]
-    cols = [c for c in ("start", "role", "subsystem", "quality", "energy_kwh") if c in flagged.columns]
-    return flagged.sort_values(["start", "role"], kind="stable")[cols].head(limit)
+def flagged_runs(energy: pd.DataFrame) -> pd.DataFrame:
+    """Every estimated and gap interval, as runs of consecutive intervals of one role, subsystem and quality:
+    ``start``, ``end`` (exclusive), ``role``, ``subsystem``, ``quality``, ``intervals``, ``energy_kwh``.
+
+    All of them, never the first n: the run counts add up to the coverage's estimated + gap counts."""
+    cols = ["start", "end", "role", "subsystem", "quality", "intervals", "energy_kwh"]
+    flagged = energy[energy["quality"] != "measured"].sort_values(["role", "subsystem", "quality", "start"],
+                                                                  kind="stable")
+    if flagged.empty:
+        return pd.DataFrame(columns=cols)
+    step = energy["start"].sort_values().drop_duplicates().diff().min()
+    step = step if pd.notna(step) else pd.Timedelta(hours=1)
+    key = flagged[["role", "subsystem", "quality"]].astype(str).agg("|".join, axis=1)
+    new_run = (key != key.shift()) | (flagged["start"] - flagged["start"].shift() != step)
+    runs = flagged.assign(run=new_run.cumsum()).groupby("run", sort=False).agg(
+        start=("start", "first"), last=("start", "last"), role=("role", "first"), subsystem=("subsystem", "first"),
+        quality=("quality", "first"), intervals=("start", "size"), energy_kwh=("energy_kwh", "sum"))
+    runs["end"] = runs["last"] + step
+    return runs.sort_values(["start", "role", "subsystem"], kind="stable")[cols].reset_index(drop=True)

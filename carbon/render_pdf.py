@@ -16,8 +16,13 @@ from carbon.tables import report_tables
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
+# decimals by unit: energy and mass to the kWh/kg, power to 0.1 kW, percentages to 0.1 %
+DECIMALS = {"kWh": 0, "kgCO2e": 0, "kgCO2e/a": 0, "kWh_th": 0, "visitors": 0, "kW": 1, "%": 1, "tCO2e": 1, "d": 0,
+            "h": 0, "m²": 0, "°C": 1, "kWh/m²": 2, "kWh/(m²·a)": 1, "kgCO2e/m²": 3, "kgCO2e/(m²·a)": 2}
+
+
 def fmt(value: Any, unit: str = "") -> str:
-    """How a number reads in the PDF: ratios as percentages (1 dp), kWh/kg with thousands separators."""
+    """How a number reads in the PDF: by its unit (tables already hold ratios as %), thousands separated."""
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -25,19 +30,28 @@ def fmt(value: Any, unit: str = "") -> str:
     if isinstance(value, int) and not unit:
         return str(value)
     if isinstance(value, int | float):
-        if unit == "ratio":
-            return f"{value * 100:,.1f}%"
-        if unit in ("kWh", "kgCO2e", "kW", "visitors", "kWh_th"):
-            return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
-        return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.1f}"
+        places = DECIMALS.get(unit)
+        if places is None:
+            places = 3 if abs(value) < 1000 else 1
+        text = f"{value:,.{places}f}"
+        return text + " %" if unit == "%" else text
     return str(value)
+
+
+def row_unit(table: Any, row: list[Any], column: Any) -> str:
+    """The unit a cell reads in: a metric table's unit column names it per row, other tables per column."""
+    keys = [c.key for c in table.columns]
+    if column.key == "value" and "unit" in keys:
+        return str(row[keys.index("unit")] or "")
+    return column.shown_unit
 
 
 def render_html(report: dict) -> str:
     report = canonical(report)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined)
-    env.globals.update(fmt=fmt, short=lambda s: (s or "")[:12])
+    env.globals.update(fmt=fmt, row_unit=row_unit, short=lambda s: (s or "")[:12],
+                       pct=lambda v: fmt(None if v is None else v * 100.0, "%"))
     tables = {t.id: t for t in report_tables(report)}
     return env.get_template("report.html").render(
         r=report, t=tables, trend_svg=_data_uri(monthly_trend_svg(report["monthly"])),

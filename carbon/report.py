@@ -7,24 +7,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 
+from carbon import report_sections as sections
 from carbon import report_strategies as strategies
 from carbon.config import CarbonConfig
-from carbon.coverage import combined
-from carbon.emissions import operational_carbon_gbt51366, scope1_fuel_kg
+from carbon.coverage import below, combined, warning_text
+from carbon.emissions import scope1_fuel_kg
 from carbon.factors import Factor, FactorTable
 from carbon.inputs import CarbonInputs
 from carbon.ledger import MonthLedger, balance_of, ledgers, role_coverage, role_totals, window
-from carbon.management import attribution, completeness_by_month, flagged_intervals
 from carbon.offsets import EnergyBalanceError
 from carbon.period import Period
 
 SCHEMA = "zerocarbon/carbon-report@1"
-GAP_WARNING_SHARE = 0.10  # same bar as baseline sufficiency (project convention)
 
 
 def build_report(inputs: CarbonInputs, factors: FactorTable, config: CarbonConfig, period: Period, *,
@@ -45,7 +43,9 @@ def build_report(inputs: CarbonInputs, factors: FactorTable, config: CarbonConfi
     location_factor = location_kg / totals["grid_import"] if totals["grid_import"] > 0 else _mean_factor(months)
     covered = sum(m.covered_kwh for m in months)
     coverage = {role: c.to_dict() for role, c in role_coverage(energy).items()}
-    subsystems = _subsystems(inputs, energy, location_factor)
+    overall = combined([m.coverage for m in months])
+    covered_days = period.days * (overall.data_share or 0.0)
+    subsystems = sections.subsystems(inputs, energy, location_kg, balance)
     chiller_kwh = next((r["energy_kwh"] for r in subsystems if r["id"] == "chiller_plant"), 0.0)
     emissions = {"location": location_kg + scope1["total_kgco2e"], "market": market_kg + scope1["total_kgco2e"]}
     report: dict[str, Any] = {
@@ -53,14 +53,17 @@ def build_report(inputs: CarbonInputs, factors: FactorTable, config: CarbonConfi
         "site": {"id": inputs.site.id, "name": inputs.site.name, "name_zh": inputs.site.name_zh, "timezone": tz},
         "period": {"label": period.label, "kind": period.kind, "start": period.start, "end": period.end,
                    "days": period.days},
+        "building": {"area_m2": config.area.area_m2, "area_basis": config.area.basis,
+                     "targets": dict(sorted(config.targets.items()))},
         "energy_kwh": totals,
         "scope1": scope1,
         "scope2": _scope2(location_kg, market_kg, covered, months, config, coverage.get("grid_import")),
-        "gbt51366": _gbt51366(balance, totals, location_factor, config),
+        "gbt51366": sections.gbt51366(balance, totals, location_factor, config, scope1, period, covered_days),
         "strategies": {
             "demand_reduction": strategies.demand_reduction(inputs, config, t0, t1, balance.load_kwh if balance
                                                             else 0.0, location_factor),
-            "efficiency": strategies.efficiency(inputs, config, t0, t1, balance, emissions, chiller_kwh),
+            "efficiency": strategies.efficiency(inputs, config, t0, t1, balance, emissions, chiller_kwh,
+                                                covered_days),
             "offset": strategies.offsets(balance, problem, covered, location_factor, _coverage_of_roles(
                 energy, ("pv", "wind", "grid_export", "battery_charge", "battery_discharge"))),
         },
@@ -69,15 +72,27 @@ def build_report(inputs: CarbonInputs, factors: FactorTable, config: CarbonConfi
         "sources": _sources(totals, location_kg, coverage),
         "instruments": _instruments(months, config, period),
         "factors": _factors_section(months, factors, scope1),
-        "data_quality": _data_quality(energy, coverage, months),
         "reproduce": {"command": command, "issued_at": issued_at, "factor_version": factors.version,
                       "factor_file_sha256": factors.sha256, "carbon_config_sha256": config.sha256,
                       "site_config_sha256": inputs.site.config_hash},
     }
     baseline = report["strategies"]["demand_reduction"]["baseline"]
-    report["strategies"]["management"] = _management(inputs, config, period, factors, baseline)
+    report["strategies"]["management"] = sections.management(
+        inputs, config, period, factors, baseline, strategies.baseline_conditions(inputs, config))
+    threshold = config.coverage.min_data_share
+    warnings = _coverage_warnings(overall.to_dict(), report["strategies"]["management"]["coverage"], months,
+                                  threshold)
+    report["data_quality"] = sections.data_quality(energy, coverage, months, warnings, threshold)
     report["summary"] = _summary(report)
     return report
+
+
+def _coverage_warnings(overall: dict, ytd: dict, months: list[MonthLedger], threshold: float) -> list[str]:
+    """One problems[] entry per figure resting on less than the threshold's share of its intervals."""
+    checks = [("period energy and emissions", overall), ("year to date (碳管理 management)", ytd)]
+    if len(months) > 1:
+        checks += [(f"month {m.month}", m.coverage.to_dict()) for m in months]
+    return [warning_text(name, cov, threshold) for name, cov in checks if below(cov, threshold)]
 
 
 def _coverage_of_roles(energy: pd.DataFrame, roles: tuple[str, ...]) -> dict[str, Any]:
@@ -114,33 +129,6 @@ def _scope2(location_kg: float, market_kg: float, covered: float, months: list[M
     }
 
 
-def _gbt51366(balance, totals: dict[str, float], factor: float | None, config: CarbonConfig) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    if balance is None or factor is None:
-        return {"status": "not computed: invalid energy balance or no factor"}
-    opts = config.gbt51366
-    consumption = balance.load_kwh - (totals["ev_charging"] if opts.exclude_ev_charging else 0.0)
-    renewable = balance.self_consumed_kwh if opts.renewable_subtraction == "self_consumed" else balance.generation_kwh
-    result = operational_carbon_gbt51366(consumption, renewable, factor, config.area.area_m2,
-                                         opts.green_sink_kgco2_per_a)
-    return {**result, "status": "valid", "renewable_subtraction": opts.renewable_subtraction,
-            "ev_charging_kwh": totals["ev_charging"], "ev_charging_excluded": opts.exclude_ev_charging,
-            "factor_kgco2e_per_kwh": factor, "area_m2": config.area.area_m2, "area_basis": config.area.basis}
-
-
-def _subsystems(inputs: CarbonInputs, energy: pd.DataFrame, factor: float | None) -> list[dict[str, Any]]:
-    loads = energy[energy["role"].isin(["consumption", "ev_charging"])]
-    kwh = loads.groupby("subsystem")["energy_kwh"].sum()
-    table = attribution(kwh, factor or 0.0)
-    rows = []
-    for sid, row in table.iterrows():
-        en, zh = inputs.site.subsystems.get(str(sid), (str(sid), str(sid)))
-        cov = loads[loads["subsystem"] == sid]["quality"]
-        rows.append({"id": str(sid), "name_en": en, "name_zh": zh, "energy_kwh": row["energy_kwh"],
-                     "emissions_location_kgco2e": row["emissions_kgco2e"], "share": row["share"],
-                     "measured_share": float((cov == "measured").mean()) if len(cov) else None})
-    return rows
-
-
 def _sources(totals: dict[str, float], location_kg: float, coverage: dict[str, Any]) -> list[dict[str, Any]]:
     supply = totals["grid_import"] + totals["pv"] + totals["wind"] + totals["battery_discharge"]
     names = {"grid_import": ("Grid import", "电网购电"), "pv": ("Rooftop PV", "屋顶光伏"), "wind": ("Wind", "风电"),
@@ -163,30 +151,7 @@ def _month_row(m: MonthLedger, config: CarbonConfig) -> dict[str, Any]:
             "scope2_location_kgco2e": m.location_kg, "scope2_market_kgco2e": m.market_kg,
             "instrument_covered_kwh": m.covered_kwh, "problem": m.problem,
             "measured_share": m.coverage.share("measured"), "gap_share": m.coverage.share("gap"),
-            "estimated_share": m.coverage.share("estimated")}
-
-
-def _management(inputs: CarbonInputs, config: CarbonConfig, period: Period, factors: FactorTable,
-                baseline: dict | None) -> dict:
-    year_start = pd.Timestamp(period.year_start).tz_localize(inputs.site.timezone)
-    _, t1 = period.local_bounds(inputs.site.timezone)
-    months = ledgers(inputs.by_day(), year_start, t1, factors, config)
-    scope1: dict[int, float] = {}
-    for use in config.fuels:
-        if use.date.year == period.start.year and use.date < period.end:
-            f = factors.fuel(use.fuel, use.date)
-            kg = scope1_fuel_kg(use.quantity, f.ncv_gj_per_unit or 0.0, f.value)
-            scope1[use.date.month] = scope1.get(use.date.month, 0.0) + kg
-    monthly = pd.Series({int(m.month[5:]): m.location_kg + scope1.get(int(m.month[5:]), 0.0) for m in months})
-    covered = [int(m.month[5:]) for m in months if m.coverage.intervals > 0]
-    # a year still under way forecasts from its last month with data, not from December
-    through = min((period.end - timedelta(days=1)).month, max(covered, default=12))
-    imports = sum(m.totals["grid_import"] for m in months)
-    loads = sum(m.balance.load_kwh for m in months if m.balance)
-    remaining = strategies.remaining_year_kg(inputs, config, baseline, through, imports / loads if loads else None,
-                                             sum(m.location_kg for m in months) / imports if imports else None)
-    return strategies.management(config, period.start.year, monthly, through, covered, remaining,
-                                 combined([m.coverage for m in months]).to_dict())
+            "estimated_share": m.coverage.share("estimated"), "data_share": m.coverage.data_share}
 
 
 def _instruments(months: list[MonthLedger], config: CarbonConfig, period: Period) -> dict[str, Any]:
@@ -221,20 +186,6 @@ def _factors_section(months: list[MonthLedger], factors: FactorTable, scope1: di
             "used": [used[k].model_dump(mode="json") for k in sorted(used)]}
 
 
-def _data_quality(energy: pd.DataFrame, coverage: dict[str, Any], months: list[MonthLedger]) -> dict[str, Any]:
-    flagged = flagged_intervals(energy)
-    per_month = completeness_by_month(energy) if len(energy) else pd.DataFrame()
-    problems = [f"{m.month}: {m.problem}" for m in months if m.problem]
-    for m in months:
-        gap = m.coverage.share("gap")
-        if gap is not None and gap > GAP_WARNING_SHARE:
-            # totals of such a month are lower bounds: say so beside the numbers, never leave it silent
-            problems.append(f"{m.month}: {gap:.1%} of intervals are gaps; energy and emissions are incomplete")
-    return {"by_role": coverage, "by_month_and_role": per_month.to_dict(orient="records"),
-            "flagged_intervals": flagged.to_dict(orient="records"), "flagged_interval_limit": 500,
-            "problems": problems, "overall": combined([m.coverage for m in months]).to_dict()}
-
-
 def _summary(r: dict[str, Any]) -> dict[str, Any]:
     s = r["strategies"]
     offset = s["offset"]
@@ -246,8 +197,12 @@ def _summary(r: dict[str, Any]) -> dict[str, Any]:
         "generation_kwh": (offset.get("balance") or {}).get("generation_kwh"),
         "self_sufficiency_ratio": offset.get("self_sufficiency_ratio"),
         "eui_kwh_per_m2_a": s["efficiency"]["eui_kwh_per_m2_a"],
+        "eui_period_kwh_per_m2": s["efficiency"]["eui_period_kwh_per_m2"],
         "avoided_tco2e": s["demand_reduction"]["avoided_tco2e"],
         "budget_share_ytd": s["management"]["ytd_share_of_budget"],
         "gbt51366_kgco2e_per_m2": r["gbt51366"].get("per_area_kgco2e_per_m2"),
+        "gbt51366_annualised_kgco2e_per_m2_a": r["gbt51366"].get("annualised_per_area_kgco2e_per_m2_a"),
         "measured_share": r["data_quality"]["overall"]["measured_share"],
+        "data_share": r["data_quality"]["overall"]["data_share"],
+        "coverage_below_threshold": below(r["data_quality"]["overall"], r["data_quality"]["coverage_threshold"]),
     }

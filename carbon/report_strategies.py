@@ -8,9 +8,8 @@ import pandas as pd
 
 from carbon import baseline as bl
 from carbon.config import CarbonConfig
-from carbon.coverage import coverage_of
+from carbon.coverage import annualise, coverage_of
 from carbon.efficiency import (
-    annualised_per_area,
     chiller_plant_cop,
     per_visitor,
     performance_ratio,
@@ -18,7 +17,6 @@ from carbon.efficiency import (
 )
 from carbon.inputs import CarbonInputs
 from carbon.ledger import BALANCE_ROLES, hourly, window
-from carbon.management import budget_status
 from carbon.offsets import (
     EnergyBalance,
     avoided_emissions_kg,
@@ -111,8 +109,10 @@ def demand_reduction(inputs: CarbonInputs, config: CarbonConfig, t0: pd.Timestam
 
 
 def efficiency(inputs: CarbonInputs, config: CarbonConfig, t0: pd.Timestamp, t1: pd.Timestamp,
-               balance: EnergyBalance | None, emissions_kg: dict[str, float], chiller_kwh: float) -> dict[str, Any]:
-    """提碳效: EUI, carbon intensity (both Scope 2 methods), per visitor, chiller COP, PV PR, wind CF."""
+               balance: EnergyBalance | None, emissions_kg: dict[str, float], chiller_kwh: float,
+               covered_days: float) -> dict[str, Any]:
+    """提碳效: EUI and carbon intensity (period and annualised over the days with data), per visitor, chiller COP,
+    PV performance ratios (IEC 61724-1 plain and temperature-corrected, NREL weather-corrected), wind CF."""
     days = (t1 - t0).total_seconds() / 86400.0
     area = config.area.area_m2
     load = balance.load_kwh if balance else None
@@ -120,29 +120,44 @@ def efficiency(inputs: CarbonInputs, config: CarbonConfig, t0: pd.Timestamp, t1:
     visitors = float(inputs.daily.loc[day_mask, "visitors"].sum()) if len(inputs.daily) else 0.0
     cooling = float(inputs.daily.loc[day_mask, "cooling_kwh_th"].sum()) if len(inputs.daily) else 0.0
     period = window(inputs.energy, t0, t1)
-    pv = hourly(period, "pv")
-    weather = inputs.weather[(inputs.weather.index >= t0) & (inputs.weather.index < t1)]
-    pr = None
-    if inputs.site.pv_capacity_kwp > 0 and len(pv) and len(weather):
-        pr = performance_ratio(pv, weather["poa_w_per_m2"].reindex(pv.index), inputs.site.pv_capacity_kwp, 1.0,
-                               weather["module_temperature_c"].reindex(pv.index), inputs.site.pv_gamma_pdc_per_c)
-    wind_kwh = float(hourly(period, "wind").sum())
+    wind = period[period["role"] == "wind"]
+    wind_hours = float(((wind["quality"] != "gap").groupby(wind["start"]).all()).sum())  # hours with data
+    per_area = {k: v / area if v is not None and area > 0 else None for k, v in
+                (("eui", load), ("loc", emissions_kg["location"]), ("mkt", emissions_kg["market"]))}
     return {
-        "eui_kwh_per_m2_a": annualised_per_area(load, area, days) if load is not None else None,
-        "carbon_intensity_location_kgco2e_per_m2_a": annualised_per_area(emissions_kg["location"], area, days),
-        "carbon_intensity_market_kgco2e_per_m2_a": annualised_per_area(emissions_kg["market"], area, days),
+        "eui_period_kwh_per_m2": per_area["eui"],
+        "eui_kwh_per_m2_a": annualise(per_area["eui"], covered_days),
+        "carbon_intensity_location_period_kgco2e_per_m2": per_area["loc"],
+        "carbon_intensity_location_kgco2e_per_m2_a": annualise(per_area["loc"], covered_days),
+        "carbon_intensity_market_kgco2e_per_m2_a": annualise(per_area["mkt"], covered_days),
+        "annualisation": f"× 365 / {covered_days:.2f} days with data (of {days:g} days in the period)",
         "visitors": visitors,
         "energy_per_visitor_kwh": per_visitor(load, visitors) if load is not None else None,
         "emissions_per_visitor_location_kgco2e": per_visitor(emissions_kg["location"], visitors),
         "chiller_plant_cop": chiller_plant_cop(cooling, chiller_kwh),
         "cooling_delivered_kwh_th": cooling, "chiller_plant_electricity_kwh": chiller_kwh,
-        "pv_performance": pr,
-        "wind_capacity_factor": wind_capacity_factor(wind_kwh, inputs.site.wind_rated_kw, days * 24)
-        if inputs.site.wind_rated_kw > 0 else None,
-        "area_m2": area, "area_basis": config.area.basis, "days": days,
+        "pv_performance": _pv_performance(inputs, period, t0, t1),
+        "wind_capacity_factor": wind_capacity_factor(float(wind["energy_kwh"].sum()), inputs.site.wind_rated_kw,
+                                                     wind_hours) if inputs.site.wind_rated_kw > 0 else None,
+        "wind_measured_hours": wind_hours,
+        "area_m2": area, "area_basis": config.area.basis, "days": days, "covered_days": covered_days,
         "targets": dict(sorted(config.targets.items())),
         "coverage": coverage_of(period["quality"]).to_dict(),
     }
+
+
+def _pv_performance(inputs: CarbonInputs, period: pd.DataFrame, t0: pd.Timestamp,
+                    t1: pd.Timestamp) -> dict[str, Any] | None:
+    pv = hourly(period, "pv")
+    weather = inputs.weather[(inputs.weather.index >= t0) & (inputs.weather.index < t1)]
+    if inputs.site.pv_capacity_kwp <= 0 or not len(pv) or not len(weather):
+        return None
+    pr = performance_ratio(pv, weather["poa_w_per_m2"].reindex(pv.index), inputs.site.pv_capacity_kwp, 1.0,
+                           weather["module_temperature_c"].reindex(pv.index), inputs.site.pv_gamma_pdc_per_c)
+    return {**pr, "shown": "performance_ratio_temperature_corrected",
+            "shown_definition": "IEC 61724-1:2017 temperature-corrected PR (measured module temperature, 25 °C)",
+            "nrel_definition": "NREL weather-corrected PR, Dierauf et al. 2013, NREL/TP-5200-57991 (cell "
+                               "temperature; reference: mean cell temperature of the period's sunlit intervals)"}
 
 
 def offsets(balance: EnergyBalance | None, problem: str | None, covered_kwh: float, location_factor: float | None,
@@ -162,34 +177,13 @@ def offsets(balance: EnergyBalance | None, problem: str | None, covered_kwh: flo
     }
 
 
-def remaining_year_kg(inputs: CarbonInputs, config: CarbonConfig, baseline: dict | None, through_month: int,
-                      import_share: float | None, factor: float | None) -> float | None:
-    """Emissions expected in the months after ``through_month``: the monthly baseline model at the baseline
-    year's conditions for those months ("normal weather"), times the year-to-date import share of load and the
-    YTD location-based factor. None (run rate instead) unless a monthly baseline meets the G14 criteria."""
+def baseline_conditions(inputs: CarbonInputs, config: CarbonConfig) -> pd.DataFrame | None:
+    """Per-day conditions of each month of the baseline period ("normal weather" for the forecast); None
+    unless a monthly baseline is configured."""
     settings = config.baseline
-    if (settings is None or settings.granularity != "monthly" or not baseline or not baseline["meets_criteria"]
-            or import_share is None or factor is None):
+    if settings is None or settings.granularity != "monthly":
         return None
-    if through_month == 12:
-        return 0.0
     rows = load_by(inputs.by_day(), inputs.site.timezone, "D").join(inputs.daily.tz_localize(None), how="left")
     rows = rows[(rows.index >= pd.Timestamp(settings.start)) & (rows.index < pd.Timestamp(settings.end))]
-    cond = bl.monthly_conditions(rows.dropna(subset=["temperature_c", "visitors"]), settings.cdd_base_c)
-    cond = cond[[p.month > through_month for p in cond.index]]
-    coefficients = baseline["coefficients"]
-    model = bl.BaselineModel(baseline["form"], "monthly", coefficients, baseline["n"], baseline["p"], None, None,
-                             None, baseline["change_point_c"], tuple(k for k in coefficients if k != "intercept"))
-    return float((model.predict(cond) * cond["days"]).sum()) * import_share * factor
-
-
-def management(config: CarbonConfig, year: int, monthly_location_kg: pd.Series, through_month: int,
-               months_covered: list[int], remaining_kg: float | None = None,
-               coverage: dict[str, Any] | None = None) -> dict[str, Any]:
-    """碳管理: YTD against the year's budget and a year-end forecast (baseline model, else run rate)."""
-    status = budget_status(monthly_location_kg, config.budget_tco2e.get(year), year, through_month, remaining_kg)
-    status["year"] = year
-    status["months_with_data"] = months_covered
-    status["basis"] = "Scope 1 + Scope 2 location-based"
-    status["coverage"] = coverage
-    return status
+    rows = rows.dropna(subset=["temperature_c", "visitors"])
+    return bl.monthly_conditions(rows, settings.cdd_base_c) if len(rows) else None

@@ -44,17 +44,41 @@ def test_diesel_scope1_per_ipcc_default():
     assert scope1_fuel_kg(1000, 0.0360, 74100) == pytest.approx(2667.6)
 
 
-def test_gbt51366_subtracts_renewables_used_and_normalises_by_area():
-    r = operational_carbon_gbt51366(10000, 2000, 0.5, area_m2=100)
-    # (10000 - 2000) × 0.5 = 4000 kg; / 100 m² = 40 kg/m²
+def test_gbt51366_a_full_year_without_fuels_or_sink_is_the_same_period_and_annualised():
+    r = operational_carbon_gbt51366(10000, 2000, 0.5, 0.0, area_m2=100, green_sink_kg_per_a=0.0, period_days=365,
+                                    covered_days=365)
+    # (10000 − 2000) × 0.5 = 4000 kg; / 100 m² = 40 kg/m², and a complete year annualises to itself
     assert r["total_kgco2e"] == pytest.approx(4000)
     assert r["per_area_kgco2e_per_m2"] == pytest.approx(40)
+    assert r["annualised_per_area_kgco2e_per_m2_a"] == pytest.approx(40)
+
+
+def test_gbt51366_one_month_sums_electricity_and_fuels_and_prorates_the_sink():
+    # October: 31 days, 29 of them with data; A = 2,000 m²; EF 0.4042 kg/kWh
+    # E = 50,000 kWh used, ER = 12,000 kWh self-consumed → 38,000 kWh × 0.4042 = 15,359.6 kg
+    # diesel 400 L × 0.0360 GJ/L × 74,100 kg/TJ / 1,000 = 1,067.04 kg
+    # sink 7,300 kg/a × 31 / 365 = 620 kg
+    # period: 15,359.6 + 1,067.04 − 620 = 15,806.64 kg → 7.90332 kg/m²
+    # annual: 15,359.6 × 365 / 29 + 1,067.04 × 365 / 31 − 7,300 = 5,606,254 / 29 + 389,469.6 / 31 − 7,300
+    #       = 193,319.1034 + 12,563.5355 − 7,300 = 198,582.6389 kg/a → 99.29132 kg/(m²·a)
+    diesel = scope1_fuel_kg(400, 0.0360, 74100)
+    assert diesel == pytest.approx(1067.04)
+    r = operational_carbon_gbt51366(50_000, 12_000, 0.4042, diesel, area_m2=2000, green_sink_kg_per_a=7300,
+                                    period_days=31, covered_days=29)
+    assert r["electricity_kgco2e"] == pytest.approx(15359.6)
+    assert r["green_sink_kg"] == pytest.approx(620)
+    assert r["total_kgco2e"] == pytest.approx(15806.64)
+    assert r["per_area_kgco2e_per_m2"] == pytest.approx(7.90332, rel=1e-6)
+    assert r["annualised_kgco2e_per_a"] == pytest.approx(198582.6389, rel=1e-8)
+    assert r["annualised_per_area_kgco2e_per_m2_a"] == pytest.approx(99.29132, rel=1e-6)
 
 
 def test_gbt51366_never_subtracts_more_than_consumption():
-    r = operational_carbon_gbt51366(1000, 5000, 0.5, area_m2=100)
+    r = operational_carbon_gbt51366(1000, 5000, 0.5, 0.0, area_m2=100, green_sink_kg_per_a=0.0, period_days=30,
+                                    covered_days=0)
     assert r["net_electricity_kwh"] == 0
     assert r["renewable_subtracted_kwh"] == 1000
+    assert r["annualised_kgco2e_per_a"] is None  # no day with data: nothing to annualise
 
 
 def _gec(id_: str, n: float, vintage: date, claim=(date(2026, 1, 1), date(2027, 1, 1)), status="retired"):

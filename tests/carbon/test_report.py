@@ -81,7 +81,9 @@ def test_a_month_with_gaps_is_flagged_not_zeroed(inputs, factors, config):  # ty
     r = build_report(replace(inputs, energy=energy), factors, config, parse_period("2026-10"))
     # 24 of 744 October hours of grid import are gaps
     assert r["data_quality"]["by_role"]["grid_import"]["gap_share"] == pytest.approx(24 / 744)
-    assert len(r["data_quality"]["flagged_intervals"]) == 24
+    # every flagged interval is listed: one run of 24 consecutive hours
+    assert r["data_quality"]["flagged_interval_count"] == 24
+    assert [run["intervals"] for run in r["data_quality"]["flagged_intervals"]] == [24]
     assert r["summary"]["measured_share"] < 1.0
     assert r["monthly"][0]["gap_share"] == pytest.approx(24 / (744 * 9))  # 9 role/subsystem series
 
@@ -117,6 +119,8 @@ def test_year_report_has_twelve_months_and_budget(inputs, factors, config):  # t
     assert mgmt["budget_tco2e"] == 1200
     assert mgmt["ytd_tco2e"] == pytest.approx((total + 266.76) / 1000)  # full year: YTD = the year
     assert mgmt["forecast_tco2e"] == pytest.approx(mgmt["ytd_tco2e"])
+    # the burn-down's months add up to the same YTD (one figure, not two)
+    assert sum(m["recorded_tco2e"] for m in mgmt["monthly"]) == pytest.approx(mgmt["ytd_tco2e"])
 
 
 def test_period_labels():
@@ -181,12 +185,42 @@ def test_documented_schema_lists_exactly_the_top_level_keys(october):  # type: i
 
 
 def test_year_under_way_forecasts_past_its_year_to_date(factors, config):  # type: ignore[no-untyped-def]
-    """A year report asked in June (data to the end of June): the forecast adds the months still to come."""
+    """A year report asked in June (data to the end of June): the second half is missing, not zero, and without
+    a baseline or last year's data there is no forecast, only the statement that there cannot be one."""
     half = hourly_site(date(2026, 1, 1), date(2026, 7, 1))
     report = build_report(half, factors, config, parse_period("2026"))
     mgmt = report["strategies"]["management"]
     ytd = sum(m["scope2_location_kgco2e"] for m in report["monthly"])
-    assert mgmt["ytd_tco2e"] == pytest.approx(ytd / 1000)  # Jan-Jun (the declared diesel is dated later)
-    assert mgmt["forecast_method"] == "run_rate"  # no 2025 data here, so no baseline model
-    # run rate: YTD / 181 days (Jan 1 - Jun 30) x 184 days still to come (Jul 1 - Dec 31)
-    assert mgmt["forecast_tco2e"] == pytest.approx(mgmt["ytd_tco2e"] * (1 + 184 / 181), rel=1e-6)
+    assert mgmt["ytd_tco2e"] == pytest.approx((ytd + 266.76) / 1000)  # + the diesel declared for October
+    assert mgmt["months_with_data"] == [1, 2, 3, 4, 5, 6]
+    assert (mgmt["days_with_data"], mgmt["days_missing"]) == (181, 184)  # Jul 1 - Dec 31 have no data
+    assert mgmt["forecast_method"] == "none" and mgmt["forecast_tco2e"] is None
+    assert mgmt["forecast_note"].startswith("cannot forecast")
+    # 181 of 365 days with data: below the 80 % threshold, so the report warns in problems[]
+    assert mgmt["coverage"]["data_share"] == pytest.approx(181 / 365)
+    assert report["summary"]["coverage_below_threshold"] is True
+    assert any("below the 80% coverage threshold" in p for p in report["data_quality"]["problems"])
+    # EUI annualised over the 181 days with data, not the 365 days of the year
+    eff = report["strategies"]["efficiency"]
+    assert eff["eui_kwh_per_m2_a"] == pytest.approx(eff["eui_period_kwh_per_m2"] * 365 / 181, rel=1e-9)
+
+
+def test_year_under_way_forecasts_from_last_years_month_of_year_profile(factors, config):  # type: ignore[no-untyped-def]
+    """2025 complete, 2026 to June, no baseline configured: the second half comes from 2025's same months."""
+    data = hourly_site(date(2025, 1, 1), date(2026, 7, 1))
+    report = build_report(data, factors, config.model_copy(update={"baseline": None}), parse_period("2026"))
+    mgmt = report["strategies"]["management"]
+    assert mgmt["forecast_method"] == "month_of_year_profile"
+    e = data.by_day()
+    local = e["start"].dt.tz_localize(None)
+    imports = e[e["role"] == "grid_import"]
+
+    def kwh(lo: str, hi: str) -> float:
+        return float(imports[(local[imports.index] >= lo) & (local[imports.index] < hi)]["energy_kwh"].sum())
+
+    # each missing day gets its month's 2025 mean daily import × the 2026 YTD factor (kg per kWh imported);
+    # summed over complete months, that is 2025's Jul-Dec import × the factor
+    factor = sum(m["scope2_location_kgco2e"] for m in report["monthly"]) / kwh("2026-01-01", "2026-07-01")
+    rest_t = kwh("2025-07-01", "2026-01-01") * factor / 1000
+    assert mgmt["forecast_tco2e"] == pytest.approx(mgmt["ytd_tco2e"] + rest_t, rel=1e-9)
+    assert mgmt["forecast_low_tco2e"] < mgmt["forecast_tco2e"] < mgmt["forecast_high_tco2e"]

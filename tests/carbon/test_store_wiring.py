@@ -120,5 +120,8 @@ def test_store_with_missing_days_warns_that_totals_are_incomplete(filled_store, 
         report = wiring.issue_report(store, files, parse_period("2026-10"))
     finally:
         store.close()
-    assert any("of intervals are gaps; energy and emissions are incomplete" in p
+    # 2 of October's 31 days were written: the period figures rest on 2/31 of their intervals
+    assert report["summary"]["coverage_below_threshold"] is True
+    assert any(p.startswith("period energy and emissions: data for 6.") and "below the 80% coverage threshold" in p
                for p in report["data_quality"]["problems"])
+    assert report["strategies"]["management"]["months_with_data"] == [10]
