@@ -55,3 +55,10 @@ def parse_period(text: str) -> Period:
             return Period(text, kind, start, _add_months(start, 3))
         return Period(text, kind, date(year, 1, 1), date(year + 1, 1, 1))
     raise ValueError(f"period {text!r} not understood: use YYYY-MM (2026-10), YYYY-Qn (2026-Q3) or YYYY (2026)")
+
+
+def year_to_date(year: int, end: date) -> Period:
+    """1 January to ``end`` (exclusive, e.g. tomorrow): the console's year, whose days still to come are not
+    counted as missing data (they are forecast, not gaps)."""
+    last = min(end, date(year + 1, 1, 1))
+    return Period(f"{year} YTD", "year_to_date", date(year, 1, 1), last)

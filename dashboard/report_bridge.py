@@ -84,11 +84,14 @@ def budget_kg(console: Console, year: int) -> float | None:
 def report_model(console: Console, period: Period, command: str = "") -> dict[str, Any]:
     """The carbon report model of ``period`` (the same dict ``zerocarbon report`` renders)."""
     from carbon.inputs import load_inputs
+    from carbon.issue import inputs_span
     from carbon.report import build_report
 
     factors, config = carbon_files(console)
-    inputs_start = min(period.year_start, config.baseline.start if config.baseline else period.year_start)
-    inputs = load_inputs(console.store, console.site, inputs_start, period.end)
+    inputs_start, _ = inputs_span(period, config)  # baseline year, last year (forecast profile), this year
+    hourly = config.baseline is not None and config.baseline.granularity == "hourly"
+    hourly_from = min(period.start, config.baseline.start) if hourly and config.baseline else period.start
+    inputs = load_inputs(console.store, console.site, inputs_start, period.end, hourly_from=hourly_from)
     return build_report(inputs, factors, config, period, command=command)
 
 

@@ -65,7 +65,7 @@ def rollup_many(
         stats = _aggregate_good(good, starts, ends, lo.value, hi.value)
         bad = _count_bad(frame, starts[inverse], lo.value, hi.value)
         rows = stats.merge(bad, on=["code", "ts"], how="outer") if len(bad) else stats.assign(bad_count=0)
-        rows["point_id"] = frame.names[rows["code"].to_numpy()]
+        rows["point_id"] = frame.names[rows["code"].to_numpy(dtype=np.int64)]  # int even when no row is left
         rows["ts"] = pd.to_datetime(rows["ts"].to_numpy(dtype=np.int64), utc=True)
         out[resolution] = _typed(rows)
     return out

@@ -40,7 +40,7 @@ def test_demo_backfills_collects_serves_and_stops_cleanly(tmp_path: Path) -> Non
     env = dict(os.environ, ZEROCARBON_ADMIN_PASSWORD="demo-pass-123", ZEROCARBON_HEALTH_PORT=str(health_port))
     env.pop("ZEROCARBON_DATA_DIR", None)
     proc = subprocess.Popen(
-        [exe, "demo", "--days", "0.25", "--port", str(port), "--data-dir", str(tmp_path / "data")],
+        [exe, "demo", "--days", "0.25", "--no-baseline", "--port", str(port), "--data-dir", str(tmp_path / "data")],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )
     try:

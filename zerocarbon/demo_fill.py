@@ -14,8 +14,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dashboard.fill_status import FillStatus
 from models.site import Site
@@ -35,6 +37,7 @@ class FillContext:
     stop: threading.Event
     status: FillStatus
     on_advance: Callable[[int], None] = field(default=lambda _n: None)
+    config_dir: Path | None = None  # carbon.yaml there names the baseline year to fill; None: no baseline step
 
     def advance(self, units: int = 1) -> None:
         self.status.advance(units)
@@ -73,9 +76,55 @@ def _fill_rollups(ctx: FillContext) -> None:
     ctx.advance()
 
 
+def baseline_span(store: Any, site: Site, config_dir: Path | None,
+                  before: datetime) -> tuple[datetime, datetime] | None:
+    """The carbon baseline year (``baseline`` in carbon.yaml), cut at ``before`` (where the recent history
+    begins), when the store holds none of it yet; None otherwise (no carbon.yaml, no baseline, already written)."""
+    from carbon.config import load_carbon_config
+    from simulators.report_history import report_points
+
+    path = (config_dir / "carbon.yaml") if config_dir is not None else None
+    baseline = load_carbon_config(path).baseline if path is not None and path.is_file() else None
+    if baseline is None:
+        return None
+    zone = ZoneInfo(site.info.timezone)
+    start = datetime.combine(baseline.start, datetime.min.time()).replace(tzinfo=zone)
+    end = min(datetime.combine(baseline.end, datetime.min.time()).replace(tzinfo=zone), before)
+    probe = sorted(report_points(site))[:1]
+    if end <= start or not probe:
+        return None
+    written = not store.read(probe, start, end, "day").empty or not store.read(probe, start, end).empty
+    return None if written else (start, end)
+
+
+def _baseline(ctx: FillContext) -> tuple[datetime, datetime] | None:
+    return baseline_span(ctx.store, ctx.site, ctx.config_dir, ctx.span[0] - timedelta(minutes=1))
+
+
+def _baseline_days(ctx: FillContext) -> int:
+    from simulators.backfill import day_bounds
+
+    span = _baseline(ctx)
+    return len(day_bounds(ctx.site, *span)) + 1 if span else 0  # + 1: its rollups
+
+
+def _fill_baseline(ctx: FillContext) -> None:
+    """The carbon baseline year for the report points at 5-minute readings (simulators.report_history), so the
+    Carbon page fits its ASHRAE G14 baseline; after the recent history, which a newcomer looks at first."""
+    from simulators.report_history import backfill_report_history
+
+    span = _baseline(ctx)
+    if span is None:
+        return
+    backfill_report_history(ctx.store, ctx.site, *span, ctx.seed, progress=lambda _rows: ctx.advance())
+    ctx.store.update_rollups(*span)
+    ctx.advance()
+
+
 FILL_STEPS: list[FillStep] = [
     FillStep("history", "days", _history_days, _fill_history),
     FillStep("rollups", "steps", lambda _ctx: 1, _fill_rollups),
+    FillStep("baseline", "days", _baseline_days, _fill_baseline),
 ]
 
 

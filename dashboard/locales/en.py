@@ -88,7 +88,7 @@ EN: dict[str, str] = {
     "carbon.location": "Location-based",
     "carbon.market": "Market-based",
     "carbon.burn_down": "Carbon budget burn-down",
-    "carbon.ytd": "Year to date",
+    "carbon.ytd": "Emissions year to date (Scope 1 + 2)",
     "carbon.forecast": "Year-end forecast",
     "carbon.budget": "Annual budget",
     "carbon.remaining": "Budget left",
@@ -96,7 +96,7 @@ EN: dict[str, str] = {
     "carbon.peak_reduction": "Peak reduced by storage",
     "carbon.avoided_energy": "Energy avoided against baseline",
     "carbon.eui": "Energy use intensity",
-    "carbon.intensity": "Carbon intensity (location-based)",
+    "carbon.intensity": "Carbon intensity (location-based), annualised",
     "carbon.pr": "PV performance ratio",
     "carbon.wind_cf": "Wind capacity factor",
     "carbon.cop": "Chiller plant COP",
@@ -106,7 +106,30 @@ EN: dict[str, str] = {
     "carbon.method": "method: {method}",
     "carbon.unavailable": "Carbon report not available: {reason}",
     "carbon.baseline_insufficient": ("Insufficient baseline data: only {rows} {granularity} rows with energy and "
-                                     "conditions in the baseline period (see config/carbon.yaml)"),
+                                     "weather in the baseline year so far. Demand reduction against the baseline "
+                                     "appears once the baseline year is recorded."),
+    "carbon.baseline_none": ("No baseline year is set up, so there is nothing to measure savings against yet. "
+                             "Ask the energy manager to choose a baseline year in the carbon settings."),
+    "carbon.baseline_valid": "Baseline fitted to {n} months, CV(RMSE) {cv} %: meets ASHRAE Guideline 14.",
+    "carbon.baseline_indicative": ("Baseline fitted ({n} months, CV(RMSE) {cv} %) but below the ASHRAE Guideline "
+                                   "14 criteria or on incomplete months: savings are indicative."),
+    "carbon.baseline_no_conditions": ("Baseline fitted, but this year has no temperature and visitor data yet to "
+                                      "compare with it."),
+    "carbon.coverage_warning": ("Only {share} % of this year's intervals have data (threshold {threshold} %; "
+                                "{days} of {elapsed} days): year-to-date figures are lower bounds and annualised "
+                                "figures are extrapolated from the days with data."),
+    "carbon.eui_ytd": "Energy use intensity, year to date",
+    "carbon.eui_annualised": "Energy use intensity, annualised",
+    "carbon.annualised_from": "annualised from {days} days with data",
+    "carbon.pr_definition": "temperature-corrected, IEC 61724-1",
+    "carbon.measured_hours": "over {hours} hours with data",
+    "carbon.ytd_coverage": "recorded; data for {share} % of intervals ({days} of {elapsed} days)",
+    "carbon.cannot_forecast": "cannot forecast: no baseline model and no data from last year for the missing days",
+    "carbon.forecast_range": "range {low}–{high} t · {method}",
+    "carbon.forecast_method.baseline_model": "from the baseline model at normal weather",
+    "carbon.forecast_method.month_of_year_profile": "from last year's months",
+    "carbon.forecast_method.none": "no forecast",
+    "carbon.estimated_missing": "Estimated for days without data",
     "carbon.granularity.monthly": "monthly",
     "carbon.granularity.daily": "daily",
     "carbon.granularity.hourly": "hourly",

@@ -60,6 +60,7 @@ EN_OPS: dict[str, str] = {
     "fill.failed": "The history fill failed: {problem}",
     "fill.step.history": "simulated readings",
     "fill.step.rollups": "rollups",
+    "fill.step.baseline": "carbon baseline year (report points, 5 min)",
     "fill.unit.days": "days",
     "fill.unit.steps": "steps",
 }

@@ -66,6 +66,7 @@ ZH_OPS: dict[str, str] = {
     "fill.failed": "历史数据补录失败：{problem}",
     "fill.step.history": "模拟历史读数",
     "fill.step.rollups": "汇总计算",
+    "fill.step.baseline": "碳排放基线年（报告测点，5分钟）",
     "fill.unit.days": "天",
     "fill.unit.steps": "步",
 }

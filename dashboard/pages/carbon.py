@@ -1,20 +1,22 @@
 """Carbon: the four strategies (demand reduction, efficiency, offsets, management), the budget burn-down with
 the year-end forecast, and Scope 2 location- and market-based side by side.
 
-Everything here is read from the carbon report model of the current year (:func:`carbon.report.build_report`),
-so the page and the downloaded report always agree. Building the model takes seconds on a long history, so
+Everything here is read from the carbon report model of the current year to date
+(:func:`carbon.report.build_report`), so the page and the downloaded report always agree; figures carry their
+coverage and a warning when the year rests on too little data. Building the model takes seconds on a long history, so
 the page draws at once and fills in from a callback; the model is cached for a few minutes.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, dcc, html
 
-from carbon.period import parse_period
+from carbon.period import year_to_date
 from dashboard.components import ROLE_COLOURS, figure_layout, graph, kpi, number, percent, section
 from dashboard.context import Console
 from dashboard.i18n import t
@@ -35,15 +37,18 @@ def layout(console: Console, lang: str) -> html.Div:
 
 
 def year_model(console: Console) -> dict[str, Any]:
-    """This year's report model, one shared snapshot for :data:`MODEL_CACHE_S` (it is rebuilt from hourly
-    energy): twenty viewers opening the page at once build it once, not twenty times."""
-    year = str(console.now().astimezone(console.timezone).year)
-    return console.snapshot(NAME, year, "", lambda: report_model(console, parse_period(year)), MODEL_CACHE_S)
+    """This year's report model to date, one shared snapshot for :data:`MODEL_CACHE_S` (it is rebuilt from hourly
+    energy): twenty viewers opening the page at once build it once, not twenty times. The period ends tonight,
+    so the days still to come are forecast, not counted as missing data."""
+    local = console.now().astimezone(console.timezone)
+    period = year_to_date(local.year, local.date() + timedelta(days=1))
+    return console.snapshot(NAME, period.label, "", lambda: report_model(console, period), MODEL_CACHE_S)
 
 
 def body(model: dict[str, Any], lang: str) -> list[Any]:
     s = model["strategies"]
     return [
+        *coverage_warning(model, lang),
         html.Div([
             section(t(lang, "carbon.demand"), *demand_tiles(s["demand_reduction"], lang)),
             section(t(lang, "carbon.efficiency"), *efficiency_tiles(s["efficiency"], lang)),
@@ -55,33 +60,59 @@ def body(model: dict[str, Any], lang: str) -> list[Any]:
     ]
 
 
+def coverage_warning(model: dict[str, Any], lang: str) -> list[Any]:
+    """The report's coverage warning, in the page's language: year figures below the threshold are lower bounds."""
+    m = model["strategies"]["management"]
+    if not m.get("coverage_below_threshold"):
+        return []
+    share = (m.get("coverage") or {}).get("data_share")
+    return [html.P(t(lang, "carbon.coverage_warning", share=percent(share),
+                     threshold=percent(model["data_quality"]["coverage_threshold"]),
+                     days=m.get("days_with_data"), elapsed=m.get("days_elapsed")),
+                   className="kpi-problem", id="carbon-coverage-warning")]
+
+
 def demand_tiles(d: dict[str, Any], lang: str) -> list[Any]:
     peak = d.get("peak_demand") or {}
     return [html.Div([
-        kpi("carbon-peak", t(lang, "carbon.peak_kw"), number(peak.get("peak_kw")), "kW"),
-        kpi("carbon-peak-reduction", t(lang, "carbon.peak_reduction"), number(peak.get("reduction_kw")), "kW"),
+        kpi("carbon-peak", t(lang, "carbon.peak_kw"), number(peak.get("peak_kw"), 1), "kW"),
+        kpi("carbon-peak-reduction", t(lang, "carbon.peak_reduction"), number(peak.get("reduction_kw"), 1), "kW"),
         kpi("carbon-avoided-energy", t(lang, "carbon.avoided_energy"), number(d.get("avoided_energy_kwh")), "kWh"),
-    ], className="kpi-row"), html.P(baseline_status(d.get("status"), lang), className="muted",
+    ], className="kpi-row"), html.P(baseline_status(d.get("status"), lang, d.get("baseline")), className="muted",
                                     id="carbon-baseline-status")]
 
 
-def baseline_status(status: str | None, lang: str) -> str:
-    """The carbon module's baseline status in the page's language (the module writes English, for reports)."""
+def baseline_status(status: str | None, lang: str, baseline: dict[str, Any] | None = None) -> str:
+    """The carbon module's baseline status (English, for reports) said to the person at the console, in the
+    page's language: what is missing and what happens next, not where the settings file is."""
     short = re.match(r"insufficient baseline data: (\d+) (\w+) rows", status or "")
-    if short is None:
-        return status or ""
-    rows, granularity = short.groups()
-    return t(lang, "carbon.baseline_insufficient", rows=rows, granularity=t(lang, f"carbon.granularity.{granularity}"))
+    if short is not None:
+        rows, granularity = short.groups()
+        return t(lang, "carbon.baseline_insufficient", rows=rows,
+                 granularity=t(lang, f"carbon.granularity.{granularity}"))
+    known = {"no baseline configured": "carbon.baseline_none", "valid": "carbon.baseline_valid",
+             "indicative: baseline below G14 criteria": "carbon.baseline_indicative",
+             "no temperature/visitor data in the reporting period": "carbon.baseline_no_conditions"}
+    if status in known:
+        b = baseline or {}
+        return t(lang, known[status], cv=number(b.get("cv_rmse_pct"), 1), n=b.get("n") or 0)
+    return status or ""
 
 
 def efficiency_tiles(e: dict[str, Any], lang: str) -> list[Any]:
-    pr = (e.get("pv_performance") or {}).get("performance_ratio")
+    pv = e.get("pv_performance") or {}
+    covered = e.get("covered_days") or 0.0
     return [html.Div([
-        kpi("carbon-eui", t(lang, "carbon.eui"), number(e.get("eui_kwh_per_m2_a"), 1), "kWh/m²·a"),
+        kpi("carbon-eui-ytd", t(lang, "carbon.eui_ytd"), number(e.get("eui_period_kwh_per_m2"), 1), "kWh/m²"),
+        kpi("carbon-eui", t(lang, "carbon.eui_annualised"), number(e.get("eui_kwh_per_m2_a"), 1), "kWh/m²·a",
+            note=t(lang, "carbon.annualised_from", days=number(covered, 1))),
         kpi("carbon-intensity", t(lang, "carbon.intensity"),
-            number(e.get("carbon_intensity_location_kgco2e_per_m2_a"), 2), "kgCO₂e/m²·a"),
-        kpi("carbon-pr", t(lang, "carbon.pr"), percent(pr), "%"),
-        kpi("carbon-wind-cf", t(lang, "carbon.wind_cf"), percent(e.get("wind_capacity_factor")), "%"),
+            number(e.get("carbon_intensity_location_kgco2e_per_m2_a"), 2), "kgCO₂e/m²·a",
+            note=t(lang, "carbon.annualised_from", days=number(covered, 1))),
+        kpi("carbon-pr", t(lang, "carbon.pr"), percent(pv.get("performance_ratio_temperature_corrected")), "%",
+            note=t(lang, "carbon.pr_definition")),
+        kpi("carbon-wind-cf", t(lang, "carbon.wind_cf"), percent(e.get("wind_capacity_factor")), "%",
+            note=t(lang, "carbon.measured_hours", hours=number(e.get("wind_measured_hours")))),
         kpi("carbon-cop", t(lang, "carbon.cop"), number(e.get("chiller_plant_cop"), 2), ""),
     ], className="kpi-row")]
 
@@ -98,12 +129,24 @@ def offset_tiles(o: dict[str, Any], lang: str) -> list[Any]:
 
 
 def management_tiles(m: dict[str, Any], lang: str) -> list[Any]:
+    share = (m.get("coverage") or {}).get("data_share")
     return [html.Div([
-        kpi("carbon-ytd", t(lang, "carbon.ytd"), number(m.get("ytd_tco2e"), 1), "tCO₂e"),
+        kpi("carbon-ytd", t(lang, "carbon.ytd"), number(m.get("ytd_tco2e"), 1), "tCO₂e",
+            note=t(lang, "carbon.ytd_coverage", share=percent(share), days=m.get("days_with_data"),
+                   elapsed=m.get("days_elapsed"))),
         kpi("carbon-budget", t(lang, "carbon.budget"), number(m.get("budget_tco2e")), "tCO₂e"),
         kpi("carbon-forecast", t(lang, "carbon.forecast"), number(m.get("forecast_tco2e"), 1), "tCO₂e",
-            note=t(lang, "carbon.method", method=m.get("forecast_method") or "")),
+            note=forecast_note(m, lang)),
     ], className="kpi-row")]
+
+
+def forecast_note(m: dict[str, Any], lang: str) -> str:
+    """How the forecast was made and its range, or that there is none and why, in the page's language."""
+    method = m.get("forecast_method") or "none"
+    if m.get("forecast_tco2e") is None:
+        return t(lang, "carbon.cannot_forecast")
+    return t(lang, "carbon.forecast_range", low=number(m.get("forecast_low_tco2e"), 1),
+             high=number(m.get("forecast_high_tco2e"), 1), method=t(lang, f"carbon.forecast_method.{method}"))
 
 
 def scope2_figure(model: dict[str, Any], lang: str) -> go.Figure:
@@ -117,23 +160,32 @@ def scope2_figure(model: dict[str, Any], lang: str) -> go.Figure:
 
 
 def burn_down_figure(model: dict[str, Any], lang: str) -> go.Figure:
-    """Budget left after each month (location-based, as the budget is set), with the year-end forecast."""
+    """Emissions to date month by month (Scope 1 + Scope 2 location-based, as the budget is set: the same
+    months that add up to the YTD tile), the estimates for days without data stacked on top in a lighter
+    shade, the budget line and the year-end forecast with its range."""
     m = model["strategies"]["management"]
+    rows = m.get("monthly") or []
+    months = [row["month"] for row in rows]
+    recorded, estimated, used = [], [], 0.0
+    for row in rows:
+        used += row.get("recorded_tco2e") or 0.0
+        recorded.append(used)
+        estimated.append(row.get("estimated_missing_tco2e") or 0.0)
+    fig = go.Figure(go.Bar(x=months, y=recorded, name=t(lang, "carbon.ytd"), marker_color=ROLE_COLOURS["grid"]))
+    if m.get("forecast_tco2e") is not None:
+        fig.add_trace(go.Bar(x=months, y=estimated, name=t(lang, "carbon.estimated_missing"), opacity=0.35,
+                             marker_color=ROLE_COLOURS["grid"]))
+        fig.add_trace(go.Scatter(
+            x=[months[-1] if months else f"{m.get('year')}-12"], y=[m["forecast_tco2e"]], mode="markers",
+            marker={"size": 12, "symbol": "diamond"}, name=t(lang, "carbon.forecast"),
+            error_y={"type": "data", "symmetric": False,
+                     "array": [(m.get("forecast_high_tco2e") or m["forecast_tco2e"]) - m["forecast_tco2e"]],
+                     "arrayminus": [m["forecast_tco2e"] - (m.get("forecast_low_tco2e") or m["forecast_tco2e"])]}))
     budget = m.get("budget_tco2e")
-    months = [row["month"] for row in model["monthly"]]
-    used, cumulative = 0.0, []
-    for row in model["monthly"]:
-        used += row["scope2_location_kgco2e"] / 1000
-        cumulative.append(used)
-    fig = go.Figure(go.Bar(x=months, y=cumulative, name=t(lang, "carbon.ytd"), marker_color=ROLE_COLOURS["grid"]))
     if budget:
         fig.add_hline(y=budget, line_dash="dash", line_color=ROLE_COLOURS["building"],
                       annotation_text=t(lang, "carbon.budget"))
-        fig.add_trace(go.Scatter(x=months, y=[budget - used for used in cumulative], mode="lines+markers",
-                                 name=t(lang, "carbon.remaining"), line={"color": ROLE_COLOURS["wind"]}))
-    if m.get("forecast_tco2e") is not None:
-        fig.add_trace(go.Scatter(x=[f"{m.get('year')}-12"], y=[m["forecast_tco2e"]], mode="markers",
-                                 marker={"size": 12, "symbol": "diamond"}, name=t(lang, "carbon.forecast")))
+    fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text="tCO₂e")
     return figure_layout(fig)
 

@@ -33,6 +33,15 @@ def test_glitch_across_local_midnight_changes_no_total_at_any_resolution() -> No
     assert months_from_days(days, "Asia/Shanghai")["increase"].tolist() == pytest.approx([239.0])
 
 
+def test_a_day_with_only_context_readings_before_it_rolls_up_to_nothing() -> None:
+    # history written up to local midnight: the next day's rebuild sees only the readings before it (it raised
+    # IndexError when no bucket of the day had a reading)
+    raw = counter(MIDNIGHT - timedelta(hours=1), 60)  # 23:00 to 23:59 local
+    lo, hi = pd.Timestamp(MIDNIGHT), pd.Timestamp(MIDNIGHT + timedelta(days=1))
+    for rows in rollup_many(raw, ("15min", "hour", "day"), "Asia/Shanghai", lo, hi).values():
+        assert rows.empty
+
+
 def test_bad_readings_are_counted_not_averaged() -> None:
     raw = counter(MIDNIGHT, 4)
     raw.loc[1, "quality"] = "comm_loss"

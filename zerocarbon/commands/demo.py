@@ -1,6 +1,7 @@
 """``zerocarbon demo``: the whole platform against a simulated Zhuhai site, embedded store and broker.
 
-Backfills history (30 days by default, only what is missing on a re-run), starts the simulated site on
+Backfills history (30 days by default, only what is missing on a re-run; on the first start also the carbon
+baseline year of carbon.yaml for the points a report reads), starts the simulated site on
 loopback (Modbus TCP + MQTT through an embedded broker bound to 127.0.0.1), then the collectors, the alarm
 engine, rollups and the console, prints the URL and the admin login, and stops everything on Ctrl-C.
 The simulator's control port (8765, or a free one) takes faults from ``zerocarbon simulate --set-fault``.
@@ -99,7 +100,7 @@ def _counter_ids(site: Site) -> list[str]:
 
 
 def _backfill(store: Any, site: Site, span: tuple[datetime, datetime], seed: int,
-              stop: threading.Event | None = None, status: Any = None) -> None:
+              stop: threading.Event | None = None, status: Any = None, config_dir: Path | None = None) -> None:
     """Run the fill steps (zerocarbon.demo_fill) with a progress bar in the terminal; the console shows the same
     progress in its banner. Raises FillStopped on Ctrl-C."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -116,7 +117,7 @@ def _backfill(store: Any, site: Site, span: tuple[datetime, datetime], seed: int
             task.append(progress.add_task(f"filling {step.name} ({step.unit})", total=size))
 
         ctx = FillContext(store, site, span, seed, stop or threading.Event(), status or FillStatus(),
-                          on_advance=lambda n: progress.advance(task[-1], n))
+                          on_advance=lambda n: progress.advance(task[-1], n), config_dir=config_dir)
         run_fill(ctx, on_step)
     typer.echo(f"history filled: {span[0]:%Y-%m-%d %H:%M} .. {span[1]:%Y-%m-%d %H:%M} UTC")
 
@@ -126,6 +127,7 @@ def demo(
     port: int = typer.Option(8050, help="console port on 127.0.0.1"),
     seed: int = typer.Option(0, help="simulation seed (same seed, same site)"),
     data_dir: Path = typer.Option(None, help="data directory (default: ZEROCARBON_DATA_DIR or ./data)"),
+    baseline: bool = typer.Option(True, help="also fill the carbon baseline year of carbon.yaml (~1 min, once)"),
 ) -> None:
     """Run the whole platform against a simulated site, with the embedded store and broker."""
     from zerocarbon.settings import demo_settings, load_configured_site, load_settings
@@ -140,10 +142,10 @@ def demo(
     except ConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
-    _run_demo(settings, site, days, port, seed)
+    _run_demo(settings, site, days, port, seed, Path(settings.site).parent if baseline else None)
 
 
-def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int) -> None:
+def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int, config_dir: Path | None = None) -> None:
     """Serve the console first, then fill the history behind it, then start the live site and services."""
     import os
 
@@ -162,7 +164,7 @@ def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int) -> N
         raise typer.Exit(1) from None
     status = FillStatus()
     console, journal = _serve_console_early(settings, site, store, port, status)
-    if not _history_ready(store, site, days, seed, stop, status):
+    if not _history_ready(store, site, days, seed, stop, status, config_dir):
         console.stop()
         journal.close()
         store.close()
@@ -220,14 +222,14 @@ def _run_live(settings: Any, site: Site, store: Any, port: int, seed: int, stop:
 
 
 def _history_ready(store: Any, site: Site, days: float, seed: int, stop: threading.Event,
-                   status: Any = None) -> bool:
+                   status: Any = None, config_dir: Path | None = None) -> bool:
     """Fill what is missing; False when Ctrl-C came first."""
     from zerocarbon.demo_fill import FillStopped
 
     span = missing_history(store, site, days, datetime.now(UTC))
     try:
         if span:
-            _backfill(store, site, span, seed, stop, status)
+            _backfill(store, site, span, seed, stop, status, config_dir)
     except FillStopped:
         return False
     return not stop.is_set()
