@@ -224,3 +224,43 @@ def test_year_under_way_forecasts_from_last_years_month_of_year_profile(factors,
     rest_t = kwh("2025-07-01", "2026-01-01") * factor / 1000
     assert mgmt["forecast_tco2e"] == pytest.approx(mgmt["ytd_tco2e"] + rest_t, rel=1e-9)
     assert mgmt["forecast_low_tco2e"] < mgmt["forecast_tco2e"] < mgmt["forecast_high_tco2e"]
+
+
+def test_totals_reconcile_across_sections(october):  # type: ignore[no-untyped-def]
+    """Every total adds up: attribution = Scope 2 LB, GB/T breakdown rows = its total, GB/T fuels = Scope 1,
+    monthly rows = the period, and the certificate rows carry claim period and retirement date."""
+    s2 = october["scope2"]["location_based_kgco2e"]
+    assert sum(r["emissions_location_kgco2e"] for r in october["subsystems"]) == pytest.approx(s2, rel=1e-9)
+    g = october["gbt51366"]
+    assert sum(r["emissions_kgco2e"] for r in g["breakdown"][:-1]) == pytest.approx(g["total_kgco2e"])
+    assert g["breakdown"][-1]["emissions_kgco2e"] == pytest.approx(g["total_kgco2e"])
+    assert g["fuels_kgco2e"] == pytest.approx(october["scope1"]["total_kgco2e"]) == pytest.approx(266.76)
+    # electricity: (L − M) × the period's import-weighted factor, which is S2_LB / import
+    b = october["strategies"]["offset"]["balance"]
+    factor = s2 / october["energy_kwh"]["grid_import"]
+    assert g["electricity_kgco2e"] == pytest.approx((b["load_kwh"] - b["self_consumed_kwh"]) * factor, rel=1e-9)
+    # a complete 31-day October annualises electricity and fuels alike: × 365 / 31
+    assert g["annualised_kgco2e_per_a"] == pytest.approx(g["total_kgco2e"] * 365 / 31, rel=1e-9)
+    assert sum(m["scope2_location_kgco2e"] for m in october["monthly"]) == pytest.approx(s2)
+    gec = next(i for i in october["instruments"]["electricity"] if i["id"] == "gec-a")
+    assert (gec["claim_start"], gec["claim_end"], gec["retired_on"]) == (date(2026, 10, 1), date(2026, 11, 1),
+                                                                          date(2026, 11, 5))
+    assert october["building"] == {"area_m2": 5000.0, "area_basis": "gross_floor_area",
+                                   "targets": {"eui_kwh_per_m2_a": 90.0}}
+
+
+def test_tables_show_ratios_as_percent_and_list_area_targets_and_gbt_breakdown(october):  # type: ignore[no-untyped-def]
+    from carbon.tables import report_tables
+
+    tables = {t.id: t for t in report_tables(october)}
+    units = {c.shown_unit for t in tables.values() for c in t.columns} | {
+        row[3] for t in tables.values() if [c.key for c in t.columns][-1:] == ["unit"] for row in t.rows}
+    assert "ratio" not in units and "%" in units
+    summary = {row[1]: row[2] for row in tables["summary"].rows}
+    assert summary["Self-sufficiency"] == pytest.approx(october["summary"]["self_sufficiency_ratio"] * 100)
+    building = {row[1]: row[2] for row in tables["building"].rows}
+    assert building["Floor area"] == 5000 and building["Target eui_kwh_per_m2_a"] == 90
+    assert [row[1] for row in tables["gbt51366_breakdown"].rows] == [
+        "Electricity net of renewables used", "Fuel: diesel", "Green-space sink, pro rata", "Total, period"]
+    columns = {c.key for c in tables["instruments"].columns}
+    assert {"claim_start", "claim_end", "retired_on", "project", "note"} <= columns
