@@ -18,7 +18,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # decimals by unit: energy and mass to the kWh/kg, power to 0.1 kW, percentages to 0.1 %
 DECIMALS = {"kWh": 0, "kgCO2e": 0, "kgCO2e/a": 0, "kWh_th": 0, "visitors": 0, "kW": 1, "%": 1, "tCO2e": 1, "d": 0,
-            "h": 0, "m²": 0, "GEC": 0, "yuan": 0, "°C": 1, "kWh/m²": 2, "kWh/(m²·a)": 1, "kgCO2e/m²": 3, "kgCO2e/(m²·a)": 2}
+            "h": 0, "m²": 0, "GEC": 0, "yuan": 0, "°C": 1, "kWh/m²": 2, "kWh/(m²·a)": 1, "kgCO2e/m²": 3,
+            "kgCO2e/(m²·a)": 2}
 
 
 def fmt(value: Any, unit: str = "") -> str:
