@@ -32,6 +32,7 @@ bench: $(STAMP) system-deps-test
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -33,7 +33,7 @@ from bacpypes3.primitivedata import ObjectIdentifier
 from collectors.bacnet_client import PRESENT_VALUE, STATUS_FLAGS, BacnetLink, Peer, is_error
 from collectors.bacnet_plan import batches, objects_per_request
 from collectors.batch import ReadingBatch
-from collectors.modbus import DeviceHealth
+from collectors.interface import DeviceHealth
 from models.bacnet import BacnetConnection, BacnetPoint, BacnetTemplate
 from models.errors import DeviceError, DeviceExceptionResponse
 from models.reading import Quality, ReadingSink, point_id
@@ -97,6 +97,7 @@ class BacnetPoller:
         self._subscriptions: dict[str, tuple[Any, asyncio.Task[None]]] = {}
         self._renewed = 0.0
         self._cov_refused = False
+        self._no_cov: set[str] = set()
 
     async def start(self, sink: ReadingSink | None = None) -> None:
         """Keep ``sink`` for COV notifications; the device is asked for its I-Am on the first cycle, so a
@@ -199,13 +200,13 @@ class BacnetPoller:
     # --- COV ---------------------------------------------------------------------------------------------------
     async def _keep_subscribed(self) -> None:
         now = time.monotonic()
-        if self._subscriptions and now - self._renewed < COV_RENEW_S:
+        if self._renewed and now - self._renewed < COV_RENEW_S:
             return
         self._renewed = now
         for p in self.template.points:
             if p.object_id in self._subscriptions:
                 await self._renew(p.object_id)
-            elif not await self._subscribe(p):
+            elif p.object_id not in self._no_cov and not await self._subscribe(p):
                 return
 
     async def _subscribe(self, p: BacnetPoint) -> bool:
@@ -216,6 +217,7 @@ class BacnetPoller:
         except (ErrorRejectAbortNack, TimeoutError) as exc:
             app._cov_contexts.pop((self.link.address, scm.subscriber_process_identifier), None)
             log.info("%s: no COV for %s (%s); polling it", self.device.id, p.object_id, exc or type(exc).__name__)
+            self._no_cov.add(p.object_id)  # asked again only after the device was lost and found
             self._cov_refused = "service" in str(exc) or isinstance(exc, TimeoutError)
             return not self._cov_refused
         if scm.refresh_subscription_handle:  # we renew ourselves, so a failed renewal is ours to handle
@@ -275,6 +277,8 @@ class BacnetPoller:
             await self._drop(obj, polite=False)
         self.peer = None
         self._cov_refused = False
+        self._renewed = 0.0
+        self._no_cov.clear()
 
     # --- health ------------------------------------------------------------------------------------------------
     def _marks(self, group: str, quality: Quality) -> ReadingBatch:

@@ -144,4 +144,4 @@ def template_yaml(template_id: str, peer: Peer, found: list[FoundObject]) -> str
            "description": f"discovered from device {peer.instance} (vendor {peer.vendor_id}, max APDU "
                           f"{peer.max_apdu}, {peer.segmentation})", "points": points}
     head = "# Written by `zerocarbon discover`: check each point's unit and kind (kilowatts of heat are kW_th).\n"
-    return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
+    return head + str(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120))

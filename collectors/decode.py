@@ -112,7 +112,7 @@ class BlockDecoder:
             out.update(zip(names, unpacker.unpack_from(buf), strict=True))
         for p in self.strings:
             words = registers[p.address - self.address : p.end - self.address]
-            out[p.name] = decode_string(words, self.orders[p.name], p.encoding)  # type: ignore[assignment]
+            out[p.name] = decode_string(words, self.orders[p.name], p.encoding)
         return out
 
 

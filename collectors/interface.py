@@ -40,11 +40,16 @@ class DeviceHealth:
 class Poller(Protocol):
     """One device, polled per group; every cycle returns readings (values, or comm-loss marks)."""
 
-    protocol: str
-    device: Device
-    groups: Mapping[str, Any]
-    intervals: dict[str, float]
-    health: DeviceHealth
+    @property
+    def protocol(self) -> str: ...
+    @property
+    def device(self) -> Device: ...
+    @property
+    def groups(self) -> Mapping[str, Any]: ...  # polling group -> what the poller reads for it
+    @property
+    def intervals(self) -> Mapping[str, float]: ...  # polling group -> seconds
+    @property
+    def health(self) -> DeviceHealth: ...
 
     async def start(self, sink: ReadingSink) -> None: ...
     async def poll(self, group: str) -> ReadingBatch: ...
@@ -54,7 +59,8 @@ class Poller(Protocol):
 class Subscriber(Protocol):
     """Many devices behind one connection; readings go to the sink as they arrive."""
 
-    devices: list[Device]
+    @property
+    def devices(self) -> list[Device]: ...
 
     def start(self) -> None: ...
     def stop(self) -> None: ...

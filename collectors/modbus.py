@@ -273,12 +273,11 @@ class DevicePoller:
 def modbus_transport(value: object, device_id: str) -> ModbusTransport:
     """``value`` as a transport, or a ValueError naming the device, the setting and the choices (a bare string
     seam once let a test pass a fixture function as its transport unnoticed)."""
-    try:
+    choices = [t.value for t in ModbusTransport]
+    if isinstance(value, str) and value in choices:
         return ModbusTransport(value)
-    except ValueError:
-        choices = ", ".join(t.value for t in ModbusTransport)
-        raise ValueError(f"{device_id}: unknown Modbus transport {value!r}; ZEROCARBON_MODBUS_TRANSPORT must be "
-                         f"one of {choices}") from None
+    raise ValueError(f"{device_id}: unknown Modbus transport {value!r}; ZEROCARBON_MODBUS_TRANSPORT must be "
+                     f"one of {', '.join(choices)}")
 
 
 def _intervals(device: Device, template: ModbusTemplate) -> dict[str, float]:

@@ -74,6 +74,7 @@ class WireReader:
                 )
             except (OSError, TimeoutError) as exc:
                 raise DeviceTimeout(f"cannot connect to {where}: {exc or 'timeout'}", device=self.device_id) from exc
+        assert self._protocol is not None  # set above, or it raised
         return self._protocol
 
     async def read_bytes(self, block: ReadBlock) -> bytes:

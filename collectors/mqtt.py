@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 
 from collectors.jsonpath import lookup
 from collectors.mqtt_mapping import DeadLetters, Route, TimestampWindow, map_fields, parse_timestamp
@@ -112,11 +113,11 @@ class MqttCollector:
     def _client(self, client_id: str, protocol: int) -> mqtt.Client:
         if protocol == 5:
             client = mqtt.Client(
-                mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5, manual_ack=True
+                CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5, manual_ack=True
             )
         else:
             client = mqtt.Client(
-                mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False, manual_ack=True
+                CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False, manual_ack=True
             )
         self.protocol = protocol
         client.on_connect = self._on_connect
@@ -141,7 +142,7 @@ class MqttCollector:
             from paho.mqtt.packettypes import PacketTypes
             from paho.mqtt.properties import Properties
 
-            props = Properties(PacketTypes.CONNECT)
+            props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
             props.SessionExpiryInterval = 7 * 24 * 3600  # keep our queue for a week of downtime
             self.client.connect_async(self.host, self.port, clean_start=False, properties=props)
         else:
@@ -167,7 +168,8 @@ class MqttCollector:
         log.info("subscribed to %s on %s:%d", ", ".join(self.topics), self.host, self.port)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        self._inbox.put((msg.topic, msg.payload, time.time(), msg.mid, msg.qos))  # the network thread moves on
+        # bytes() of a bytes object is that object (no copy); paho types the payload bytes | bytearray
+        self._inbox.put((msg.topic, bytes(msg.payload), time.time(), msg.mid, msg.qos))  # the network thread moves on
 
     def _work(self, max_batch: int = 2000) -> None:
         while True:
@@ -184,7 +186,7 @@ class MqttCollector:
                     batch.append(item)
             except queue.Empty:
                 pass
-            self._map_batch(batch)  # type: ignore[arg-type]
+            self._map_batch(batch)
 
     def _map_batch(self, batch: list[tuple[str, bytes, float, int, int]]) -> None:
         if self._spool([(topic, payload, received) for topic, payload, received, _, _ in batch]):

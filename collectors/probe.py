@@ -8,6 +8,7 @@ is exactly what a template with that ``order`` will collect.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from collectors.decode import BlockDecoder, ByteOrder
 from models.template import RegisterPoint
@@ -17,7 +18,7 @@ NUMERIC = [t for t in DataType if t is not DataType.STRING]
 ORDERS_16 = {("big", "big"): "AB", ("little", "big"): "BA"}  # one register: only the byte axis
 
 
-def order_names(dtype: DataType) -> dict[tuple[str, str], str]:
+def order_names(dtype: DataType) -> Mapping[tuple[str, str], str]:
     """The orders that differ for this type, by (byte order, word order)."""
     width = REGISTER_COUNT[dtype]
     return ORDERS_16 if width == 1 else ORDER_NAMES_64 if width == 4 else ORDER_NAMES_32

@@ -9,7 +9,7 @@ simulated device; nothing else dispatches on the protocol's name.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
@@ -47,6 +47,8 @@ PROTOCOLS: dict[str, ProtocolModels] = {
     "mqtt": ProtocolModels("mqtt", "MQTT", MqttConnection, MqttTemplate, "topic", False),
     "bacnet": ProtocolModels("bacnet", "BACnet/IP", BacnetConnection, BacnetTemplate, "device_instance", True),
 }
+ProtocolName = Literal["modbus", "mqtt", "bacnet"]  # a device's ``protocol``: the keys of PROTOCOLS
+assert set(get_args(ProtocolName)) == set(PROTOCOLS), "ProtocolName and PROTOCOLS must name the same protocols"
 AnyConnection = ModbusConnection | MqttConnection | BacnetConnection
 AnyTemplate = ModbusTemplate | MqttTemplate | BacnetTemplate
 Template = Annotated[AnyTemplate, Field(discriminator="protocol")]

@@ -6,12 +6,12 @@ template. Everything downstream reads these frozen models (or :class:`PointInfo`
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # The connection models live with their protocols; they stay importable from here.
-from models.protocols import PROTOCOLS, AnyTemplate, Connection, protocol_of
+from models.protocols import PROTOCOLS, AnyTemplate, Connection, ProtocolName, protocol_of
 from models.protocols import ModbusConnection as ModbusConnection
 from models.protocols import MqttConnection as MqttConnection
 from models.vocabulary import EnergyRole, PointKind
@@ -87,7 +87,7 @@ class Device(Frozen):
     name: str = ""
     name_zh: str = ""  # the console's Chinese name (alarms, drill-down); empty: the English name is shown
     subsystem: DeviceId
-    protocol: Literal["modbus", "mqtt", "bacnet"]  # models.protocols.PROTOCOLS
+    protocol: ProtocolName
     template: str
     connection: Connection
     poll_s: dict[str, float] = Field(default_factory=lambda: {"default": 5.0})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from models.errors import InputError
 from models.protocols import label
 from models.site import Device
 
@@ -30,7 +31,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-class FaultError(ValueError):
+class FaultError(InputError, ValueError):
     """A fault that does not exist or does not fit the device; the message says which kinds do."""
 
 

@@ -93,7 +93,7 @@ def _held_levels(
     resets = np.zeros(len(v), dtype=bool)
     drops = np.flatnonzero(np.diff(v) < -_tolerance(v[:-1])) + 1
     seg_start, skip_until = 0, 0
-    for j in drops:
+    for j in drops.tolist():  # Python ints: indexes and slice bounds below
         if j < skip_until:
             continue
         ref = level[seg_start:j].max()

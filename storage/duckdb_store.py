@@ -190,7 +190,7 @@ class DuckDBStore:
             if start is None and end is None:
                 ranges, covered, bounds = pending, "", []
             else:  # an explicit range also settles the pending writes inside it (a backfill's own ranges)
-                lo, hi = utc(start or end), utc(end or start)  # type: ignore[arg-type]
+                lo, hi = utc(start or end), utc(end or start)
                 ranges, covered, bounds = [(lo, hi)], " AND lo >= ? AND hi <= ?", [lo, hi]
             self._planner.rebuild(self, ranges)
             if seen is not None:  # only what was pending before the rebuild read the raw data

@@ -83,7 +83,8 @@ def interval_energy(
     grid = intervals(start, end, by, timezone)
     if not points or grid.empty:
         return pd.DataFrame({c: [] for c in ENERGY_COLUMNS})
-    rows = store.read([p.id for p in points], grid["start"].iloc[0], grid["end"].iloc[-1], by)
+    # ``by`` was checked against BY above: it is a Resolution
+    rows = store.read([p.id for p in points], grid["start"].iloc[0], grid["end"].iloc[-1], by)  # type: ignore[arg-type]
     return _energy(points, grid, rows)[list(ENERGY_COLUMNS)]
 
 

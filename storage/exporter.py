@@ -9,9 +9,10 @@ like ``=cmd|...`` stays text (CSV/Excel formula injection).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 import pyarrow as pa
@@ -118,7 +119,14 @@ class XlsxSink:
         self._book.close()
 
 
-SINKS = {"csv": CsvSink, "xlsx": XlsxSink, "parquet": ParquetSink}
+class ExportSink(Protocol):
+    rows: int
+
+    def write(self, frame: pd.DataFrame) -> None: ...
+    def close(self) -> None: ...
+
+
+SINKS: dict[str, Callable[[Path, str], ExportSink]] = {"csv": CsvSink, "xlsx": XlsxSink, "parquet": ParquetSink}
 
 
 def data_span(

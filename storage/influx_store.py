@@ -247,7 +247,7 @@ class InfluxStore:
                 if seen is not None:
                     self._query(f'DELETE FROM "rollup_pending" WHERE time <= {seen}', write=True)
                 return
-            lo, hi = utc(start or end), utc(end or start)  # type: ignore[arg-type]
+            lo, hi = utc(start or end), utc(end or start)
             before = self._query('SELECT "lo", "hi" FROM "rollup_pending"')
             self._planner.rebuild(self, [(lo, hi)])
             self._settle_pending_within(lo, hi, before)

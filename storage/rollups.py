@@ -118,7 +118,10 @@ def _buckets(instants: np.ndarray, resolution: str, timezone: str) -> tuple[np.n
     """Bucket start and end (UTC ns) of each distinct instant."""
     start = bucket_start(pd.Series(pd.to_datetime(instants, utc=True)), resolution, timezone)
     end = bucket_end(start, resolution, timezone)
-    as_ns = lambda s: s.to_numpy(dtype="datetime64[ns]").view(np.int64)  # noqa: E731
+    def as_ns(s: pd.Series) -> np.ndarray:
+        ns: np.ndarray = s.to_numpy(dtype="datetime64[ns]").view(np.int64)
+        return ns
+
     return as_ns(start), as_ns(end)
 
 
