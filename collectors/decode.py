@@ -80,6 +80,8 @@ class BlockDecoder:
             (o.pack_code == "<", _layers(pts, address, o.unpack_code)) for o, pts in by_order.items()
         ]
         self._layers = [layer for _, layers in self._groups for layer in layers]
+        only = self._groups[0] if len(self._groups) == 1 and len(self._groups[0][1]) == 1 else None
+        self._single = (only[0], only[1][0][1]) if only else None
         self.numeric_names = [name for names, _ in self._layers for name in names]  # order of :meth:`values`
 
     def values(self, wire: bytes) -> list[Raw]:
@@ -87,10 +89,17 @@ class BlockDecoder:
         came off the wire (big-endian registers): the fast path for polling."""
         if len(wire) < 2 * self.count:
             raise ValueError(f"block {self.address}+{self.count}: device returned {len(wire) // 2} registers")
-        if len(self._groups) == 1 and len(self._layers) == 1:
-            swap, ((_, unpacker),) = self._groups[0]
+        if self._single is not None:  # one order, no aliased registers: nearly every block
+            swap, unpacker = self._single
             return list(unpacker.unpack_from(_swap_pairs(wire) if swap else wire))
-        return [v for _, unpacker, buf in self._buffers(wire) for v in unpacker.unpack_from(buf)]
+        out: list[Raw] = []
+        swapped = b""
+        for swap, layers in self._groups:
+            if swap and not swapped:
+                swapped = _swap_pairs(wire[: 2 * self.count])
+            for _, unpacker in layers:
+                out.extend(unpacker.unpack_from(swapped if swap else wire))
+        return out
 
     def _buffers(self, wire: bytes) -> list[tuple[list[str], struct.Struct, bytes]]:
         swapped: bytes | None = None
