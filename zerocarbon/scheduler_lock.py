@@ -7,7 +7,8 @@ only the holder runs the job.
 - DuckDB (one host, one data dir): :class:`FileLease`, an ``flock`` on ``<data_dir>/scheduler.lock``. The
   kernel drops it when the holder exits, even on ``kill -9``, so there is no expiry to wait for. The data dir
   must be on a local disk (flock over NFS is not reliable), which DuckDB needs anyway.
-- InfluxDB (several hosts, one database): :class:`InfluxLease`, a point in measurement ``zerocarbon_lease``
+- InfluxDB (several hosts, one database): :class:`storage.influx_lease.InfluxLease`, a point in measurement
+  ``zerocarbon_lease``
   (tag ``name``; fields ``holder``, ``expires``) written and read back. InfluxDB has no compare-and-swap, so a
   claim is: read the newest lease point; if another holder's lease has not expired, give up; else write our
   claim, wait ``settle_s`` so every concurrent claim has landed, read again: the newest point wins, and every
@@ -22,23 +23,19 @@ import fcntl
 import json
 import logging
 import os
-import re
-import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import httpx
-
 from models.errors import StoreUnavailable
+from storage.influx_lease import LEASE_MEASUREMENT, InfluxLease, LeaseRecord, default_holder
 from zerocarbon.health import metrics
 from zerocarbon.settings import Settings
 
 log = logging.getLogger(__name__)
-LEASE_MEASUREMENT = "zerocarbon_lease"
-_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+__all__ = ["LEASE_MEASUREMENT", "FileLease", "InfluxLease", "LeaseRecord", "SchedulerLock", "default_holder",
+           "open_scheduler_lock", "run_if_leader"]
 
 
 class SchedulerLock(Protocol):
@@ -48,10 +45,6 @@ class SchedulerLock(Protocol):
         """Take or renew the lease; True while this instance holds it."""
 
     def release(self) -> None: ...
-
-
-def default_holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class FileLease:
@@ -89,87 +82,6 @@ class FileLease:
             return str(json.loads(self.path.read_text())["holder"])
         except (OSError, ValueError, KeyError):
             return None
-
-
-@dataclass(frozen=True)
-class LeaseRecord:
-    holder: str
-    expires: float
-
-
-class InfluxLease:
-    """A lease row in InfluxDB (1.x, or 2.x through its v1-compatible API), written and read back."""
-
-    def __init__(
-        self,
-        url: str,
-        database: str,
-        *,
-        name: str = "scheduler",
-        holder: str | None = None,
-        ttl_s: float = 30.0,
-        settle_s: float = 0.5,
-        username: str | None = None,
-        password: str | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        if not _NAME.match(name):
-            raise ValueError(f"lease name {name!r}: use lower case letters, digits, - and _")
-        self.url, self.database, self.name = url.rstrip("/"), database, name
-        self.holder = holder or default_holder()
-        self.ttl_s, self.settle_s, self._clock = ttl_s, settle_s, clock
-        auth = httpx.BasicAuth(username, password or "") if username else None
-        headers = {"Authorization": f"Token {password}"} if password and not username else {}
-        self._http = httpx.Client(base_url=self.url, auth=auth, headers=headers, timeout=10.0)
-
-    def try_acquire(self) -> bool:
-        current = self.current()
-        if current is not None and current.holder != self.holder and current.expires > self._clock():
-            return False
-        self._write(self._clock() + self.ttl_s)
-        time.sleep(self.settle_s)  # let every concurrent claim land before we look (see module docstring)
-        winner = self.current()
-        return winner is not None and winner.holder == self.holder
-
-    def release(self) -> None:
-        current = self.current()
-        if current is not None and current.holder == self.holder:
-            self._write(0.0)  # expired at once: the next contender need not wait ttl_s
-
-    def current(self) -> LeaseRecord | None:
-        """The newest lease point, whoever wrote it."""
-        q = (
-            f'SELECT "holder", "expires" FROM "{LEASE_MEASUREMENT}" WHERE "name" = \'{self.name}\' '
-            "ORDER BY time DESC LIMIT 1"
-        )
-        body = self._request("GET", "/query", params={"db": self.database, "q": q, "epoch": "ns"}).json()
-        series = (body.get("results") or [{}])[0].get("series") or []
-        if not series:
-            return None
-        _, holder, expires = series[0]["values"][0]
-        return LeaseRecord(holder=str(holder), expires=float(expires))
-
-    def close(self) -> None:
-        self._http.close()
-
-    def _write(self, expires: float) -> None:
-        holder = self.holder.replace("\\", "\\\\").replace('"', '\\"')
-        line = f'{LEASE_MEASUREMENT},name={self.name} holder="{holder}",expires={expires:.3f} {time.time_ns()}'
-        self._request("POST", "/write", params={"db": self.database, "precision": "ns"}, content=line.encode())
-
-    def _request(self, method: str, path: str, **kwargs: object) -> httpx.Response:
-        try:
-            response = self._http.request(method, path, **kwargs)  # type: ignore[arg-type]
-        except httpx.HTTPError as exc:
-            raise StoreUnavailable(
-                f"scheduler lease: InfluxDB at {self.url} unreachable ({exc}); check ZEROCARBON_INFLUX_URL"
-            ) from exc
-        if response.status_code >= 400:
-            raise StoreUnavailable(
-                f"scheduler lease: InfluxDB at {self.url} answered {response.status_code} for {path} "
-                f"(db {self.database!r}): {response.text.strip()[:200]}; check ZEROCARBON_INFLUX_DB and credentials"
-            )
-        return response
 
 
 def open_scheduler_lock(settings: Settings, name: str = "scheduler") -> SchedulerLock:

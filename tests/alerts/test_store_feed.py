@@ -15,11 +15,11 @@ import pytest
 from alerts.engine import AlarmEngine
 from alerts.journal import AlarmJournal
 from alerts.lifecycle import AlarmState
+from alerts.store_feed import StorePoller, watched_points
 from models.reading import Quality, Reading
 from storage.duckdb_store import DuckDBStore
 from tests.alerts.conftest import write_rules
 from tests.alerts.receivers import WebhookReceiver, wait_until
-from zerocarbon.alarm_wiring import StorePoller, watched_points
 
 HOT = {"id": "hot", "points": ["storage-1.cell_temp_max_c"], "condition": {"type": "high", "limit": 45, "deadband": 3}}
 
