@@ -21,7 +21,7 @@ system-deps-test:
 	@scripts/system-deps.sh test
 
 demo: $(STAMP) system-deps-demo
-	$(BIN)/zerocarbon demo
+	$(BIN)/zerocarbon demo $(DEMO_ARGS)
 
 test: $(STAMP) system-deps-test
 	$(BIN)/python -m pytest -q -p no:cacheprovider
