@@ -21,12 +21,12 @@ from dashboard.auth import UserBook, ensure_admin
 from dashboard.context import Console, ConsoleSettings
 from dashboard.i18n import t
 from dashboard.login import install_login
-from dashboard.pages import alarms, carbon, overview, plan, renewables, reports, subsystems
+from dashboard.pages import alarms, carbon, ev, overview, plan, renewables, reports, subsystems
 from models.site import Site
 from storage.base import Store
 
 log = logging.getLogger("zerocarbon.dashboard")
-PAGES: list[ModuleType] = [overview, renewables, subsystems, carbon, alarms, reports, plan]
+PAGES: list[ModuleType] = [overview, renewables, subsystems, ev, carbon, alarms, reports, plan]
 LIVE_REFRESH_MS = 5000  # live values every 5 s: fresh enough for a control room, light on the store
 ASSETS = Path(__file__).parent / "assets"
 

@@ -81,3 +81,16 @@ def empty_figure(message: str, height: int = 320) -> go.Figure:
 
 def graph(graph_id: str, figure: go.Figure | None = None) -> dcc.Graph:
     return dcc.Graph(id=graph_id, figure=figure or {}, config={"displaylogo": False}, className="graph")
+
+
+def loading(child: Any, loading_id: str) -> dcc.Loading:
+    """While a period switch recomputes ``child``, a spinner sits over it and the old charts fade to 30 %, so
+    stale numbers are never read as the new period's."""
+    return dcc.Loading(child, id=loading_id, type="circle", delay_show=200, className="loading",
+                       overlay_style={"visibility": "visible", "opacity": 0.3, "filter": "grayscale(1)"})
+
+
+def updated_note(when: Any, timezone: Any, lang: str) -> html.Div:
+    """When the numbers below were computed (site time), so nobody takes a cached page for a live one."""
+    return html.Div(t(lang, "common.updated", time=when.astimezone(timezone).strftime("%Y-%m-%d %H:%M:%S")),
+                    className="updated")

@@ -16,10 +16,12 @@ from dashboard.components import (
     figure_layout,
     graph,
     kpi,
+    loading,
     number,
     percent,
     period_picker,
     section,
+    updated_note,
 )
 from dashboard.context import Console
 from dashboard.i18n import t
@@ -37,7 +39,7 @@ def layout(console: Console, lang: str) -> html.Div:
     return html.Div([
         html.H2(t(lang, TITLE)),
         period_picker("renewables-period", lang),
-        html.Div(id="renewables-body", children=shared_body(console, lang, "day")),
+        loading(html.Div(id="renewables-body", children=shared_body(console, lang, "day")), "renewables-loading"),
     ], id="renewables-page")
 
 
@@ -50,6 +52,7 @@ def body(console: Console, lang: str, preset: str) -> list[Any]:
     start, end, _ = window(preset, console.now(), console.local_midnight())
     by = energy_interval_for(end - start)
     return [
+        updated_note(end, console.timezone, lang),
         section(t(lang, "renewables.pv"), *pv_section(console, lang, start, end, by)),
         section(t(lang, "renewables.wind"), *wind_section(console, lang, start, end, by)),
         section(t(lang, "renewables.storage"), *storage_section(console, lang, start, end, by)),

@@ -10,7 +10,17 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, dcc, html
 
-from dashboard.components import ROLE_COLOURS, empty_figure, figure_layout, graph, number, period_picker, section
+from dashboard.components import (
+    ROLE_COLOURS,
+    empty_figure,
+    figure_layout,
+    graph,
+    loading,
+    number,
+    period_picker,
+    section,
+    updated_note,
+)
 from dashboard.context import Console
 from dashboard.i18n import t
 from dashboard.periods import snapshot_ttl_s, window
@@ -27,7 +37,7 @@ def layout(console: Console, lang: str) -> html.Div:
     return html.Div([
         html.H2(t(lang, TITLE)),
         period_picker("subsystems-period", lang),
-        html.Div(shared_body(console, lang, "day"), id="subsystems-body"),
+        loading(html.Div(shared_body(console, lang, "day"), id="subsystems-body"), "subsystems-loading"),
         section(t(lang, "subsystems.drill"), *drill_controls(console, lang),
                 html.Div(id="subsystems-points", children=points_table(console, lang, None))),
     ], id="subsystems-page")
@@ -75,7 +85,7 @@ def body(console: Console, lang: str, preset: str) -> list[Any]:
         html.Div(t(lang, f"status.{status[s.id]}"), className=f"status {status[s.id]}"),
         html.Div(f"{number(totals.get(s.id))} kWh", className="sub-energy", id=f"sub-energy-{s.id}"),
     ], className="sub-card", id=f"sub-{s.id}") for s in console.site.subsystems]
-    return [html.Div(cards, className="sub-grid"),
+    return [updated_note(end, console.timezone, lang), html.Div(cards, className="sub-grid"),
             html.Div([section(t(lang, "subsystems.top"), graph("subsystems-top", top_figure(console, totals, lang))),
                       section(t(lang, "subsystems.trend"), graph("subsystems-trend", trend_figure(
                           console, start, end, resolution, lang)))], className="grid-2")]

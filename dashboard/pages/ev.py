@@ -1,0 +1,153 @@
+"""EV charging: the 611 chargers in the 2846-space car park: chargers in use, energy, sessions and the share
+charged from on-site renewables.
+
+The renewable share of each interval is the carbon module's on-site share (``carbon.offsets.renewable_share``
+of that interval's ``energy_balance``): EV energy in an interval is as renewable as the building's supply was.
+Intervals whose meter balance is impossible are left out of the share and counted in its note.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Dash, Input, Output, State, html
+
+from carbon.offsets import EnergyBalanceError, renewable_share
+from dashboard.components import (
+    ROLE_COLOURS,
+    empty_figure,
+    figure_layout,
+    graph,
+    kpi,
+    loading,
+    number,
+    percent,
+    period_picker,
+    section,
+    updated_note,
+)
+from dashboard.context import Console
+from dashboard.i18n import t
+from dashboard.kpis import carbon_balance
+from dashboard.periods import energy_interval_for, snapshot_ttl_s, window
+from dashboard.sources import balance, energy_frame, latest_values, series
+from models.vocabulary import EnergyRole
+
+NAME = "ev"
+PATH = "/ev"
+TITLE = "page.ev"
+
+
+def layout(console: Console, lang: str) -> html.Div:
+    return html.Div([
+        html.H2(t(lang, TITLE)),
+        period_picker("ev-period", lang),
+        loading(html.Div(shared_body(console, lang, "day"), id="ev-body"), "ev-loading"),
+    ], id="ev-page")
+
+
+def shared_body(console: Console, lang: str, preset: str) -> list[Any]:
+    return console.snapshot(NAME, preset, lang, lambda: body(console, lang, preset), snapshot_ttl_s(preset))
+
+
+def _fleet_points(console: Console) -> dict[str, str]:
+    """Point ids of the charging platform by template point name (chargers_active, sessions, ...)."""
+    platform = next((d for d in console.site.devices if "chargers" in d.simulate or d.template == "ev-charging"),
+                    None)
+    return {} if platform is None else {p.name: p.id for p in console.points if p.device == platform.id}
+
+
+def renewable_ev(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Per interval: EV kWh and the part from on-site renewables; and how many intervals had no valid balance."""
+    rows, skipped = [], 0
+    for start, part in frame.groupby("start"):
+        ev = float(part.loc[part["role"] == str(EnergyRole.EV_CHARGING), "energy_kwh"].sum())
+        try:
+            share = renewable_share(carbon_balance(balance(part)))["on_site_share"]
+        except EnergyBalanceError:
+            share, skipped = None, skipped + 1
+        rows.append({"start": start, "ev_kwh": ev, "renewable_kwh": None if share is None else ev * share})
+    return pd.DataFrame(rows, columns=["start", "ev_kwh", "renewable_kwh"]), skipped
+
+
+def body(console: Console, lang: str, preset: str) -> list[Any]:
+    start, end, resolution = window(preset, console.now(), console.local_midnight())
+    by = energy_interval_for(end - start)
+    frame = energy_frame(console, start, end, by=by)
+    frame = frame.assign(start=pd.to_datetime(frame["start"], utc=True).dt.tz_convert(console.timezone))  # local axis
+    per_interval, skipped = renewable_ev(frame)
+    points = _fleet_points(console)
+    return [updated_note(end, console.timezone, lang),
+            html.Div(tiles(console, lang, per_interval, skipped, points, (start, end)), className="kpi-row",
+                     id="ev-kpis"),
+            html.Div([section(t(lang, "ev.energy"), graph("ev-energy", energy_figure(per_interval, lang))),
+                      section(t(lang, "ev.in_use"), graph("ev-in-use", in_use_figure(
+                          console, points, start, end, resolution, lang)))], className="grid-2")]
+
+
+def tiles(console: Console, lang: str, per_interval: pd.DataFrame, skipped: int, points: dict[str, str],
+          span: tuple[Any, Any]) -> list[Any]:
+    fleet = next((int(float(d.simulate["chargers"])) for d in console.site.devices if "chargers" in d.simulate), None)
+    spaces = next((int(float(d.simulate["spaces"])) for d in console.site.devices if "spaces" in d.simulate), None)
+    now = latest_values(console, [p for p in console.points if p.id in points.values()
+                                  or p.device == "parking-guidance"])
+    energy = float(per_interval["ev_kwh"].sum()) if not per_interval.empty else None
+    known = per_interval.dropna(subset=["renewable_kwh"])
+    share = float(known["renewable_kwh"].sum() / known["ev_kwh"].sum()) if not known.empty and known[
+        "ev_kwh"].sum() > 0 else None
+    note = t(lang, "ev.share_note", skipped=skipped) if skipped else t(lang, "ev.share_basis")
+    return [
+        kpi("ev-chargers-in-use", t(lang, "ev.chargers_in_use"), number(now.get(points.get("chargers_active", ""))),
+            f"/ {number(fleet)}", t(lang, "ev.faulted", count=number(now.get(points.get("chargers_fault", ""))))),
+        kpi("ev-energy-kwh", t(lang, "ev.energy_kwh"), number(energy), "kWh"),
+        kpi("ev-sessions", t(lang, "ev.sessions"), number(sessions_started(console, points, span)), ""),
+        kpi("ev-renewable-share", t(lang, "ev.renewable_share"), percent(share), "%", note),
+        kpi("ev-parking", t(lang, "ev.parking"), number(now.get("parking-guidance.occupied")), f"/ {number(spaces)}"),
+    ]
+
+
+def sessions_started(console: Console, points: dict[str, str], span: tuple[Any, Any]) -> float | None:
+    """The platform's session counter: its rise over the period (hour rollups' max less the first min)."""
+    point = points.get("sessions")
+    if point is None:
+        return None
+    frame = console.store.read([point], span[0], span[1], "hour")
+    good = frame[frame["count"] > 0] if not frame.empty else frame
+    return None if good.empty else float(good["max"].max() - good["min"].min())
+
+
+def energy_figure(per_interval: pd.DataFrame, lang: str) -> go.Figure:
+    if per_interval.empty or per_interval["ev_kwh"].sum() <= 0:
+        return empty_figure(t(lang, "ev.no_charging"))
+    renewable = per_interval["renewable_kwh"].fillna(0.0)
+    fig = go.Figure([
+        go.Bar(x=per_interval["start"], y=renewable, name=t(lang, "ev.from_renewables"),
+               marker_color=ROLE_COLOURS["pv"]),
+        go.Bar(x=per_interval["start"], y=per_interval["ev_kwh"] - renewable, name=t(lang, "ev.from_grid"),
+               marker_color=ROLE_COLOURS["grid"]),
+    ])
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text="kWh")
+    return figure_layout(fig)
+
+
+def in_use_figure(console: Console, points: dict[str, str], start: Any, end: Any, resolution: Any,
+                  lang: str) -> go.Figure:
+    point = points.get("chargers_active")
+    frame = series(console, [point], start, end, resolution) if point else pd.DataFrame()
+    if frame.empty:
+        return empty_figure(t(lang, "common.no_data"))
+    fig = go.Figure(go.Scatter(x=frame["ts"], y=frame["value"], mode="lines", fill="tozeroy",
+                               name=t(lang, "ev.chargers_in_use"), line={"color": ROLE_COLOURS["ev"]}))
+    fig.update_yaxes(title_text=t(lang, "ev.chargers_axis"), rangemode="tozero")
+    return figure_layout(fig)
+
+
+def register(app: Dash, console: Console) -> None:
+    @app.callback(Output("ev-body", "children"), Input("ev-period", "value"), State("lang", "data"),
+                  prevent_initial_call=True)
+    def _period(preset: str, lang: str) -> list[Any]:
+        return shared_body(console, lang, preset)
+
