@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pandas as pd
-
 from alerts.engine import AlarmEngine
 from alerts.journal import AlarmJournal
 from alerts.notify.channels import BrokerDefaults, open_channels
@@ -126,6 +124,8 @@ class BudgetFeeder:
             return
         self._next = now + self.every_s
         config_dir = Path(self.engine.site.source).parent if self.engine.site.source else Path("config")
+        from carbon.budget import month_budget_used_pct  # carbon's imports are heavy; only sites with the rule pay
+
         try:
             used = month_budget_used_pct(self.store, self.engine.site, now, config_dir)
         except Exception as exc:  # carbon inputs missing or invalid: the other alarms go on
@@ -138,31 +138,6 @@ class BudgetFeeder:
 def feed_budget_use(engine: AlarmEngine, used_pct: float, ts: float | None = None) -> None:
     """Hand the engine this month's carbon budget use (emissions so far / pro-rata budget, in %)."""
     engine.put([Reading(BUDGET_POINT, time.time() if ts is None else ts, used_pct)])
-
-
-def month_budget_used_pct(store: Store, site: Site, now: float, config_dir: Path) -> float | None:
-    """This month's location-based Scope 2 emissions so far, as a percentage of the year's carbon budget
-    pro-rated to the time elapsed this month: ``100 x kgCO2e / (budget_t x 1000 x elapsed / year)``.
-    None when ``carbon.yaml`` sets no budget for this year. Reads ``carbon.yaml`` and
-    ``emission_factors.yaml`` from ``config_dir``."""
-    import calendar
-
-    from carbon.config import load_carbon_config
-    from carbon.factors import load_factors
-    from carbon.inputs import load_inputs
-    from carbon.ledger import month_ledger
-
-    config = load_carbon_config(config_dir / "carbon.yaml")
-    local = pd.Timestamp(now, unit="s", tz="UTC").tz_convert(site.info.timezone)
-    budget_t = config.budget_tco2e.get(local.year)
-    if not budget_t:
-        return None
-    month_start = local.normalize().replace(day=1)
-    inputs = load_inputs(store, site, month_start.date(), (local.normalize() + pd.Timedelta(days=1)).date())
-    ledger = month_ledger(inputs.energy, month_start, local, load_factors(config_dir / "emission_factors.yaml"), config)
-    year_s = (366 if calendar.isleap(local.year) else 365) * 86400.0
-    prorata_kg = budget_t * 1000.0 * (local - month_start).total_seconds() / year_s
-    return 100.0 * ledger.location_kg / prorata_kg if prorata_kg > 0 else None
 
 
 def _dt(ts: float) -> datetime:

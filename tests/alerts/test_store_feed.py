@@ -81,10 +81,11 @@ def test_alarms_run_as_its_own_process_over_influxdb(  # type: ignore[no-untyped
 def test_carbon_budget_use_is_fed_from_the_store(site, rules_for, journal: AlarmJournal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, date, datetime
 
+    from carbon.budget import month_budget_used_pct
     from carbon.factors import load_factors
     from simulators.backfill import backfill
     from storage.energy import energy_by_role
-    from zerocarbon.alarm_wiring import feed_budget_use, month_budget_used_pct
+    from zerocarbon.alarm_wiring import feed_budget_use
 
     config_dir = Path(__file__).resolve().parents[2] / "config"
     start, now = datetime(2026, 9, 30, 16, 0, tzinfo=UTC), datetime(2026, 10, 2, 16, 0, tzinfo=UTC)  # Oct 1-2 local
