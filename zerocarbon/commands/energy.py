@@ -48,8 +48,8 @@ def energy(
     settings = load_settings()
     site = load_configured_site(settings)
     tz = site.info.timezone
+    selected = _select(points, site)  # before parse_from_to's note, so a bad point is the only line
     t0, t1 = parse_from_to(start, end, tz)
-    selected = _select(points, site)
     try:
         store = open_store(settings, site)
         try:

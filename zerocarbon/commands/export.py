@@ -30,10 +30,10 @@ def export(
     settings = load_settings()
     site = load_configured_site(settings)
     tz = site.info.timezone
-    t0, t1 = parse_from_to(start, end, tz)
     units = {p.id: p.unit for p in site.points() if fnmatch.fnmatchcase(p.id, points)}
     if not units:
         raise InputError(f"--points {points!r}: no point of the site matches; e.g. 'grid-meter-*' or '*.import_kwh'")
+    t0, t1 = parse_from_to(start, end, tz)
     store = open_store(settings, site)
     try:
         rows = export(store, sorted(units), units, t0, t1, resolution, fmt, out, tz)

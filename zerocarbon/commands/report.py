@@ -51,7 +51,7 @@ def report(
     except ConfigError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(exc.exit_code) from None  # 2: a bad input file
 
 
 def _run(settings, period, fmt: str, out: Path, factors, carbon_config, stamp, command: str,  # type: ignore[no-untyped-def]
