@@ -9,6 +9,7 @@ laughs" file of 1 KB grew past 4 GB), so both are measured on the event stream, 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ Loc = tuple[str | int, ...]
 MAX_BYTES = 8 * 1024 * 1024  # config/site.yaml of the 1041-point building is 40 KB
 MAX_DEPTH = 64  # the deepest real key path (devices[i].connection.tls...) is under 10
 MAX_NODES = 1_000_000  # nodes after alias expansion; the site file has about 10,000
+# libyaml when PyYAML was built with it: the same events, nodes and marks, 4-8x faster (every command loads the site)
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class YamlSource:
@@ -32,9 +35,10 @@ class YamlSource:
         self.lines: dict[Loc, int] = {}
         try:
             _check_shape(self.text, path)
-            node = yaml.compose(self.text, Loader=yaml.SafeLoader)
-            self.data: Any = yaml.safe_load(self.text)
+            node = yaml.compose(self.text, Loader=_LOADER)
+            self.data: Any = yaml.load(self.text, Loader=_LOADER)  # noqa: S506 - a safe loader
         except yaml.YAMLError as exc:
+            exc = _python_parser_error(self.text) or exc  # its messages name what was found; libyaml's do not
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
             msg = f"not valid YAML: {getattr(exc, 'problem', None) or exc}"
@@ -65,6 +69,16 @@ class YamlSource:
         return ConfigProblem(str(self.path), self.line_of(loc), format_loc(loc), message)
 
 
+def _python_parser_error(text: str) -> yaml.YAMLError | None:
+    """The pure-Python parser's error for ``text`` (events only: no recursion, however deep the text)."""
+    try:
+        for _ in yaml.parse(text, Loader=yaml.SafeLoader):
+            pass
+    except yaml.YAMLError as exc:
+        return exc
+    return None
+
+
 def _bounded_text(path: Path) -> str:
     """The file's text, or a SourceProblem when it is too large or not UTF-8 text (a binary file)."""
     size = path.stat().st_size
@@ -84,11 +98,21 @@ def _bounded_text(path: Path) -> str:
     return text
 
 
+def _events(text: str, path: Path) -> Iterator[yaml.Event]:
+    try:
+        yield from yaml.parse(text, Loader=_LOADER)
+    except yaml.YAMLError as exc:  # libyaml scans ahead and stops at its own depth limit (1000) first
+        if "nesting depth" not in str(exc):
+            raise
+        msg = f"nested more than {MAX_DEPTH} levels deep; a config file is a few levels of keys and lists"
+        raise SourceProblem(ConfigProblem(str(path), None, "", msg)) from None
+
+
 def _check_shape(text: str, path: Path) -> None:
     """Nesting depth and alias-expanded size from the event stream, before anything is composed."""
     sizes: dict[str, int] = {}  # anchor -> nodes it expands to
     stack: list[list[Any]] = [[None, 0]]  # [anchor, nodes so far] per open collection
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in _events(text, path):
         if isinstance(event, yaml.CollectionStartEvent):
             stack.append([event.anchor, 0])
             if len(stack) - 1 > MAX_DEPTH:

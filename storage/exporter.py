@@ -139,9 +139,14 @@ def data_span(
     months = store.read(list(point_ids), start, end, "month")
     if months.empty:
         return None if store.latest(list(point_ids)).empty else (start, end)
-    first = utc(months["ts"].min())
-    last = utc(months["ts"].max()) + pd.Timedelta(days=32)  # a month rollup's ts is its first instant
-    lo, hi = max(start, first), min(end, last)
+    month = pd.Timedelta(days=32)  # a month rollup's ts is its first instant; the next starts within 32 days
+    first_month, last_month = utc(months["ts"].min()), utc(months["ts"].max())
+    # then the days of the first and last month: a raw export reads only days that hold data, in daily windows
+    first_days = store.read(list(point_ids), max(start, first_month), min(end, first_month + month), "day")
+    last_days = store.read(list(point_ids), max(start, last_month), min(end, last_month + month), "day")
+    first = utc(first_days["ts"].min()) if not first_days.empty else first_month
+    last = utc(last_days["ts"].max()) + pd.Timedelta(days=1, hours=1) if not last_days.empty else last_month + month
+    lo, hi = max(start, first), min(end, last)  # a local day is 23 to 25 hours long: one hour to spare
     return (lo, hi) if lo < hi else None
 
 

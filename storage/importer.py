@@ -9,8 +9,10 @@ importing the same file twice never double counts).
 
 from __future__ import annotations
 
+import csv
 import difflib
 import re
+import warnings
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -63,11 +65,17 @@ def _chunks(path: Path) -> Iterator[tuple[int, pd.DataFrame]]:
     line = 2
     # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark that would otherwise hide the first column
     try:
-        reader = pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=CHUNK_ROWS, skipinitialspace=True,
-                             encoding="utf-8-sig", encoding_errors="replace")
-        for chunk in reader:
-            yield line, _columns(chunk, path)
-            line += len(chunk)
+        with warnings.catch_warnings():
+            # every row one field longer than the header: pandas would silently make the first column the index
+            # (index_col=False) and drop the last one (and warn): refuse instead
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            reader = pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=CHUNK_ROWS, index_col=False,
+                                 skipinitialspace=True, encoding="utf-8-sig", encoding_errors="replace")
+            for chunk in reader:
+                yield line, _columns(chunk, path)
+                line += len(chunk)
+    except pd.errors.ParserWarning:
+        raise ImportFileError(_longer_row(path)) from None
     except pd.errors.ParserError as exc:
         raise ImportFileError(_parser_problem(path, str(exc))) from None
     except pd.errors.EmptyDataError:
@@ -101,6 +109,18 @@ def _check_text(path: Path) -> None:
             line = head[: exc.start].count(b"\n") + 1
             raise ImportFileError(f"{path}:{line}: not UTF-8 text (byte 0x{head[exc.start]:02x}); export the "
                                   "data as CSV UTF-8") from None  # fmt: skip
+
+
+def _longer_row(path: Path) -> str:
+    """The first row with more fields than the header (a streaming scan: this is the error path only)."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
+        rows = csv.reader(f)
+        width = len(next(rows, []))
+        for row in rows:
+            if len(row) > width:
+                return (f"{path}:{rows.line_num}: {len(row)} fields where the header has {width}; quote values "
+                        "that contain commas")  # fmt: skip
+    return f"{path}: rows have more fields than the header; quote values that contain commas"
 
 
 def _parser_problem(path: Path, message: str) -> str:

@@ -42,6 +42,9 @@ class Settings(BaseModel):
     # MQTT payload times accepted: at most this far ahead of the receive time; no older than raw retention
     mqtt_max_ahead_s: float = Field(default=600.0, gt=0)
     log_level: str = "INFO"
+    # read by zerocarbon/error_seam.py straight from the environment (the settings may be what is broken)
+    debug: bool = False  # ZEROCARBON_DEBUG=1: an unexpected error prints its trace, like --debug
+    error_log: Path | None = None  # where unexpected errors leave their trace (default /tmp/zerocarbon-<uid>/)
     health_port: int | None = Field(default=None, ge=0, le=65535)  # /health and /metrics; off when unset
     health_host: str = "127.0.0.1"  # 0.0.0.0 in a container so Prometheus can scrape it
     scheduler_lease_s: float = Field(default=30.0, ge=5)  # one instance runs scheduled jobs (scheduler_lock)
