@@ -16,17 +16,17 @@ import dash
 from dash import Input, Output, dcc, html
 from flask_login import current_user
 
-from dashboard import downloads, shell_extras
-from dashboard.auth import UserBook, ensure_admin
+from dashboard import downloads, security, shell_extras
+from dashboard.auth import UserBook, allowed, ensure_admin
 from dashboard.context import Console, ConsoleSettings
 from dashboard.i18n import t
 from dashboard.login import install_login
-from dashboard.pages import alarms, carbon, ev, overview, plan, renewables, reports, subsystems
+from dashboard.pages import alarms, audit, carbon, ev, overview, plan, renewables, reports, subsystems
 from models.site import Site
 from storage.base import Store
 
 log = logging.getLogger("zerocarbon.dashboard")
-PAGES: list[ModuleType] = [overview, renewables, subsystems, ev, carbon, alarms, reports, plan]
+PAGES: list[ModuleType] = [overview, renewables, subsystems, ev, carbon, alarms, reports, plan, audit]
 LIVE_REFRESH_MS = 5000  # live values every 5 s: fresh enough for a control room, light on the store
 ASSETS = Path(__file__).parent / "assets"
 
@@ -49,7 +49,9 @@ def create_app(store: Store, site: Site, journal: Any, settings: ConsoleSettings
         title=t("zh", "app.title"),
         update_title=None,
     )
-    install_login(app.server, users, Path(settings.data_dir))
+    _trust_proxies(app, int(getattr(settings, "proxy_hops", 0)))
+    # ZEROCARBON_COOKIE_SECURE: cookies only over HTTPS (set it when a TLS proxy is in front)
+    install_login(app.server, users, Path(settings.data_dir), bool(getattr(settings, "cookie_secure", False)))
     downloads.install(app.server, console)
     app.layout = _shell(refresh_ms)
     app.zerocarbon_console = console  # type: ignore[attr-defined]  # for in-process callers and tests
@@ -57,9 +59,20 @@ def create_app(store: Store, site: Site, journal: Any, settings: ConsoleSettings
     shell_extras.register(app, console)
     for page in PAGES:
         page.register(app, console)
+    security.install(app.server, app.csp_hashes())  # after every callback: the hashes cover Dash's inline scripts
     if options.get("warm_up", True):
         threading.Thread(target=_warm_up, args=(console,), name="console-warm-up", daemon=True).start()
     return app
+
+
+def _trust_proxies(app: dash.Dash, hops: int) -> None:
+    """Behind ``hops`` reverse proxies, take the client address, scheme and host from their X-Forwarded-*
+    headers (the audit log and the login throttle need the real client address). Never without a proxy:
+    anyone could then claim any address."""
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def _warm_up(console: Console) -> None:
@@ -100,7 +113,7 @@ def _nav(lang: str, path: str) -> list[Any]:
     links = [
         dcc.Link(t(lang, page.TITLE), href=page.PATH, id=f"nav-{page.NAME}",
                  className="nav-link active" if page.PATH == path else "nav-link")
-        for page in PAGES
+        for page in PAGES if not hasattr(page, "PERMISSION") or allowed(page.PERMISSION)
     ]
     user = f"{current_user.name} · {t(lang, 'role.' + current_user.role)}" if current_user.is_authenticated else ""
     return [

@@ -11,7 +11,7 @@ from datetime import datetime
 from flask import Flask, Response, abort, request
 
 from carbon.period import parse_period
-from dashboard.auth import Permission, allowed
+from dashboard.auth import Permission, audit, authorize
 from dashboard.context import Console
 from dashboard.report_bridge import report_bytes
 from models.errors import ConfigError
@@ -43,7 +43,7 @@ def period_label(period: str, now: datetime, console: Console) -> str:
 def install(server: Flask, console: Console) -> None:
     @server.route("/download/report")
     def _report() -> Response:
-        if not allowed(Permission.EXPORT):
+        if not authorize(Permission.EXPORT, "export", request.full_path):
             abort(403, "your role may not export reports: ask an admin for the auditor role")
         period, fmt = request.args.get("period", "this_month"), request.args.get("format", "pdf")
         if period not in PERIODS or fmt not in FORMATS:
@@ -56,5 +56,6 @@ def install(server: Flask, console: Console) -> None:
         except ConfigError as exc:
             abort(500, f"carbon configuration problem: {exc}")
         name = f"zerocarbon-carbon-report-{label}.{fmt}"
+        audit("export", name)
         return Response(body, mimetype=FORMATS[fmt],
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -14,14 +14,21 @@ from waitress.server import create_server
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8050
-THREADS = 8  # concurrent requests: the live tick of a few browsers plus a report export
+# 20 browsers on 2 cores (issue 15): shared snapshots make most requests a few ms of JSON, so 16 threads keep
+# a slow one (a report export, a first computation) from holding up the ticks of everyone else. More threads
+# would only queue inside Python's one interpreter lock.
+THREADS = 16
+# read one request ahead on each connection, so waitress notices a client that hung up and tells the app
+# (environ["waitress.client_disconnected"]); dashboard.security then drops the request before it runs
+REQUEST_LOOKAHEAD = 1
 
 
 class ConsoleServer:
     """A bound waitress server. ``run()`` blocks; ``start()`` runs it in a daemon thread; ``stop()`` closes."""
 
     def __init__(self, app: dash.Dash, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-        self._server: Any = create_server(app.server, host=host, port=port, threads=THREADS, ident="zerocarbon")
+        self._server: Any = create_server(app.server, host=host, port=port, threads=THREADS, ident="zerocarbon",
+                                          channel_request_lookahead=REQUEST_LOOKAHEAD)
         self.host, self.port = host, int(self._server.effective_port)
         self._thread: threading.Thread | None = None
 

@@ -50,6 +50,8 @@ class Settings(BaseModel):
     scheduler_lease_s: float = Field(default=30.0, ge=5)  # one instance runs scheduled jobs (scheduler_lock)
     instance_id: str | None = None  # who holds the lease; default <hostname>:<pid>
     admin_password: str | None = None  # the console's first admin (dashboard.auth reads ZEROCARBON_ADMIN_PASSWORD)
+    cookie_secure: bool = False  # console cookies only over HTTPS: set it behind a TLS proxy (docs/dashboard.md)
+    proxy_hops: int = Field(default=0, ge=0, le=5)  # reverse proxies before the console (trust X-Forwarded-*)
     # days kept per resolution (storage.retention); 0 keeps forever
     retention_raw_days: int = Field(default=400, ge=0)
     retention_15min_days: int = Field(default=3 * 366, ge=0)

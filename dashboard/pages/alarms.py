@@ -14,7 +14,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from alerts.lifecycle import Alarm, AlarmEvent, LifecycleError
 from dashboard.alarm_text import alarm_text, device_name
-from dashboard.auth import Permission, allowed
+from dashboard.auth import Permission, allowed, audit, authorize
 from dashboard.context import Console
 from dashboard.i18n import t
 
@@ -135,19 +135,20 @@ def acknowledge(console: Console, alarm_id: int, lang: str) -> str:
     """Server-side: only operators and admins; the journal records who."""
     from flask_login import current_user
 
-    if not allowed(Permission.ACKNOWLEDGE):
+    if not authorize(Permission.ACKNOWLEDGE, "acknowledge", f"alarm #{alarm_id}"):
         return t(lang, "auth.forbidden")
     try:
         console.journal.acknowledge(alarm_id, current_user.name, "console")
     except LifecycleError as exc:
         return str(exc)
+    audit("acknowledge", f"alarm #{alarm_id}")
     return t(lang, "alarms.acked", id=alarm_id)
 
 
 def shelve(console: Console, alarm_id: int | None, reason: str | None, minutes: float | None, lang: str) -> str:
     from flask_login import current_user
 
-    if not allowed(Permission.SHELVE):
+    if not authorize(Permission.SHELVE, "shelve", f"alarm #{alarm_id}"):
         return t(lang, "auth.forbidden")
     if alarm_id is None:
         return t(lang, "alarms.choose")
@@ -155,6 +156,7 @@ def shelve(console: Console, alarm_id: int | None, reason: str | None, minutes: 
         console.journal.shelve(int(alarm_id), current_user.name, reason or "", float(minutes or 0))
     except LifecycleError as exc:
         return str(exc)
+    audit("shelve", f"alarm #{alarm_id} for {minutes} min: {reason}")
     return t(lang, "alarms.shelved", id=alarm_id)
 
 

@@ -19,6 +19,17 @@ HISTORY_DAYS = 3
 LIVE_REFRESH_MS = 2000  # faster than production's 5 s so the live-refresh test stays short
 
 
+def sign_in(client, name: str, password: str | None = None):  # type: ignore[no-untyped-def]
+    """POST the login form with ``client`` (an httpx.Client on the console) and, like Dash's renderer, send the
+    session's CSRF token (the ``_csrf_token`` cookie) in ``X-CSRFToken`` on its later requests."""
+    reply = client.post("/login", data={"username": name, "password": PASSWORDS[name] if password is None
+                                        else password})
+    token = client.cookies.get("_csrf_token")
+    if token:
+        client.headers["X-CSRFToken"] = token
+    return reply
+
+
 @dataclass
 class RunningConsole:
     url: str

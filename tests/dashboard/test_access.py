@@ -12,14 +12,14 @@ import httpx
 import pytest
 
 from dashboard.auth import ADMIN_PASSWORD_ENV, Role, UserBook, UserError, ensure_admin
-from tests.dashboard.conftest import PASSWORDS, RunningConsole
+from tests.dashboard.conftest import PASSWORDS, RunningConsole, sign_in
 
 
 @contextmanager
 def _signed_in(console: RunningConsole, name: str) -> Iterator[httpx.Client]:
     """A client holding the session cookie of ``name``."""
     with httpx.Client(base_url=console.url, follow_redirects=False, timeout=30) as client:
-        reply = client.post("/login", data={"username": name, "password": PASSWORDS[name]})
+        reply = sign_in(client, name)
         assert reply.status_code == 302, reply.text
         yield client
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 from typer.testing import CliRunner
 
+from tests.dashboard.conftest import sign_in
 from tests.support.processes import free_port
 from zerocarbon.cli import app as cli
 
@@ -57,7 +58,7 @@ def test_fresh_install_prints_admin_password_once_and_serves_an_empty_store(tmp_
         url = f"http://127.0.0.1:{port}"
         _wait_until_serving(url)
         with httpx.Client(base_url=url, timeout=60) as client:
-            assert client.post("/login", data={"username": "admin", "password": password}).status_code == 302
+            assert sign_in(client, "admin", password).status_code == 302
             route = {"output": "..topbar.children...page.children..",
                      "outputs": [{"id": "topbar", "property": "children"}, {"id": "page", "property": "children"}],
                      "inputs": [{"id": "url", "property": "pathname", "value": "/"},

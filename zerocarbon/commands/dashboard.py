@@ -15,7 +15,7 @@ from dashboard.auth import Role, UserBook, UserError, ensure_admin
 from dashboard.server import DEFAULT_HOST, DEFAULT_PORT
 
 users_app = typer.Typer(help="Console accounts (stored hashed in <data_dir>/users.json).", no_args_is_help=True)
-THREADS_PER_WORKER = 8
+THREADS_PER_WORKER = 16  # as dashboard.server.THREADS: 20 browsers on 2 cores with shared snapshots
 REQUEST_TIMEOUT_S = 180  # a year's PDF report can take a while; the live tick never comes near this
 
 
@@ -125,12 +125,18 @@ def users_passwd(
     password: str = typer.Option(..., prompt=True, confirmation_prompt=True, hide_input=True),
 ) -> None:
     """Set a console user's password."""
+    from dashboard.audit import AuditLog
+
+    book = _book()
     try:
-        _book().set_password(name, password)
+        ended = book.set_password(name, password)
     except UserError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"password of {name} changed")
+    log = AuditLog(book.path.parent)
+    log.record("password_changed", name, "cli", f"{ended} open console session(s) ended")
+    log.close()
+    typer.echo(f"password of {name} changed; {ended} open console session(s) ended")
 
 
 @users_app.command("list")
@@ -140,6 +146,29 @@ def users_list() -> None:
     for name in book.names():
         user = book.get(name)
         typer.echo(f"{name}\t{user.role if user else '?'}")
+
+
+@users_app.command("audit")
+def users_audit(
+    limit: int = typer.Option(50, min=1, help="newest entries to show"),
+    user: str = typer.Option(None, help="only this user name (as typed at sign-in)"),
+    event: str = typer.Option(None, help="only this event: login, login_failed, lockout, login_locked, logout, "
+                                         "password_changed, csrf_refused, forbidden, acknowledge, shelve, export"),
+) -> None:
+    """The console's audit log, newest first: time (UTC), event, user, client address, detail."""
+    from datetime import UTC, datetime
+
+    from dashboard.audit import DB_FILE, AuditLog
+
+    book = _book()
+    if not (book.path.parent / DB_FILE).is_file():
+        typer.echo(f"no audit log yet in {book.path.parent / DB_FILE}: the console writes it from its first sign-in")
+        return
+    log = AuditLog(book.path.parent)
+    for e in log.entries(limit=limit, user=user, event=event):
+        when = datetime.fromtimestamp(e.ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        typer.echo(f"{when}\t{e.event}\t{e.user or '-'}\t{e.address or '-'}\t{e.detail}")
+    log.close()
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,6 @@ The simulator's control port (8765, or a free one) takes faults from ``zerocarbo
 from __future__ import annotations
 
 import logging
-import secrets
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
@@ -53,20 +52,24 @@ def demo_ports(site: Site) -> dict[str, int]:
     return moved
 
 
-def demo_admin_password(data_dir: Path) -> str:
-    """The demo's admin password: from ZEROCARBON_ADMIN_PASSWORD, else generated once and kept in the data dir
-    (readable only by its owner) so every run of the demo can print it."""
+def demo_admin_password(data_dir: Path) -> str | None:
+    """The admin password to print: ZEROCARBON_ADMIN_PASSWORD, or one generated on the demo's first start
+    (the admin is created here, stored as a hash only). None on later starts: it was shown once and is never
+    written anywhere in clear (``zerocarbon users passwd admin`` sets a new one). A clear-text password file
+    left by an older demo is deleted."""
     import os
 
-    given = os.environ.get("ZEROCARBON_ADMIN_PASSWORD")
-    if given:
-        return given
-    path = data_dir / ADMIN_FILE
-    if not path.is_file():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(12), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
+    from dashboard.auth import ADMIN_PASSWORD_ENV, UserBook, ensure_admin
+
+    (data_dir / ADMIN_FILE).unlink(missing_ok=True)
+    generated = ensure_admin(UserBook(data_dir / "users.json"))
+    return os.environ.get(ADMIN_PASSWORD_ENV) or generated
+
+
+def login_line(admin_password: str | None) -> str:
+    if admin_password:
+        return f"login: admin / {admin_password}   (shown once, kept only as a hash)"
+    return "login: admin (its password was shown at the first start; forgot it? zerocarbon users passwd admin)"
 
 
 def missing_history(store: Any, site: Site, days: float, now: datetime) -> tuple[datetime, datetime] | None:
@@ -147,15 +150,13 @@ def demo(
 
 def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int, config_dir: Path | None = None) -> None:
     """Serve the console first, then fill the history behind it, then start the live site and services."""
-    import os
-
     from dashboard.fill_status import FillStatus
     from zerocarbon.store_wiring import open_store
 
     if not _port_free(port):
         typer.echo(f"demo: port {port} on 127.0.0.1 is in use; pass --port", err=True)
         raise typer.Exit(1)
-    os.environ.setdefault("ZEROCARBON_ADMIN_PASSWORD", demo_admin_password(settings.data_dir))
+    admin_password = demo_admin_password(settings.data_dir)
     stop = stop_on_signals()  # from the start: Ctrl-C in the fill must stop cleanly too
     try:
         store = open_store(settings, site)
@@ -163,7 +164,7 @@ def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int, conf
         typer.echo(f"demo: {exc}\nIs a demo already running? Stop it, or pass another --data-dir.", err=True)
         raise typer.Exit(1) from None
     status = FillStatus()
-    console, journal = _serve_console_early(settings, site, store, port, status)
+    console, journal = _serve_console_early(settings, site, store, port, status, admin_password)
     if not _history_ready(store, site, days, seed, stop, status, config_dir):
         console.stop()
         journal.close()
@@ -175,12 +176,11 @@ def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int, conf
     journal.close()
 
 
-def _serve_console_early(settings: Any, site: Site, store: Any, port: int, status: Any) -> tuple[Any, Any]:
+def _serve_console_early(settings: Any, site: Site, store: Any, port: int, status: Any,
+                         admin_password: str | None) -> tuple[Any, Any]:
     """The console on its port before any history exists, showing the fill's progress (a newcomer's first view
     must not wait for 30 days of simulation). It reads its own handle on the alarm journal (SQLite: safe beside
     the alarm engine's, started later)."""
-    import os
-
     from alerts.journal import AlarmJournal
     from dashboard.fill_status import attach
     from zerocarbon.alarm_wiring import journal_path
@@ -189,8 +189,8 @@ def _serve_console_early(settings: Any, site: Site, store: Any, port: int, statu
     journal = AlarmJournal(journal_path(settings))
     console = start_console(store, site, journal, settings, "127.0.0.1", port,
                             on_app=lambda app: attach(app.zerocarbon_console, status))
-    typer.echo(f"console   http://127.0.0.1:{port}   login: admin / {os.environ['ZEROCARBON_ADMIN_PASSWORD']}"
-               "   (serving now; the history fills in behind it)")
+    typer.echo(f"console   http://127.0.0.1:{port}   {login_line(admin_password)}\n"
+               "          (serving now; the history fills in behind it)")
     return console, journal
 
 
@@ -236,10 +236,8 @@ def _history_ready(store: Any, site: Site, days: float, seed: int, stop: threadi
 
 
 def _announce(settings: Any, site: Site, port: int, devices: int, broker_port: int, control_port: int) -> None:
-    import os
-
     typer.echo(f"\nzerocarbon demo: {site.info.name} ({site.info.name_zh}) simulated on 127.0.0.1")
-    typer.echo(f"  console   http://127.0.0.1:{port}   login: admin / {os.environ['ZEROCARBON_ADMIN_PASSWORD']}")
+    typer.echo(f"  console   http://127.0.0.1:{port}   login: admin (password printed above)")
     typer.echo(f"  devices   {devices} Modbus TCP, MQTT broker 127.0.0.1:{broker_port}")
     # the simulator's fault switch, so a newcomer can watch an alarm raise, be acknowledged and clear
     typer.echo(f"  faults    zerocarbon simulate --set-fault pv-inv-03=inverter_fault --control-port {control_port}"
