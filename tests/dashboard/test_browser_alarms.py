@@ -83,14 +83,14 @@ def test_phone_width_keeps_the_navigation_usable_and_dark_theme_applies(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # the page does not scroll sideways
     page.screenshot(path=str(artifacts_dir / "overview-390px-zh.png"), full_page=True)
     page.click("#theme-toggle")
-    page.wait_for_function("document.body.classList.contains('dark')")
+    page.wait_for_selector("body.dark")
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(18, 24, 31)"
     page.reload()
-    page.wait_for_function("document.body.classList.contains('dark')")  # kept in the browser
+    page.wait_for_selector("body.dark")  # kept in the browser
     page.screenshot(path=str(artifacts_dir / "overview-390px-dark-zh.png"), full_page=True)
     page.click("#theme-toggle")
-    page.wait_for_function("!document.body.classList.contains('dark')")
+    page.wait_for_selector("body:not(.dark)")
 
 
 def test_the_history_fill_shows_its_progress_on_every_page_in_both_languages(
