@@ -10,7 +10,7 @@ from tests.dashboard.test_browser import CHROMIUM_ARGS, browser  # noqa: F401  (
 
 pytestmark = pytest.mark.browser
 PAGES = {"/": "#overview-sankey .main-svg", "/renewables": "#pv-inverters .main-svg", "/subsystems": "#sub-lighting",
-         "/carbon": "#carbon-ytd", "/alarms": ".alarm-row", "/reports": "#report-download", "/plan": "#plan-page",
+         "/carbon": "#carbon-page", "/alarms": ".alarm-row", "/reports": "#report-download", "/plan": "#plan-page",
          "/ev": "#ev-page", "/audit": "#audit-table"}
 # every violation, also those Chromium does not print: the DOM event fires for each blocked script, style,
 # image, connection or frame
