@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 # The connection models live with their protocols; they stay importable from here.
 from models.protocols import PROTOCOLS, AnyTemplate, Connection, ProtocolName, protocol_of
@@ -23,6 +23,17 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _known_zone(name: str) -> str:
+    """An IANA zone name (Asia/Shanghai): every local day, month and report period is cut in it."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("unknown time zone; use an IANA name such as 'Asia/Shanghai'") from None
+    return name
+
+
 class SiteInfo(Frozen):
     id: DeviceId
     name: str
@@ -30,7 +41,7 @@ class SiteInfo(Frozen):
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
     altitude_m: float = 0.0
-    timezone: str
+    timezone: Annotated[str, AfterValidator(_known_zone)]
     gross_floor_area_m2: float = Field(gt=0)
     climate_zone: str = ""
 

@@ -195,7 +195,7 @@ def validation_problems(
             close = difflib.get_close_matches(loc[-1], sorted(vocabulary), n=1)
             msg = "unknown key" + (f" (did you mean '{close[0]}'?)" if close else "; remove it")
         elif err["type"] == "missing":
-            msg = "required key is missing"
+            msg = "required key is missing; add it (docs/configuration.md says what each file must hold)"
         elif "input" in err and not isinstance(err["input"], dict | list) and err["type"] != "missing":
             msg = f"{msg} (got {err['input']!r})"
         problems.append(source.problem(loc, msg))
