@@ -91,6 +91,11 @@ def live_loads_figure(power: LivePower, subsystem_names: dict[str, str], lang: s
     return figure_layout(fig, 26 * max(len(ranked), 4) + 80)
 
 
+def _faded(hex_colour: str, alpha: float = 0.35) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
 def sankey_figure(totals: Balance, subsystem_names: dict[str, str], lang: str) -> go.Figure:
     """Today's energy: sources -> the site bus -> subsystems, EV, battery charge and export (kWh)."""
     sources = [("grid", totals.grid_import), ("pv", totals.pv), ("wind", totals.wind),
@@ -99,7 +104,9 @@ def sankey_figure(totals: Balance, subsystem_names: dict[str, str], lang: str) -
     sinks += [(t(lang, "flow.battery_charge"), totals.battery_charge), (t(lang, "flow.export"), totals.grid_export)]
     if totals.ev_charging and not any(k == "ev_charging" for k in totals.subsystems):
         sinks.append((t(lang, "flow.ev"), totals.ev_charging))
-    labels = [t(lang, f"flow.{k}") for k, _ in sources] + [t(lang, "flow.bus")] + [name for name, _ in sinks]
+    # numbers on the nodes, not only on hover: a facility manager reads the day's kWh at a glance
+    labels = ([f"{t(lang, f'flow.{k}')} {number(v)} kWh" for k, v in sources]
+              + [f"{t(lang, 'flow.bus')} {number(totals.load)} kWh"] + [f"{name} {number(v)} kWh" for name, v in sinks])
     bus = len(sources)
     links = [(i, bus, v) for i, (_, v) in enumerate(sources) if v > 0]
     links += [(bus, bus + 1 + j, v) for j, (_, v) in enumerate(sinks) if v > 0]
@@ -107,7 +114,8 @@ def sankey_figure(totals: Balance, subsystem_names: dict[str, str], lang: str) -
     fig = go.Figure(go.Sankey(
         valueformat=",.0f", valuesuffix=" kWh",
         node={"label": labels, "color": colours, "pad": 12, "thickness": 14},
+        # explicit link colours: plotly derives the default from the paper colour, white on a transparent one
         link={"source": [a for a, _, _ in links], "target": [b for _, b, _ in links],
-              "value": [v for _, _, v in links]},
+              "value": [v for _, _, v in links], "color": [_faded(colours[a]) for a, _, _ in links]},
     ))
     return figure_layout(fig, 420)

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, html
 
-from dashboard.components import graph, kpi, number, percent, section
+from dashboard.components import ROLE_COLOURS, empty_figure, figure_layout, graph, kpi, number, percent, section
 from dashboard.context import Console
 from dashboard.flows import LivePower, live_loads_figure, power_flow_figure, sankey_figure
 from dashboard.i18n import t
 from dashboard.kpis import OverviewKpis, overview_kpis, today_balance
-from dashboard.sources import Balance, latest_values, power_points
+from dashboard.report_bridge import carbon_files, location_kg
+from dashboard.sources import Balance, latest_values, power_points, series
+from models.errors import ConfigError
 from models.vocabulary import EnergyRole
 
 NAME = "overview"
@@ -52,6 +56,11 @@ def _layout(console: Console, lang: str) -> html.Div:
                 ],
                 className="grid-2",
             ),
+            html.Div([
+                section(t(lang, "overview.day_curve"), graph("overview-day-curve", day_curve(console, lang))),
+                section(t(lang, "overview.carbon"), html.Div(carbon_tiles(console, lang), className="kpi-row",
+                                                             id="overview-carbon")),
+            ], className="grid-2"),
         ],
         id="overview-page",
     )
@@ -87,6 +96,59 @@ def kpi_tiles(k: OverviewKpis, lang: str) -> list[Any]:
     if k.problem:
         tiles.append(html.Div(k.problem, className="kpi-problem", id="kpi-problem"))
     return tiles
+
+
+CARBON_TTL_S = 300.0  # month-to-date Scope 2 moves slowly; recompute every 5 minutes
+
+
+def carbon_month(console: Console) -> tuple[float | None, float | None, str]:
+    """(Scope 2 this month so far kgCO2e, grid factor now kgCO2e/kWh, factor region) from the carbon module's
+    ledgers and factor table (location-based); a config problem gives dashes and its reason."""
+    def compute() -> tuple[float | None, float | None, str]:
+        now = console.now()
+        month_start = console.local_midnight(now).astimezone(console.timezone).replace(day=1).astimezone(now.tzinfo)
+        try:
+            factors, config = carbon_files(console)
+            region = config.factors.location_region
+            index = pd.DatetimeIndex([pd.Timestamp(now).tz_convert(console.timezone)])
+            intensity = float(factors.series("electricity_location", region, index)[0].iloc[0])
+            return location_kg(console, month_start, now, by="hour"), intensity, region
+        except ConfigError as exc:
+            return None, None, str(exc)
+    return console.snapshot(NAME, "carbon-month", "", compute, CARBON_TTL_S)
+
+
+def carbon_tiles(console: Console, lang: str) -> list[Any]:
+    month_kg, intensity, region = carbon_month(console)
+    note = t(lang, "overview.intensity_note", region=region) if intensity is not None else region
+    month_t = None if month_kg is None else month_kg / 1000
+    return [kpi("kpi-carbon-month", t(lang, "kpi.carbon_month"), number(month_t, 1), "tCO₂e",
+                t(lang, "kpi.location_based")),
+            kpi("kpi-grid-intensity", t(lang, "kpi.grid_intensity"), number(intensity, 3), "kgCO₂e/kWh", note)]
+
+
+def day_curve(console: Console, lang: str) -> go.Figure:
+    """Today's load, PV, wind and grid import, kW at 15 minutes (Home Assistant's energy day curve)."""
+    def compute() -> go.Figure:
+        roles = {"building": (EnergyRole.CONSUMPTION, EnergyRole.EV_CHARGING), "pv": (EnergyRole.PV,),
+                 "wind": (EnergyRole.WIND,), "grid": (EnergyRole.GRID_IMPORT,)}
+        points = {key: [p for r in rs for p in power_points(console, r)] for key, rs in roles.items()}
+        scale = {p.id: (1000.0 if p.unit == "W" else 1.0) for ps in points.values() for p in ps}
+        frame = series(console, list(scale), console.local_midnight(), console.now(), "15min")
+        if frame.empty:
+            return empty_figure(t(lang, "common.no_data"))
+        frame = frame.assign(kw=frame["value"].astype(float) / frame["point_id"].map(scale))
+        fig = go.Figure()
+        for key, ps in points.items():
+            ids = {p.id for p in ps}
+            kw = frame[frame["point_id"].isin(ids)].groupby("ts")["kw"].sum()
+            if not kw.empty:
+                fig.add_trace(go.Scatter(x=kw.index, y=kw.values, mode="lines", name=t(lang, f"flow.{key}"),
+                                         line={"color": ROLE_COLOURS[key], "width": 2},
+                                         fill="tozeroy" if key == "pv" else None))
+        fig.update_yaxes(title_text="kW", rangemode="tozero")
+        return figure_layout(fig)
+    return console.snapshot(NAME, "day-curve", lang, compute)
 
 
 def live_power(console: Console) -> LivePower:

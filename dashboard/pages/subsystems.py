@@ -92,13 +92,19 @@ def body(console: Console, lang: str, preset: str) -> list[Any]:
 
 
 def top_figure(console: Console, totals: dict[str, float], lang: str) -> go.Figure:
+    """Every subsystem ranked (not a top 10), each with its share of the sub-metered total and kWh per m² of
+    the site's gross floor area."""
     if not totals:
         return empty_figure(t(lang, "common.no_data"))
-    ranked = sorted(totals.items(), key=lambda kv: kv[1])[-10:]
+    ranked = sorted(totals.items(), key=lambda kv: kv[1])
+    whole = sum(totals.values()) or 1.0
+    area = console.site.info.gross_floor_area_m2
+    labels = [f"{v:,.0f} kWh · {v / whole * 100:.1f}% · {v / area:.3f} kWh/m²" for _, v in ranked]
     fig = go.Figure(go.Bar(x=[v for _, v in ranked], y=[_name(console, k, lang) for k, _ in ranked], orientation="h",
-                           marker_color=ROLE_COLOURS["building"]))
-    fig.update_xaxes(title_text="kWh")
-    return figure_layout(fig)
+                           marker_color=ROLE_COLOURS["building"], text=labels, textposition="outside",
+                           cliponaxis=False))
+    fig.update_xaxes(title_text="kWh", range=[0, max(totals.values()) * 1.9])  # room for the labels
+    return figure_layout(fig, 24 * len(ranked) + 90)
 
 
 def trend_figure(console: Console, start: Any, end: Any, resolution: Any, lang: str) -> go.Figure:
@@ -109,7 +115,23 @@ def trend_figure(console: Console, start: Any, end: Any, resolution: Any, lang: 
     fig = go.Figure([go.Scatter(x=g["ts"], y=g["value"], name=subsystem_of.get(pid, pid), mode="lines",
                                 stackgroup="load") for pid, g in frame.groupby("point_id")])
     fig.update_yaxes(title_text="kW")
-    return figure_layout(fig)
+    figure_layout(fig, 460)
+    # 17 names in a horizontal legend ate the plot; a scrolling column beside it leaves the chart its width
+    fig.update_layout(legend={"orientation": "v", "x": 1.01, "y": 1, "font": {"size": 10}},
+                      margin={"l": 50, "r": 10, "t": 30, "b": 40})
+    return fig
+
+
+DEVICE_KINDS = {"sunspec-inverter": "pv_inverter", "storage-pcs": "storage", "wind-turbine": "wind",
+                "weather-station": "weather"}
+
+
+def device_kind(console: Console, device: Any) -> str:
+    """What a device is, for grouping the drill-down: power distribution holds meters, inverters and storage."""
+    if device.template == "energy-meter":
+        grid = {"grid_import", "grid_export"}
+        return "grid_meter" if grid & {str(r) for r in device.roles.values()} else "sub_meter"
+    return DEVICE_KINDS.get(device.template, "gateway")
 
 
 def drill_controls(console: Console, lang: str) -> list[Any]:
@@ -146,10 +168,14 @@ def register(app: Dash, console: Console) -> None:
         return shared_body(console, lang, preset)
 
     @app.callback(Output("drill-device", "options"), Output("drill-device", "value"),
-                  Input("drill-subsystem", "value"), prevent_initial_call=True)
-    def _devices(subsystem_id: str | None) -> tuple[list[dict[str, str]], None]:
-        devices = [d for d in console.site.devices if d.subsystem == subsystem_id]
-        return [{"label": f"{d.id} · {d.name}" if d.name else d.id, "value": d.id} for d in devices], None
+                  Input("drill-subsystem", "value"), State("lang", "data"), prevent_initial_call=True)
+    def _devices(subsystem_id: str | None, lang: str | None) -> tuple[list[dict[str, str]], None]:
+        devices = sorted((d for d in console.site.devices if d.subsystem == subsystem_id),
+                         key=lambda d: (device_kind(console, d), d.id))
+        lang = lang if lang in ("zh", "en") else "zh"
+        return [{"label": f"{t(lang, 'kind.' + device_kind(console, d))} · {d.id} · "
+                          f"{d.name_zh if lang == 'zh' and d.name_zh else d.name}", "value": d.id}
+                for d in devices], None
 
     @app.callback(Output("subsystems-points", "children"), Input("drill-device", "value"), State("lang", "data"),
                   prevent_initial_call=True)

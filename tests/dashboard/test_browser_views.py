@@ -50,3 +50,71 @@ def test_ev_view_shows_chargers_energy_sessions_and_renewable_share(
     assert float(page.inner_text("#ev-energy-kwh").replace(",", "")) > float(today_kwh.replace(",", ""))
     page.screenshot(path=str(artifacts_dir / "ev-en.png"), full_page=True)
     page.click("#lang-zh")
+
+
+def test_overview_has_month_carbon_grid_intensity_day_curve_and_a_sankey_with_numbers(
+    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    import pandas as pd
+
+    from carbon.ledger import ledgers
+    from dashboard.report_bridge import carbon_files, local_energy
+
+    c = running_console.console
+    now = c.now()  # type: ignore[attr-defined]
+    tz = c.site.info.timezone  # type: ignore[attr-defined]
+    month_start = pd.Timestamp(now).tz_convert(tz).normalize().replace(day=1)
+    factors, config = carbon_files(c)  # type: ignore[arg-type]
+    energy = local_energy(c, month_start.tz_convert("UTC"), now, "hour")  # type: ignore[arg-type]
+    month_kg = sum(m.location_kg for m in ledgers(energy, month_start, pd.Timestamp(now).tz_convert(tz), factors,
+                                                  config))
+    intensity = factors.series("electricity_location", config.factors.location_region,
+                               pd.DatetimeIndex([pd.Timestamp(now).tz_convert(tz)]))[0].iloc[0]
+    page = sign_in(browser, running_console, "viewer")
+    page.wait_for_selector("#overview-day-curve .main-svg .scatterlayer .trace")
+    assert page.inner_text("#kpi-carbon-month") == f"{month_kg / 1000:,.1f}"
+    assert page.inner_text("#kpi-grid-intensity") == f"{intensity:,.3f}"
+    assert len(page.query_selector_all("#overview-day-curve .scatterlayer .trace")) >= 3  # load, PV, grid (+ wind)
+    sankey = page.inner_text("#overview-sankey")
+    assert "电网" in sankey and "kWh" in sankey
+    fills = page.eval_on_selector_all("#overview-sankey .sankey-link", "ls => ls.map(l => getComputedStyle(l).fill)")
+    assert fills and "rgb(255, 255, 255)" not in fills  # links drawn in their source colour, not white
+    page.screenshot(path=str(artifacts_dir / "overview-additions-zh.png"), full_page=True)
+    page.click("#lang-en")
+    page.wait_for_selector("#overview-carbon >> text=Grid carbon intensity")
+    page.wait_for_selector("#overview-sankey >> text=Grid")
+    page.screenshot(path=str(artifacts_dir / "overview-additions-en.png"), full_page=True)
+    page.click("#lang-zh")
+
+
+def test_subsystems_rank_all_17_with_share_and_area_and_split_power_distribution_by_kind(
+    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    page = sign_in(browser, running_console, "viewer")
+    page.click('#topbar a[href="/subsystems"]')
+    page.wait_for_selector("#subsystems-top .main-svg .barlayer")
+    bars = page.query_selector_all("#subsystems-top .barlayer .point")
+    assert len(bars) == 17  # every subsystem, not a top 10
+    labels = page.inner_text("#subsystems-top")
+    assert labels.count("kWh/m²") == 17 and "%" in labels
+    # the trend's legend sits beside the plot, not over it
+    legend = page.query_selector("#subsystems-trend .legend").bounding_box()
+    plot = page.query_selector("#subsystems-trend .nsewdrag").bounding_box()
+    assert legend and plot and legend["x"] >= plot["x"] + plot["width"] - 1
+    # the stacked trend's last point is a whole interval, not the one still filling (no plunge to 0)
+    ends = page.evaluate("""() => document.querySelector('#subsystems-trend .js-plotly-plot')._fullData
+                                   .map(trace => Array.from(trace.y).slice(-2))""")
+    stacked_before, stacked_last = sum(e[0] for e in ends), sum(e[1] for e in ends)
+    assert stacked_last > 0.7 * stacked_before  # the stacked total does not drop at the right edge
+    page.click("#drill-subsystem")
+    page.click(".dash-dropdown-option:has-text('供配电系统')")
+    page.click("#drill-device")
+    page.wait_for_selector(".dash-dropdown-option:has-text('grid-meter-1')")
+    options = "\n".join(o.inner_text() for o in page.query_selector_all(".dash-dropdown-option"))
+    assert "进线电表 · grid-meter-1" in options and "光伏逆变器 · pv-inv-01" in options and "储能 · storage-2" in options
+    page.keyboard.press("Escape")
+    page.screenshot(path=str(artifacts_dir / "subsystems-zh.png"), full_page=True)
+    page.click("#lang-en")
+    page.wait_for_selector("#subsystems-top >> text=Chiller plant")
+    page.screenshot(path=str(artifacts_dir / "subsystems-en.png"), full_page=True)
+    page.click("#lang-zh")
