@@ -9,10 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from models.errors import InputError
 from planning.calendar import load_calendar
 from planning.config import load_planning_config
+from planning.pv_forecast import forecast_pv, inverters_of
 from planning.tariffs import load_tariffs
-from planning.tomorrow import plan_tomorrow
+from planning.tomorrow import history_frame, plan_tomorrow
 from simulators.backfill import backfill
 from storage.duckdb_store import DuckDBStore
 
@@ -27,8 +29,8 @@ def _factor(index: pd.DatetimeIndex) -> pd.Series:
 @pytest.fixture(scope="module")
 def store(site, tmp_path_factory):  # type: ignore[no-untyped-def]
     store = DuckDBStore(tmp_path_factory.mktemp("plan") / "h.duckdb", timezone=site.info.timezone)
-    # ten days of history at 15-minute steps (the plan reads 15-minute means), up to the planned day
-    backfill(store, site, datetime(2026, 11, 23, 16, tzinfo=UTC), datetime(2026, 12, 3, 16, tzinfo=UTC), step="15min")
+    # five days of history at 15-minute steps (the plan reads 15-minute means), up to the planned day
+    backfill(store, site, datetime(2026, 11, 28, 16, tzinfo=UTC), datetime(2026, 12, 3, 16, tzinfo=UTC), step="15min")
     store.update_rollups()
     yield store
     store.close()
@@ -39,7 +41,7 @@ def test_tomorrow_is_planned_from_the_store_and_saves_against_idle_storage(site,
     record = plan_tomorrow(store, site, load_tariffs(CONFIG / "tariffs.yaml"), load_calendar(CONFIG / "calendar.yaml"),
                            config, _factor, date(2026, 12, 4))
     q = pd.DataFrame(record["quarters"])
-    assert len(q) == 96 and record["advice_only"] is True and record["history_days"] == pytest.approx(10.0)
+    assert len(q) == 96 and record["advice_only"] is True and record["history_days"] == pytest.approx(5.0)
     assert record["pv_source"] == "clear sky x recent clearness"
     assert q["load_kw"].between(500, 6000).all()  # the simulated building: ~1.1 MW at night, ~4 MW at noon
     assert q.loc[q["time"].str[11:13].astype(int).isin([0, 1, 2, 22, 23]), "pv_kw"].max() == 0.0  # no sun at night
@@ -53,6 +55,31 @@ def test_tomorrow_is_planned_from_the_store_and_saves_against_idle_storage(site,
 
 
 def test_too_little_history_says_how_much_there_is(site, store):  # type: ignore[no-untyped-def]
-    with pytest.raises(ValueError, match=r"2026-11-25: the store has 1.0 days of sub-meter history.*at least 2 are"):
+    with pytest.raises(ValueError, match=r"2026-11-30: the store has 1.0 days of sub-meter history.*at least 2 are"):
         plan_tomorrow(store, site, load_tariffs(CONFIG / "tariffs.yaml"), load_calendar(CONFIG / "calendar.yaml"),
-                      load_planning_config(CONFIG / "planning.yaml"), _factor, date(2026, 11, 25))
+                      load_planning_config(CONFIG / "planning.yaml"), _factor, date(2026, 11, 30))
+
+
+def test_a_weather_forecast_file_drives_the_pv_forecast(site, store, tmp_path):  # type: ignore[no-untyped-def]
+    from zerocarbon.plan_wiring import read_weather_csv
+
+    hours = pd.date_range("2026-12-04", periods=24, freq="1h")
+    ghi = np.clip(np.sin((hours.hour - 6) / 12 * np.pi), 0, None) * 300.0  # a dull day: 300 W/m² at noon
+    path = tmp_path / "fc.csv"
+    rows = [f"{t.isoformat()},{g:.1f},18.0\n" for t, g in zip(hours, ghi, strict=True)]
+    path.write_text("time,ghi_wm2,temp_c\n" + "".join(rows))
+    weather = read_weather_csv(path, site.info.timezone)
+    config = load_planning_config(CONFIG / "planning.yaml")
+    args = (store, site, load_tariffs(CONFIG / "tariffs.yaml"), load_calendar(CONFIG / "calendar.yaml"), config,
+            _factor, date(2026, 12, 4))
+    record = plan_tomorrow(*args, weather)
+    dull = pd.DataFrame(record["quarters"])
+    day = pd.DatetimeIndex(pd.to_datetime(dull["time"]))
+    history = history_frame(store, site, day[0] - pd.Timedelta(days=14), day[0])
+    clear = forecast_pv(site, inverters_of(site), day, history, None).sum(axis=1)
+    assert record["pv_source"] == "weather forecast"
+    assert 0 < dull["pv_kw"].sum() < 0.8 * clear.sum()  # the forecast's clouds, not clear sky
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time,ghi_wm2,temp_c\n2026-12-04T00:00,0,18\n2026-12-04T01:00,cloudy,18\n")
+    with pytest.raises(InputError, match=r"bad.csv:3: ghi_wm2 'cloudy' is not a number"):
+        read_weather_csv(bad, site.info.timezone)
