@@ -128,6 +128,9 @@ class BacnetEndpoint:
                 obj._app = None
             app.close()
 
+    def prepare(self) -> None:
+        """Nothing ahead: the objects are made in the serving loop."""
+
     def update(self, values: dict[str, Value]) -> None:
         """Present values from the live state; faults on the status flags. Only changed values are set, so
         bacpypes3 sends a COV notification for real changes only."""

@@ -18,7 +18,7 @@ from pymodbus.simulator import DataType, SimData, SimDevice
 from models.site import Device, ModbusConnection
 from models.template import ModbusTemplate
 from simulators.faults import Fault
-from simulators.registers import RegisterImage
+from simulators.registers import RegisterImage, Value, encode_device, write_sunspec_frame
 
 log = logging.getLogger(__name__)
 READ_INPUT_REGISTERS = 4
@@ -43,6 +43,12 @@ class ModbusEndpoint:
     @property
     def listening(self) -> bool:
         return self._server is not None
+
+    def prepare(self) -> None:
+        write_sunspec_frame(self.image, self.template)
+
+    def update(self, values: dict[str, Value]) -> None:
+        encode_device(self.image, self.template, values)
 
     async def start(self) -> None:
         if self._server is not None:

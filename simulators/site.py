@@ -12,15 +12,12 @@ import time
 from datetime import datetime
 from typing import Any
 
-from models.bacnet import BacnetConnection, BacnetTemplate
-from models.site import ModbusConnection, Site
-from models.template import ModbusTemplate
-from simulators.bacnet_server import BacnetEndpoint
+from models.site import Site
+from simulators.endpoints import ENDPOINTS, Endpoint
 from simulators.faults import check_fault
 from simulators.live import LiveState
-from simulators.modbus_server import ModbusEndpoint
 from simulators.mqtt_publisher import MqttPublisher
-from simulators.registers import Value, encode_device, write_sunspec_frame
+from simulators.registers import Value
 
 
 def remap_ports(
@@ -35,7 +32,7 @@ def remap_ports(
     broker moved and, given ``mqtt_credentials`` as (username, password), logged in."""
     devices = []
     for d in site.devices:
-        if isinstance(d.connection, ModbusConnection | BacnetConnection) and d.id in ports:
+        if d.protocol in ENDPOINTS and d.id in ports:
             d = d.model_copy(update={"connection": d.connection.model_copy(update={"port": ports[d.id]})})
         devices.append(d)
     user, password = mqtt_credentials or (None, None)
@@ -68,16 +65,13 @@ class SimulatedSite:
         self._sim0 = start_time.timestamp() if start_time else self._wall0
         self._speed = speed
         self.state = LiveState(self.site, seed, counters, counters_at)
-        self.endpoints = {
-            d.id: ModbusEndpoint(d, self._modbus_template(d.id), host, d.connection.port, self.state.faults)
+        self.served: dict[str, Endpoint] = {  # every device that listens on a port, by the protocol's endpoint
+            d.id: ENDPOINTS[d.protocol](d, self.site.template_of(d), host, d.connection.port, self.state.faults)
             for d in self.site.devices
-            if isinstance(d.connection, ModbusConnection)
+            if d.protocol in ENDPOINTS and hasattr(d.connection, "port")
         }
-        self.bacnet = {
-            d.id: BacnetEndpoint(d, self._bacnet_template(d.id), host, d.connection.port, self.state.faults)
-            for d in self.site.devices
-            if isinstance(d.connection, BacnetConnection)
-        }
+        self.endpoints = {i: e for i, e in self.served.items() if self.site.device(i).protocol == "modbus"}
+        self.bacnet = {i: e for i, e in self.served.items() if self.site.device(i).protocol == "bacnet"}
         broker = self.site.mqtt
         self.publisher = (
             MqttPublisher(self.site, broker.host, broker.port, self.snapshot, self.state.faults, publish_s)
@@ -88,16 +82,6 @@ class SimulatedSite:
         self._thread: threading.Thread | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._last: tuple[float, dict[str, dict[str, Value]]] = (0.0, {})
-
-    def _modbus_template(self, device_id: str) -> ModbusTemplate:
-        template = self.site.template_of(self.site.device(device_id))
-        assert isinstance(template, ModbusTemplate)
-        return template
-
-    def _bacnet_template(self, device_id: str) -> BacnetTemplate:
-        template = self.site.template_of(self.site.device(device_id))
-        assert isinstance(template, BacnetTemplate)
-        return template
 
     # --- clock and state -------------------------------------------------------------------------------------
     def now(self) -> float:
@@ -114,10 +98,8 @@ class SimulatedSite:
     def tick(self) -> None:
         ts = self.now()
         values = self.state.advance(ts)
-        for device_id, endpoint in self.endpoints.items():
-            encode_device(endpoint.image, endpoint.template, values[device_id])
-        for device_id, bacnet in self.bacnet.items():
-            bacnet.update(values[device_id])
+        for device_id, endpoint in self.served.items():
+            endpoint.update(values[device_id])
         self._last = (ts, values)
 
     async def _tick_forever(self) -> None:
@@ -127,16 +109,14 @@ class SimulatedSite:
 
     # --- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> SimulatedSite:
-        for endpoint in self.endpoints.values():
-            write_sunspec_frame(endpoint.image, endpoint.template)
+        for endpoint in self.served.values():
+            endpoint.prepare()
         self.tick()
         ready = threading.Event()
 
         async def serve() -> None:
-            await asyncio.gather(*(e.start() for e in self.endpoints.values()))
-            await asyncio.gather(*(e.start() for e in self.bacnet.values()))
-            ports = {d: e.port for d, e in (*self.endpoints.items(), *self.bacnet.items())}
-            self.site = remap_ports(self.site, ports)
+            await asyncio.gather(*(e.start() for e in self.served.values()))
+            self.site = remap_ports(self.site, {d: e.port for d, e in self.served.items()})
             self._ticker = asyncio.ensure_future(self._tick_forever())
             ready.set()
 
@@ -161,8 +141,7 @@ class SimulatedSite:
         async def shutdown() -> None:
             if self._ticker is not None:
                 self._ticker.cancel()
-            await asyncio.gather(*(e.stop() for e in self.endpoints.values()))
-            await asyncio.gather(*(e.stop() for e in self.bacnet.values()))
+            await asyncio.gather(*(e.stop() for e in self.served.values()))
 
         asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(30)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -181,7 +160,7 @@ class SimulatedSite:
         fault = check_fault(self.site.device(device_id), kind, params)
         self.clear_fault(device_id)
         self.state.set_fault(device_id, fault)
-        endpoint = self.endpoints.get(device_id) or self.bacnet.get(device_id)
+        endpoint = self.served.get(device_id)
         if endpoint is not None and kind == "comm_loss" and fault.param("mode") == "close":
             self._on_loop(endpoint.stop())
         self._on_loop(self._retick())
@@ -189,7 +168,7 @@ class SimulatedSite:
     def clear_fault(self, device_id: str) -> None:
         self.site.device(device_id)
         self.state.clear_fault(device_id)
-        endpoint = self.endpoints.get(device_id) or self.bacnet.get(device_id)
+        endpoint = self.served.get(device_id)
         if endpoint is not None and not endpoint.listening and self._thread is not None:
             self._on_loop(endpoint.start())
         self._on_loop(self._retick())
