@@ -98,6 +98,7 @@ class BacnetPoller:
         self._renewed = 0.0
         self._cov_refused = False
         self._no_cov: set[str] = set()
+        self._cov_task: asyncio.Future[None] | None = None
 
     async def start(self, sink: ReadingSink | None = None) -> None:
         """Keep ``sink`` for COV notifications; the device is asked for its I-Am on the first cycle, so a
@@ -114,8 +115,6 @@ class BacnetPoller:
             if self.peer is None:
                 await self._meet()
             got = await self._read(self._to_read(points))
-            if self.link.connection.cov and not self._cov_refused:
-                await self._keep_subscribed()
         except DeviceError as exc:
             await self._forget_device()
             self._note_comm_loss(exc, group)
@@ -129,11 +128,14 @@ class BacnetPoller:
             self.health.state = "device_error"
         else:
             self._note_ok(ts)
+        self._upkeep_cov()
         all_good = all(q is Quality.GOOD for q in qualities)
         return ReadingBatch(self.ids[group], ts, values, None if all_good else qualities)
 
     async def stop(self) -> None:
         """Cancel the subscriptions (politely, with a short wait) and close the client."""
+        if self._cov_task is not None:
+            self._cov_task.cancel()
         for obj in list(self._subscriptions):
             await self._drop(obj, polite=True)
         self.link.close()
@@ -198,6 +200,23 @@ class BacnetPoller:
         return values, qualities
 
     # --- COV ---------------------------------------------------------------------------------------------------
+    def _upkeep_cov(self) -> None:
+        """Subscribe and renew beside the cycles, not in them: a cycle's readings never wait for a round trip
+        per object (a controller of 40 objects takes 40 SubscribeCOV requests)."""
+        if not self.link.connection.cov or self._cov_refused:
+            return
+        if self._cov_task is None or self._cov_task.done():
+            self._cov_task = asyncio.ensure_future(self._cov_upkeep())
+
+    async def _cov_upkeep(self) -> None:
+        try:
+            await self._keep_subscribed()
+        except DeviceError as exc:  # renewal failed: drop them all; the cycles' reads judge the device itself
+            log.info("%s; polling every object until subscribed again", exc)
+            for obj in list(self._subscriptions):
+                await self._drop(obj, polite=False)
+            self._renewed = 0.0
+
     async def _keep_subscribed(self) -> None:
         now = time.monotonic()
         if self._renewed and now - self._renewed < COV_RENEW_S:
@@ -273,6 +292,9 @@ class BacnetPoller:
 
     async def _forget_device(self) -> None:
         """After a comm loss: subscriptions are abandoned and the device is met again when it answers."""
+        if self._cov_task is not None:
+            self._cov_task.cancel()
+            self._cov_task = None
         for obj in list(self._subscriptions):
             await self._drop(obj, polite=False)
         self.peer = None

@@ -165,7 +165,10 @@ def test_cov_notifications_reach_the_sink_and_subscribed_objects_are_not_read_ag
         await endpoint.start()
         await poller.start(sink)
         try:
-            await poller.poll("default")  # meets the device, reads all, subscribes every object
+            await poller.poll("default")  # meets the device, reads all, then subscribes every object beside
+            deadline = time.monotonic() + 10
+            while endpoint.requests.get("SubscribeCOVRequest", 0) < len(CHILLER) and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
             await asyncio.sleep(0.3)  # the initial notifications
             rpm_before = endpoint.requests["ReadPropertyMultipleRequest"]
             sink.readings.clear()
