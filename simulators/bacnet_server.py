@@ -70,7 +70,7 @@ def make_object(p: BacnetPoint) -> Any:
     kwargs: dict[str, Any] = {"objectIdentifier": (p.object_type, p.instance), "objectName": p.name,
                               "statusFlags": [0, 0, 0, 0], "outOfService": False, "eventState": "normal"}
     if p.object_type.startswith("analog"):
-        kwargs.update(presentValue=0.0, units=UNITS_TO_BACNET.get(p.unit, "no-units"), covIncrement=0.01)
+        kwargs.update(presentValue=0.0, units=UNITS_TO_BACNET.get(p.unit, "no-units"), covIncrement=0.1)
     elif p.object_type.startswith("binary"):
         kwargs.update(presentValue="inactive")
     else:
