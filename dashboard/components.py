@@ -79,8 +79,17 @@ def empty_figure(message: str, height: int = 320) -> go.Figure:
     return figure_layout(fig, height)
 
 
-def graph(graph_id: str, figure: go.Figure | None = None) -> dcc.Graph:
-    return dcc.Graph(id=graph_id, figure=figure or {}, config={"displaylogo": False}, className="graph")
+def graph(graph_id: str, figure: go.Figure | None = None) -> html.Div:
+    """A chart with its CSV and Excel download buttons (what it shows, see dashboard/exports.py)."""
+    return html.Div([dcc.Graph(id=graph_id, figure=figure or {}, config={"displaylogo": False}, className="graph"),
+                     export_buttons(graph_id)])
+
+
+def export_buttons(target_id: str) -> html.Div:
+    """CSV / Excel buttons for the chart or table ``target_id``: the same words in both languages."""
+    return html.Div([html.Button(label, id={"type": "export", "target": target_id, "fmt": fmt}, n_clicks=0,
+                                 className="export", title=f"{label}: {target_id}")
+                     for fmt, label in (("csv", "CSV"), ("xlsx", "Excel"))], className="exports")
 
 
 def loading(child: Any, loading_id: str) -> dcc.Loading:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import ClientsideFunction, Dash, Input, Output, dcc, html
+from dash import ALL, ClientsideFunction, Dash, Input, Output, dcc, html, no_update
 
 from dashboard.context import Console
 from dashboard.fill_status import status_of
@@ -23,6 +23,8 @@ def topbar_tools() -> list[Any]:
         html.Button("◐", id="theme-toggle", className="theme-toggle", n_clicks=0, title="dark / light"),
         dcc.Store(id="theme", storage_type="local", data="light"),
         html.Div(id="fill-banner", className="fill-banner", role="status", hidden=True),
+        dcc.Store(id="export-request"),
+        dcc.Download(id="export-download"),
     ]
 
 
@@ -53,6 +55,21 @@ def register(app: Dash, console: Console) -> None:
                   Input("tick", "n_intervals"), Input("lang", "data"))
     def _fill(_tick: int, lang: str | None) -> tuple[list[Any], bool]:
         return fill_banner(console, lang if lang in ("zh", "en") else "zh")
+
+    app.clientside_callback(ClientsideFunction("zerocarbon", "exportView"), Output("export-request", "data"),
+                            Input({"type": "export", "target": ALL, "fmt": ALL}, "n_clicks"),
+                            prevent_initial_call=True)
+
+    @app.callback(Output("export-download", "data"), Input("export-request", "data"), prevent_initial_call=True)
+    def _export(request: dict[str, Any] | None) -> Any:
+        from dashboard.exports import MIME, file_bytes, table_of
+
+        if not request or request.get("fmt") not in MIME:
+            return no_update
+        target, fmt = str(request["target"]), str(request["fmt"])
+        body = file_bytes(table_of(request.get("view") or {}), fmt, target)
+        stamp = console.now().astimezone(console.timezone).strftime("%Y%m%d-%H%M")
+        return dcc.send_bytes(body, f"zerocarbon-{target}-{stamp}.{fmt}", type=MIME[fmt])
 
     app.clientside_callback(ClientsideFunction("zerocarbon", "toggleTheme"), Output("theme", "data"),
                             Input("theme-toggle", "n_clicks"), Input("theme", "data"))

@@ -12,3 +12,29 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     }
   }
 });
+
+// What a chart or table shows, as data for the server's CSV/Excel writer (dashboard/exports.py).
+window.dash_clientside.zerocarbon.exportView = function (clicks) {
+  const trigger = window.dash_clientside.callback_context.triggered_id;
+  if (!trigger || !clicks.some(Boolean)) { return window.dash_clientside.no_update; }
+  const holder = document.getElementById(trigger.target);
+  if (!holder) { return window.dash_clientside.no_update; }
+  const plot = holder.classList.contains("js-plotly-plot") ? holder : holder.querySelector(".js-plotly-plot");
+  let view;
+  if (plot && plot._fullData) {
+    const sankey = plot._fullData.find(t => t.type === "sankey");
+    if (sankey) {
+      const labels = Array.from(sankey.node.label);
+      view = {kind: "sankey", links: Array.from(sankey.link.source).map((s, i) =>
+        [labels[s], labels[sankey.link.target[i]], sankey.link.value[i]])};
+    } else {
+      view = {kind: "traces", traces: plot._fullData.filter(t => t.visible !== false).map(t => ({
+        name: t.name, orientation: t.orientation, x: Array.from(t.x || []), y: Array.from(t.y || [])}))};
+    }
+  } else {
+    const table = holder.tagName === "TABLE" ? holder : holder.querySelector("table");
+    if (!table) { return window.dash_clientside.no_update; }
+    view = {kind: "table", rows: Array.from(table.rows).map(r => Array.from(r.cells).map(c => c.innerText))};
+  }
+  return {target: trigger.target, fmt: trigger.fmt, view: view, at: Date.now()};
+};

@@ -15,6 +15,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from alerts.lifecycle import Alarm, AlarmEvent, LifecycleError
 from dashboard.alarm_text import alarm_text, device_name
 from dashboard.auth import Permission, allowed, audit, authorize
+from dashboard.components import export_buttons
 from dashboard.context import Console
 from dashboard.i18n import t
 
@@ -34,7 +35,8 @@ def layout(console: Console, lang: str) -> html.Div:
                       html.Div(active_table(console, lang), id="alarm-active")], className="card"),
         html.Section([html.H3(t(lang, "alarms.shelve")), *shelve_form(console, lang)], className="card"),
         html.Section([html.H3(t(lang, "alarms.history")), *history_filters(lang),
-                      html.Div(history_table(console, lang, "", 7), id="alarm-history")], className="card"),
+                      html.Div(history_table(console, lang, "", 7), id="alarm-history"),
+                      export_buttons("alarm-history")], className="card"),
     ], id="alarms-page")
 
 

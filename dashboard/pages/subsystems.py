@@ -13,6 +13,7 @@ from dash import Dash, Input, Output, State, dcc, html
 from dashboard.components import (
     ROLE_COLOURS,
     empty_figure,
+    export_buttons,
     figure_layout,
     graph,
     loading,
@@ -39,7 +40,8 @@ def layout(console: Console, lang: str) -> html.Div:
         period_picker("subsystems-period", lang),
         loading(html.Div(shared_body(console, lang, "day"), id="subsystems-body"), "subsystems-loading"),
         section(t(lang, "subsystems.drill"), *drill_controls(console, lang),
-                html.Div(id="subsystems-points", children=points_table(console, lang, None))),
+                html.Div(id="subsystems-points", children=points_table(console, lang, None)),
+                export_buttons("subsystems-points")),
     ], id="subsystems-page")
 
 
