@@ -1,6 +1,7 @@
 """Report downloads: a plain Flask route so the browser saves a real file, guarded by the export permission.
 
-``GET /download/report?period=<this_month|last_month|this_year|last_year>&format=<json|csv|xlsx|pdf>``
+``GET /download/report?period=<period>&format=<json|csv|xlsx|pdf>``, where the period is this_month,
+last_month, this_year, last_year or any label ``zerocarbon report --period`` takes (2026-10, 2026-Q3, 2026);
 answers 401 when signed out and 403 for roles without ``export`` (viewer, operator).
 """
 
@@ -46,9 +47,12 @@ def install(server: Flask, console: Console) -> None:
         if not authorize(Permission.EXPORT, "export", request.full_path):
             abort(403, "your role may not export reports: ask an admin for the auditor role")
         period, fmt = request.args.get("period", "this_month"), request.args.get("format", "pdf")
-        if period not in PERIODS or fmt not in FORMATS:
-            abort(400, f"period must be one of {', '.join(PERIODS)} and format one of {', '.join(FORMATS)}")
-        label = period_label(period, console.now(), console)
+        if fmt not in FORMATS:
+            abort(400, f"format must be one of {', '.join(FORMATS)}")
+        try:  # a named period, or any month, quarter or year the CLI takes (2026-10, 2026-Q3, 2026)
+            label = period_label(period, console.now(), console) if period in PERIODS else parse_period(period).label
+        except ValueError as exc:
+            abort(400, f"{exc}; or one of {', '.join(PERIODS)}")
         try:
             body = report_bytes(console, parse_period(label), fmt)
         except ImportError:

@@ -170,3 +170,17 @@ def test_login_page_speaks_both_languages(running_console: RunningConsole) -> No
         assert "User name" in client.get("/login?lang=en").text
         assert "Wrong user name or password" in client.post(
             "/login?lang=en", data={"username": "viewer", "password": "nope-nope"}).text
+
+
+def test_reports_offer_any_month_quarter_or_year_and_refuse_other_labels(running_console: RunningConsole) -> None:
+    from dashboard.pages.reports import period_options
+
+    values = [o["value"] for o in period_options(running_console.console, "zh")]  # type: ignore[arg-type]
+    local = running_console.console.now().astimezone(running_console.console.timezone)  # type: ignore[attr-defined]
+    assert values[:4] == ["this_month", "last_month", "this_year", "last_year"]
+    assert f"{local.year}-{local.month:02d}" in values and f"{local.year - 1}-{local.month:02d}" in values
+    assert f"{local.year}-Q{(local.month - 1) // 3 + 1}" in values and str(local.year - 4) in values
+    assert len(values) == 4 + 24 + 12 + 5
+    with _signed_in(running_console, "auditor") as client:
+        bad = client.get("/download/report?period=2026-13&format=json")
+    assert bad.status_code == 400 and "YYYY-Qn" in bad.text

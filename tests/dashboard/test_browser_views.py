@@ -153,3 +153,21 @@ def test_every_chart_and_table_downloads_as_csv_and_excel_what_it_shows(
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]
     assert header[:3] == ["时间", "告警", "设备"]
     assert sheet.max_row == len(page.query_selector_all("#alarm-history-table tr"))
+
+
+def test_an_auditor_picks_any_quarter_for_the_report_in_both_languages(
+    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    local = running_console.console.now().astimezone(running_console.console.timezone)  # type: ignore[attr-defined]
+    quarter = f"{local.year - 1}-Q{(local.month - 1) // 3 + 1}"
+    page = sign_in(browser, running_console, "auditor")
+    page.click('#topbar a[href="/reports"]')
+    page.click("#report-period")
+    page.keyboard.type(quarter)
+    page.click(f".dash-dropdown-option:has-text('{quarter}')")
+    page.wait_for_selector(f"#report-download[href*='period={quarter}']")
+    page.screenshot(path=str(artifacts_dir / "reports-quarter-zh.png"), full_page=True)
+    page.click("#lang-en")
+    page.wait_for_selector("#report-download >> text=Download report")
+    page.screenshot(path=str(artifacts_dir / "reports-quarter-en.png"), full_page=True)
+    page.click("#lang-zh")
