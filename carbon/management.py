@@ -25,7 +25,7 @@ def attribution(subsystem_kwh: pd.Series, scope2_location_kg: float, load_kwh: f
     load = load_kwh if load_kwh is not None else metered
     frame = pd.DataFrame({"energy_kwh": subsystem_kwh.astype(float)})
     remainder = load - metered
-    if abs(remainder) > 1e-6 * max(load, 1.0):
+    if abs(remainder) > 1e-9 * max(load, 1.0):  # so the rows add up to S2_LB to the gram
         frame.loc["unmetered", "energy_kwh"] = remainder
     factor = scope2_location_kg / load if load > 0 else 0.0
     frame["emissions_kgco2e"] = frame["energy_kwh"] * factor

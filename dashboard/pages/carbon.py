@@ -160,17 +160,18 @@ def scope2_figure(model: dict[str, Any], lang: str) -> go.Figure:
 
 
 def burn_down_figure(model: dict[str, Any], lang: str) -> go.Figure:
-    """Emissions to date month by month (Scope 1 + Scope 2 location-based, as the budget is set: the same
-    months that add up to the YTD tile), the estimates for days without data stacked on top in a lighter
-    shade, the budget line and the year-end forecast with its range."""
+    """Cumulative emissions month by month (Scope 1 + Scope 2 location-based, as the budget is set: the same
+    months that add up to the YTD tile), the cumulative estimates for days without data stacked on top in a
+    lighter shade, the budget line and the year-end forecast with its range."""
     m = model["strategies"]["management"]
     rows = m.get("monthly") or []
     months = [row["month"] for row in rows]
-    recorded, estimated, used = [], [], 0.0
-    for row in rows:
+    recorded, estimated, used, guessed = [], [], 0.0, 0.0
+    for row in rows:  # cumulative, both: the top of December's stack is the forecast
         used += row.get("recorded_tco2e") or 0.0
+        guessed += row.get("estimated_missing_tco2e") or 0.0
         recorded.append(used)
-        estimated.append(row.get("estimated_missing_tco2e") or 0.0)
+        estimated.append(guessed)
     fig = go.Figure(go.Bar(x=months, y=recorded, name=t(lang, "carbon.ytd"), marker_color=ROLE_COLOURS["grid"]))
     if m.get("forecast_tco2e") is not None:
         fig.add_trace(go.Bar(x=months, y=estimated, name=t(lang, "carbon.estimated_missing"), opacity=0.35,

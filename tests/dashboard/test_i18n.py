@@ -48,3 +48,25 @@ def test_the_carbon_modules_baseline_status_reads_in_the_page_language() -> None
     assert baseline_status(status, "en").startswith("Insufficient baseline data: only 0 monthly rows")
     assert baseline_status("fitted: CV(RMSE) 8.1 %", "zh") == "fitted: CV(RMSE) 8.1 %"  # other texts as they are
     assert baseline_status(None, "zh") == ""
+
+
+def test_the_carbon_page_speaks_to_the_user_about_baseline_forecast_and_coverage() -> None:
+    from dashboard.pages.carbon import baseline_status, coverage_warning, forecast_note
+
+    none = baseline_status("no baseline configured", "en")
+    assert "config/carbon.yaml" not in none and "baseline year" in none
+    assert "carbon.yaml" not in baseline_status("insufficient baseline data: 40 monthly rows with x", "zh")
+    fitted = baseline_status("valid", "zh", {"cv_rmse_pct": 8.14, "n": 12})
+    assert fitted.startswith("基线已拟合（12 个月，CV(RMSE) 8.1 %")
+    # no raw method names: run_rate / baseline_model never reach the page
+    no_forecast = {"forecast_tco2e": None, "forecast_method": "none"}
+    assert forecast_note(no_forecast, "en").startswith("cannot forecast")
+    model = {"forecast_tco2e": 6101.7, "forecast_low_tco2e": 6044.6, "forecast_high_tco2e": 6158.7,
+             "forecast_method": "baseline_model"}
+    assert forecast_note(model, "en") == "range 6,044.6–6,158.7 t · from the baseline model at normal weather"
+    report = {"strategies": {"management": {"coverage_below_threshold": True, "coverage": {"data_share": 0.086},
+                                            "days_with_data": 31, "days_elapsed": 338}},
+              "data_quality": {"coverage_threshold": 0.8}}
+    assert "8.6 %" in coverage_warning(report, "en")[0].children
+    report["strategies"]["management"]["coverage_below_threshold"] = False
+    assert coverage_warning(report, "en") == []
