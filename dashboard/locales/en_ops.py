@@ -92,4 +92,11 @@ EN_OPS: dict[str, str] = {
     "kind.wind": "Wind turbine",
     "kind.weather": "Weather station",
     "kind.gateway": "System gateway",
+    "compare.none": "No comparison",
+    "compare.previous": "vs previous period (yesterday)",
+    "compare.last_year": "vs a year earlier",
+    "compare.vs_previous": "previous {kwh} kWh, {change}",
+    "compare.vs_last_year": "a year earlier {kwh} kWh, {change}",
+    "compare.from": "From",
+    "compare.to": "To",
 }

@@ -98,4 +98,11 @@ ZH_OPS: dict[str, str] = {
     "kind.wind": "风机",
     "kind.weather": "气象站",
     "kind.gateway": "系统网关",
+    "compare.none": "不对比",
+    "compare.previous": "环比（昨日/上期）",
+    "compare.last_year": "同比（去年同期）",
+    "compare.vs_previous": "上期 {kwh} kWh，{change}",
+    "compare.vs_last_year": "去年同期 {kwh} kWh，{change}",
+    "compare.from": "开始日期",
+    "compare.to": "结束日期",
 }

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, dcc, html
 
+from dashboard.comparison import COMPARE, change, compare_window, free_range
 from dashboard.components import (
     ROLE_COLOURS,
     empty_figure,
@@ -18,6 +19,7 @@ from dashboard.components import (
     graph,
     loading,
     number,
+    percent,
     period_picker,
     section,
     updated_note,
@@ -37,7 +39,14 @@ STALE_AFTER_POLLS = 3  # a point is stale after three missed polls: one late ans
 def layout(console: Console, lang: str) -> html.Div:
     return html.Div([
         html.H2(t(lang, TITLE)),
-        period_picker("subsystems-period", lang),
+        html.Div([
+            period_picker("subsystems-period", lang),
+            dcc.DatePickerRange(id="subsystems-range", clearable=True, display_format="YYYY-MM-DD",
+                                start_date_placeholder_text=t(lang, "compare.from"),
+                                end_date_placeholder_text=t(lang, "compare.to")),
+            dcc.RadioItems(id="subsystems-compare", value="none", inline=True, className="period-picker",
+                           options=[{"label": t(lang, f"compare.{c}"), "value": c} for c in COMPARE]),
+        ], className="form-row"),
         loading(html.Div(shared_body(console, lang, "day"), id="subsystems-body"), "subsystems-loading"),
         section(t(lang, "subsystems.drill"), *drill_controls(console, lang),
                 html.Div(id="subsystems-points", children=points_table(console, lang, None)),
@@ -73,24 +82,43 @@ def _fresh_and_healthy(row: Any, interval_s: float, now: Any) -> bool:
     return now - row.ts.to_pydatetime() <= timedelta(seconds=interval_s * STALE_AFTER_POLLS + 60)
 
 
-def shared_body(console: Console, lang: str, preset: str) -> list[Any]:
-    """:func:`body` computed once per tick (a minute for long ranges) for every viewer of the same preset."""
-    return console.snapshot(NAME, preset, lang, lambda: body(console, lang, preset), snapshot_ttl_s(preset))
+def shared_body(console: Console, lang: str, preset: str, compare: str = "none",
+                dates: tuple[str | None, str | None] = (None, None)) -> list[Any]:
+    """:func:`body` computed once per tick (a minute for long ranges) for every viewer of the same choice."""
+    key = f"{preset}|{compare}|{dates[0]}|{dates[1]}"
+    return console.snapshot(NAME, key, lang, lambda: body(console, lang, preset, compare, dates),
+                            snapshot_ttl_s(preset if dates == (None, None) else "year"))
 
 
-def body(console: Console, lang: str, preset: str) -> list[Any]:
-    start, end, resolution = window(preset, console.now(), console.local_midnight())
+def body(console: Console, lang: str, preset: str, compare: str = "none",
+         dates: tuple[str | None, str | None] = (None, None)) -> list[Any]:
+    chosen = free_range(dates[0], dates[1], console.timezone, console.now())
+    start, end, resolution = chosen or window(preset, console.now(), console.local_midnight())
     totals = balance(energy_frame(console, start, end, by="day")).subsystems
+    earlier_span = compare_window(start, end, compare)
+    earlier = balance(energy_frame(console, *earlier_span, by="day")).subsystems if earlier_span else None
     status = subsystem_status(console)
     cards = [html.Div([
         html.Div(_name(console, s.id, lang), className="sub-name"),
         html.Div(t(lang, f"status.{status[s.id]}"), className=f"status {status[s.id]}"),
         html.Div(f"{number(totals.get(s.id))} kWh", className="sub-energy", id=f"sub-energy-{s.id}"),
+        _versus(earlier, totals, s.id, compare, lang),
     ], className="sub-card", id=f"sub-{s.id}") for s in console.site.subsystems]
     return [updated_note(end, console.timezone, lang), html.Div(cards, className="sub-grid"),
             html.Div([section(t(lang, "subsystems.top"), graph("subsystems-top", top_figure(console, totals, lang))),
                       section(t(lang, "subsystems.trend"), graph("subsystems-trend", trend_figure(
                           console, start, end, resolution, lang)))], className="grid-2")]
+
+
+def _versus(earlier: dict[str, float] | None, totals: dict[str, float], subsystem: str, compare: str,
+            lang: str) -> Any:
+    if earlier is None:
+        return ""
+    delta = change(totals.get(subsystem), earlier.get(subsystem))
+    arrow = "" if delta is None else ("▲" if delta > 0 else "▼")
+    return html.Div(t(lang, f"compare.vs_{compare}", kwh=number(earlier.get(subsystem)),
+                      change=f"{arrow}{percent(None if delta is None else abs(delta))}%"),
+                    className="sub-versus", id=f"sub-versus-{subsystem}")
 
 
 def top_figure(console: Console, totals: dict[str, float], lang: str) -> go.Figure:
@@ -164,10 +192,11 @@ def points_table(console: Console, lang: str, device_id: str | None) -> Any:
 
 
 def register(app: Dash, console: Console) -> None:
-    @app.callback(Output("subsystems-body", "children"), Input("subsystems-period", "value"), State("lang", "data"),
-                  prevent_initial_call=True)
-    def _period(preset: str, lang: str) -> list[Any]:
-        return shared_body(console, lang, preset)
+    @app.callback(Output("subsystems-body", "children"), Input("subsystems-period", "value"),
+                  Input("subsystems-compare", "value"), Input("subsystems-range", "start_date"),
+                  Input("subsystems-range", "end_date"), State("lang", "data"), prevent_initial_call=True)
+    def _period(preset: str, compare: str | None, first: str | None, last: str | None, lang: str) -> list[Any]:
+        return shared_body(console, lang, preset, compare if compare in COMPARE else "none", (first, last))
 
     @app.callback(Output("drill-device", "options"), Output("drill-device", "value"),
                   Input("drill-subsystem", "value"), State("lang", "data"), prevent_initial_call=True)

@@ -171,3 +171,26 @@ def test_an_auditor_picks_any_quarter_for_the_report_in_both_languages(
     page.wait_for_selector("#report-download >> text=Download report")
     page.screenshot(path=str(artifacts_dir / "reports-quarter-en.png"), full_page=True)
     page.click("#lang-zh")
+
+
+def test_subsystems_compare_with_yesterday_in_both_languages(
+    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    from datetime import timedelta
+
+    from dashboard.sources import balance, energy_frame
+
+    c = running_console.console
+    midnight, now = c.local_midnight(), c.now()  # type: ignore[attr-defined]
+    yesterday = balance(energy_frame(c, midnight - timedelta(days=1), now - timedelta(days=1), by="day"))  # type: ignore[arg-type]
+    page = sign_in(browser, running_console, "viewer")
+    page.click('#topbar a[href="/subsystems"]')
+    page.click("#subsystems-compare >> text=环比（昨日/上期）")
+    versus = page.wait_for_selector("#sub-versus-chiller_plant")
+    assert versus.inner_text().startswith(f"上期 {yesterday.subsystems['chiller_plant']:,.0f} kWh，")
+    page.screenshot(path=str(artifacts_dir / "subsystems-compare-zh.png"), full_page=True)
+    page.click("#lang-en")
+    page.click("#subsystems-compare >> text=vs a year earlier")
+    page.wait_for_selector("#sub-versus-chiller_plant >> text=a year earlier")
+    page.screenshot(path=str(artifacts_dir / "subsystems-compare-en.png"), full_page=True)
+    page.click("#lang-zh")
