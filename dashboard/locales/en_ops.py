@@ -99,4 +99,5 @@ EN_OPS: dict[str, str] = {
     "compare.vs_last_year": "a year earlier {kwh} kWh, {change}",
     "compare.from": "From",
     "compare.to": "To",
+    "renewables.pr_no_sun": "PR: too little sun yet to judge",
 }

@@ -105,4 +105,5 @@ ZH_OPS: dict[str, str] = {
     "compare.vs_last_year": "去年同期 {kwh} kWh，{change}",
     "compare.from": "开始日期",
     "compare.to": "结束日期",
+    "renewables.pr_no_sun": "PR：日照不足，暂无法计算",
 }

@@ -79,9 +79,16 @@ def pv_section(console: Console, lang: str, start: Any, end: Any, by: str) -> li
     table = pd.DataFrame(rows)
     # PR against pvlib's expected energy (PVWatts with module temperature): 100 % = as the model expects
     fig = go.Figure(go.Bar(x=table["inverter"], y=table["energy_kwh"], marker_color=ROLE_COLOURS["pv"],
-                           text=[f"PR {percent(v)}%" for v in table["pr"]], textposition="outside"))
+                           text=[pr_label(v, lang) for v in table["pr"]], textposition="outside"))
     fig.update_yaxes(title_text="kWh")
     return [graph("pv-inverters", figure_layout(fig))]
+
+
+def pr_label(pr: float | None, lang: str) -> str:
+    """The PR over a bar; without enough sun (before sunrise, heavy cloud) it says so instead of 'PR —%'."""
+    if pr is None or pr != pr:  # None or NaN: no interval had irradiance to judge against
+        return t(lang, "renewables.pr_no_sun")
+    return f"PR {percent(pr)}%"
 
 
 def _weather_per_interval(

@@ -28,3 +28,4 @@ def test_spreadsheet_formulas_in_text_are_defused_and_numbers_stay_numbers() -> 
     sheet = load_workbook(io.BytesIO(file_bytes(table_of(view), "xlsx", "alarm-history"))).active
     assert [c.value for c in sheet[2]] == ["'=HYPERLINK(\"x\")", "'@SUM(A1)", -5]
     assert sheet.title == "alarm-history"
+
