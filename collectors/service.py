@@ -4,8 +4,8 @@ hands all readings to one :class:`~models.reading.ReadingSink` and writes a heal
 
 Modbus jobs that share a poll interval run off one timer with phase offsets (:mod:`collectors.polling`); a job
 still busy when its turn comes is skipped and counted, so a slow or dead device only ever skips its own cycles.
-APScheduler stays for the platform's jobs (rollups, reports, retention: zerocarbon/platform.py); one APScheduler
-job per device cost as much CPU as the read itself (docs/benchmarks.md, collectors). The sink is any
+APScheduler stays for the platform's jobs (rollups, reports, retention: zerocarbon/platform.py); with one
+APScheduler job per device, start times slipped under load (docs/benchmarks.md, collectors). The sink is any
 ReadingSink (the spool, or a tee into the spool and the alarm engine).
 """
 
