@@ -19,14 +19,14 @@ def test_an_added_step_runs_after_the_history_with_its_own_progress(site, tmp_pa
 
     seen: list[tuple[str, dict[str, object]]] = []
 
-    def baseline(ctx: FillContext) -> None:
-        seen.append(("baseline ran", ctx.status.view()))
+    def extra(ctx: FillContext) -> None:
+        seen.append(("extra ran", ctx.status.view()))
         for _ in range(3):
             ctx.advance()
 
     steps = list(demo_fill.FILL_STEPS)
     monkeypatch.setattr(demo_fill, "FILL_STEPS", steps)
-    steps.append(FillStep("baseline", "days", lambda _ctx: 3, baseline))  # the one line another fill needs
+    steps.append(FillStep("extra", "days", lambda _ctx: 3, extra))  # the one line another fill needs
     store = DuckDBStore(tmp_path / "zerocarbon.duckdb", site.info.timezone)
     status = FillStatus()
     now = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)
@@ -37,8 +37,8 @@ def test_an_added_step_runs_after_the_history_with_its_own_progress(site, tmp_pa
         assert not store.latest().empty  # the history step wrote readings before the added step ran
     finally:
         store.close()
-    assert began == ["history:1", "rollups:1", "baseline:3"]
-    assert seen[0][1]["step"] == "baseline" and seen[0][1]["running"] is True
+    assert began[:2] == ["history:1", "rollups:1"] and began[-1] == "extra:3"  # (the baseline fill sits between)
+    assert seen[0][1]["step"] == "extra" and seen[0][1]["running"] is True
     assert status.view()["done"] == 3 and status.view()["running"] is False
 
 
