@@ -11,7 +11,17 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, html
 
-from dashboard.components import ROLE_COLOURS, empty_figure, figure_layout, graph, kpi, number, percent, section
+from dashboard.components import (
+    ROLE_COLOURS,
+    empty_figure,
+    figure_layout,
+    graph,
+    kpi,
+    number,
+    percent,
+    plain_figure,
+    section,
+)
 from dashboard.context import Console
 from dashboard.flows import LivePower, live_loads_figure, power_flow_figure, sankey_figure
 from dashboard.i18n import t
@@ -24,6 +34,10 @@ from models.vocabulary import EnergyRole
 NAME = "overview"
 PATH = "/"
 TITLE = "page.overview"
+# Today's energy and carbon move with the meters' 60 s energy polls, not with the 5 s live tick: recomputing
+# them every tick cost the most CPU of a loaded console (bench/bench_console_load.py). The live flow stays at
+# the tick.
+TODAY_TTL_S = 30.0
 
 
 def layout(console: Console, lang: str) -> html.Div:
@@ -32,11 +46,11 @@ def layout(console: Console, lang: str) -> html.Div:
 
 def today(console: Console) -> Balance:
     """Today's energy by role: one energy query per tick feeds the tiles and the Sankey of every viewer."""
-    return console.snapshot(NAME, "today", "", lambda: today_balance(console))
+    return console.snapshot(NAME, "today", "", lambda: today_balance(console), TODAY_TTL_S)
 
 
 def kpis(console: Console) -> OverviewKpis:
-    return console.snapshot(NAME, "kpis", "", lambda: overview_kpis(console, today(console)))
+    return console.snapshot(NAME, "kpis", "", lambda: overview_kpis(console, today(console)), TODAY_TTL_S)
 
 
 def power_now(console: Console) -> LivePower:
@@ -192,4 +206,5 @@ def register(app: Dash, console: Console) -> None:
 
 def _flow_figures(console: Console, lang: str) -> tuple[Any, Any]:
     power = power_now(console)
-    return power_flow_figure(power, lang), live_loads_figure(power, subsystem_names(console, lang), lang)
+    return (plain_figure(power_flow_figure(power, lang)),
+            plain_figure(live_loads_figure(power, subsystem_names(console, lang), lang)))
