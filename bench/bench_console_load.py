@@ -1,0 +1,272 @@
+"""The console under 1, 20 and 50 concurrent users in one run, with sign-in latency under that load (issue 15).
+
+Goals: 20 clients p99 of a full Overview load < 5 s; 50 clients no errors; sign-in < 1 s throughout.
+
+What runs (the path users run):
+- a store holding the demo's history: ``simulators.backfill.backfill`` at 1 minute for every point of
+  ``config/site.yaml`` over ``--days`` (30, as ``zerocarbon demo``), rollups built; cached in
+  ``data/bench/console-load.duckdb`` and topped up to now on later runs;
+- the console served in a separate process, exactly as ``zerocarbon demo``/``run`` serve it
+  (``--server waitress``: ``create_app`` + ``dashboard.server.ConsoleServer``) or as ``zerocarbon dashboard``
+  (``--server gunicorn``), so the load generator does not share the server's interpreter lock;
+- each client is its own signed-in session (its own cookie and CSRF token) that loads the Overview as a
+  browser does, the JavaScript bundles excepted (browsers cache them): ``GET /``, ``/_dash-layout``,
+  ``/_dash-dependencies``, the routing callback that draws the page, the two live-tick callbacks (power
+  flow, KPI tiles) and the top bar's two (alarm badge, history-fill banner). A "full Overview load" is those
+  eight requests in order; then the client waits for
+  the next 5 s tick and loads again: every user reloads every tick, heavier than a browser left open;
+- a prober signs in with a fresh client every 2 s during each level: sign-in latency under the load.
+Baseline in the same run: the 1-client level; ratios are p50 and p99 against it. The server's CPU per load
+(``/proc/<pid>/stat`` of the server process over the level, divided by the loads and sign-ins served) is the
+figure other work on a shared machine does not change much: one core's worth of it is the console's capacity.
+
+Run: ``.venv/bin/python bench/bench_console_load.py [--seconds 40] [--days 30] [--server waitress|gunicorn]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+STORE = ROOT / "data" / "bench" / "console-load.duckdb"
+PASSWORD = "bench-password-1"
+TICK_S = 5.0
+LEVELS = (1, 20, 50)
+GOAL_P99_S, GOAL_LOGIN_S = 5.0, 1.0
+
+
+def _callback(outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]],
+              state: list[tuple[str, str, object]], changed: str) -> dict[str, object]:
+    """The body Dash's renderer posts to /_dash-update-component."""
+    out = [{"id": i, "property": p} for i, p in outputs]
+    return {"output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + ".." if len(outputs) > 1
+            else f"{outputs[0][0]}.{outputs[0][1]}",
+            "outputs": out if len(out) > 1 else out[0],
+            "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+            "state": [{"id": i, "property": p, "value": v} for i, p, v in state], "changedPropIds": [changed]}
+
+
+ROUTE = _callback([("topbar", "children"), ("page", "children")], [("url", "pathname", "/"), ("lang", "data", "zh")],
+                  [], "url.pathname")
+FLOW = _callback([("overview-flow", "figure"), ("overview-live-loads", "figure")], [("tick", "n_intervals", 1)],
+                 [("lang", "data", "zh")], "tick.n_intervals")
+KPIS = _callback([("overview-kpis", "children")], [("tick", "n_intervals", 1)], [("lang", "data", "zh")],
+                 "tick.n_intervals")
+# the top bar's own callbacks, fired on load and on every tick like the page's
+BADGE = _callback([("alarm-badge", "children"), ("alarm-badge", "className")],
+                  [("tick", "n_intervals", 1), ("url", "pathname", "/"), ("lang", "data", "zh")], [],
+                  "tick.n_intervals")
+FILL = _callback([("fill-banner", "children"), ("fill-banner", "hidden")],
+                 [("tick", "n_intervals", 1), ("lang", "data", "zh")], [], "tick.n_intervals")
+
+
+def build_store(days: float) -> Path:
+    """The demo's history (every point, 1 minute, rollups), cached and topped up to now."""
+    from models.loader import load_site
+    from simulators.backfill import backfill
+    from storage.duckdb_store import DuckDBStore
+    from zerocarbon.commands.demo import counter_values, missing_history
+
+    site = load_site(ROOT / "config" / "site.yaml")
+    STORE.parent.mkdir(parents=True, exist_ok=True)
+    store = DuckDBStore(STORE, timezone=site.info.timezone)
+    span = missing_history(store, site, days, datetime.now(UTC))
+    if span:
+        t0 = time.perf_counter()
+        result = backfill(store, site, span[0], span[1], "1min", 0, origins=counter_values(store, site))
+        store.update_rollups(span[0], span[1])
+        print(f"store: {result.rows:,} readings {span[0]:%Y-%m-%d %H:%M} .. {span[1]:%H:%M} UTC "
+              f"with rollups in {time.perf_counter() - t0:.0f} s")
+    store.close()
+    return STORE
+
+
+def serve_waitress(data_dir: Path, port: int) -> None:
+    """The console as zerocarbon demo/run serve it (runs in the server subprocess)."""
+    from alerts.journal import AlarmJournal
+    from dashboard.app import create_app
+    from dashboard.server import ConsoleServer
+    from models.loader import load_site
+    from storage.duckdb_store import DuckDBStore
+    from zerocarbon.settings import Settings
+
+    site = load_site(ROOT / "config" / "site.yaml")
+    settings = Settings(data_dir=data_dir)
+    store = DuckDBStore(data_dir / "zerocarbon.duckdb", timezone=site.info.timezone)
+    app = create_app(store, site, AlarmJournal(data_dir / "alarms.sqlite"), settings, config_dir=ROOT / "config")
+    ConsoleServer(app, "127.0.0.1", port).run()
+
+
+def start_server(kind: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "ZEROCARBON_DATA_DIR": str(data_dir), "ZEROCARBON_ADMIN_PASSWORD": PASSWORD,
+           "ZEROCARBON_SITE": str(ROOT / "config" / "site.yaml")}
+    if kind == "gunicorn":
+        cmd = [sys.executable, "-m", "zerocarbon", "dashboard", "--port", str(port)]
+    else:
+        cmd = [sys.executable, __file__, "--serve", str(data_dir), "--port", str(port)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit(f"the {kind} console on port {port} never answered")
+
+
+@dataclass
+class Level:
+    clients: int
+    loads: list[float] = field(default_factory=list)
+    logins: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    server_cpu_s: float = 0.0  # CPU the server process used during the level (all its threads)
+
+
+def process_cpu_s(pid: int) -> float:
+    """utime + stime of ``pid`` from /proc: what the console cost, whatever else shares the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def sign_in(client: httpx.AsyncClient) -> float:
+    t0 = time.perf_counter()
+    reply = await client.post("/login", data={"username": "admin", "password": PASSWORD})
+    if reply.status_code != 302:
+        raise RuntimeError(f"sign-in answered HTTP {reply.status_code}")
+    client.headers["X-CSRFToken"] = client.cookies["_csrf_token"]
+    return time.perf_counter() - t0
+
+
+async def overview_load(client: httpx.AsyncClient) -> None:
+    """The eight requests of one Overview load; raises on any answer but 200 or a page without its parts."""
+    for method, path, body, expect in (("GET", "/", None, "_dash-config"), ("GET", "/_dash-layout", None, "tick"),
+                                       ("GET", "/_dash-dependencies", None, "overview-kpis"),
+                                       ("POST", "/_dash-update-component", ROUTE, "kpi-consumption"),
+                                       ("POST", "/_dash-update-component", FLOW, "overview-flow"),
+                                       ("POST", "/_dash-update-component", KPIS, "kpi-alarms"),
+                                       ("POST", "/_dash-update-component", BADGE, "alarm-badge"),
+                                       ("POST", "/_dash-update-component", FILL, "fill-banner")):
+        reply = await client.request(method, path, json=body)
+        if reply.status_code != 200 or expect not in reply.text:
+            raise RuntimeError(f"{method} {path}: HTTP {reply.status_code}, {expect!r} missing")
+
+
+async def user(url: str, level: Level, until: float) -> None:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        try:
+            await sign_in(client)
+        except (httpx.HTTPError, RuntimeError) as exc:
+            level.errors.append(f"sign-in: {exc!r}")
+            return
+        while time.monotonic() < until:
+            t0 = time.perf_counter()
+            try:
+                await overview_load(client)
+                level.loads.append(time.perf_counter() - t0)
+            except (httpx.HTTPError, RuntimeError) as exc:
+                level.errors.append(repr(exc))
+            await asyncio.sleep(max(0.0, TICK_S - (time.perf_counter() - t0)))
+
+
+async def prober(url: str, level: Level, until: float) -> None:
+    while time.monotonic() < until:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+            try:
+                level.logins.append(await sign_in(client))
+            except (httpx.HTTPError, RuntimeError) as exc:
+                level.errors.append(f"probe sign-in: {exc!r}")
+        await asyncio.sleep(2.0)
+
+
+async def run_level(url: str, clients: int, seconds: float) -> Level:
+    level = Level(clients)
+    until = time.monotonic() + seconds
+    await asyncio.gather(prober(url, level, until), *(user(url, level, until) for _ in range(clients)))
+    return level
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def report(levels: list[Level], loads: list[tuple[float, float]]) -> None:
+    base = levels[0]
+    print("clients | loads | errors | p50 s | p99 s | p50, p99 vs 1 client | sign-in p50 / max s | "
+          "server CPU ms per load | load average")
+    for level, (before, after) in zip(levels, loads, strict=True):
+        p50, p99 = pct(level.loads, 0.5), pct(level.loads, 0.99)
+        cpu_ms = 1000 * level.server_cpu_s / max(1, len(level.loads) + len(level.logins))
+        print(f"{level.clients:7d} | {len(level.loads):5d} | {len(level.errors):6d} | {p50:5.2f} | {p99:5.2f} | "
+              f"{p50 / pct(base.loads, 0.5):5.1f}x, {p99 / pct(base.loads, 0.99):5.1f}x | "
+              f"{statistics.median(level.logins) if level.logins else float('nan'):.2f} / "
+              f"{max(level.logins, default=float('nan')):.2f} | {cpu_ms:.0f} | {before:.2f} -> {after:.2f}")
+        for error in sorted(set(level.errors))[:3]:
+            print(f"        error: {error}")
+    twenty = next((lv for lv in levels if lv.clients == 20), None)
+    fifty = next((lv for lv in levels if lv.clients == 50), None)
+    logins = [x for lv in levels for x in lv.logins]
+    if twenty:
+        met = pct(twenty.loads, 0.99) < GOAL_P99_S
+        print(f"goal 20 clients p99 < {GOAL_P99_S:.0f} s: {'met' if met else 'NOT met'}")
+    if fifty:
+        print(f"goal 50 clients without errors: {'met' if not fifty.errors else 'NOT met'}")
+    print(f"goal sign-in < {GOAL_LOGIN_S:.0f} s throughout: "
+          f"{'met' if logins and max(logins) < GOAL_LOGIN_S else 'NOT met'}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=40.0, help="duration of each level")
+    parser.add_argument("--days", type=float, default=30.0, help="days of history in the store")
+    parser.add_argument("--server", choices=("waitress", "gunicorn"), default="waitress")
+    parser.add_argument("--port", type=int, default=18515)
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # the server subprocess
+    args = parser.parse_args()
+    if args.serve:
+        serve_waitress(args.serve, args.port)
+        return 0
+    store = build_store(args.days)
+    with tempfile.TemporaryDirectory(prefix="zc-bench-console-") as tmp:
+        data_dir = Path(tmp)
+        (data_dir / "zerocarbon.duckdb").symlink_to(store)
+        proc = start_server(args.server, data_dir, args.port)
+        url = f"http://127.0.0.1:{args.port}"
+        try:
+            asyncio.run(run_level(url, 1, 10))  # warm-up: the first computations, not measured
+            levels, loads = [], []
+            for clients in LEVELS:
+                before, cpu = os.getloadavg()[0], process_cpu_s(proc.pid)
+                levels.append(asyncio.run(run_level(url, clients, args.seconds)))
+                levels[-1].server_cpu_s = process_cpu_s(proc.pid) - cpu
+                loads.append((before, os.getloadavg()[0]))
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    print(f"console load, {args.server}, store {store.name} ({args.days:.0f} days), {args.seconds:.0f} s per level, "
+          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    report(levels, loads)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
