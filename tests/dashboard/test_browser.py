@@ -142,7 +142,7 @@ def test_operator_acknowledges_an_alarm_in_the_browser(browser, running_console:
     page = sign_in(browser, running_console, "operator")
     page.click('#topbar a[href="/alarms"]')
     page.click(f"#alarm-row-{target.id} button.ack")
-    page.wait_for_selector(f"text=告警 #{target.id} 已确认")
+    page.wait_for_selector(f"#alarm-message:has-text('告警 #{target.id} 已确认')")
     after = journal.get(target.id)  # type: ignore[attr-defined]
     assert (after.state, after.acked_by) == ("active_ack", "operator")
     page.wait_for_selector(f"#alarm-row-{target.id} button.ack", state="detached")  # list refreshed
