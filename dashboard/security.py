@@ -13,8 +13,9 @@
   against the server-side session.
 - **Bad asset paths** (``/_dash-component-suites/dash/..%2f..%2fetc%2fpasswd``) answer 404, not a 500 with a
   traceback in the log per request.
-- **Gone clients**: a request whose client has already hung up (waitress tells,
-  ``waitress.client_disconnected``) is dropped before any callback runs.
+- **Gone clients**: waitress (``dashboard.server``, one request read ahead) skips a queued request whose
+  client hung up; one whose client leaves just as it starts is dropped here before any callback runs
+  (``waitress.client_disconnected``).
 """
 
 from __future__ import annotations

@@ -18,8 +18,9 @@ DEFAULT_PORT = 8050
 # a slow one (a report export, a first computation) from holding up the ticks of everyone else. More threads
 # would only queue inside Python's one interpreter lock.
 THREADS = 16
-# read one request ahead on each connection, so waitress notices a client that hung up and tells the app
-# (environ["waitress.client_disconnected"]); dashboard.security then drops the request before it runs
+# read one request ahead on each connection, so waitress notices a client that hung up while its request
+# waited in the queue and skips that request (with 0 it computed it for nobody: tests/dashboard/
+# test_security.py fails); the app can also ask (environ["waitress.client_disconnected"], dashboard.security)
 REQUEST_LOOKAHEAD = 1
 
 
