@@ -11,6 +11,7 @@ COPY collectors/ collectors/
 COPY storage/ storage/
 COPY carbon/ carbon/
 COPY alerts/ alerts/
+COPY planning/ planning/
 COPY simulators/ simulators/
 COPY dashboard/ dashboard/
 # wheels of the project and every dependency, so the runtime stage needs no compiler and no network to PyPI twice
