@@ -11,6 +11,7 @@ Monthly models use per-day values (kWh/day, CDD/day, visitors/day) so months of 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -142,7 +143,8 @@ def _fit_three_parameter(y: pd.Series, conditions: pd.DataFrame, granularity: st
                          regressors=("cooling_slope",))
 
 
-def data_sufficiency(periods: int, gap_shares: pd.Series, granularity: str, max_gap_share: float = 0.10) -> dict:
+def data_sufficiency(periods: int, gap_shares: pd.Series, granularity: str,
+                     max_gap_share: float = 0.10) -> dict[str, Any]:
     """Baseline sufficiency: a full cycle (12 months, 365 days or 8760 hours of data) and no period with
     more than ``max_gap_share`` missing intervals (IPMVP practice; the 10 % bar is a project convention)."""
     needed = NEEDED[granularity]

@@ -36,5 +36,5 @@ def canonical(value: Any) -> Any:
     return value if isinstance(value, str) else str(value)
 
 
-def dumps(report: dict) -> str:
+def dumps(report: dict[str, Any]) -> str:
     return json.dumps(canonical(report), sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False) + "\n"

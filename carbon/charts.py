@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-STYLE = {
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
+
+STYLE: dict[RcKeyType, Any] = {
     "font.sans-serif": ["Noto Sans CJK SC", "DejaVu Sans"],
     "font.family": "sans-serif",
     "axes.unicode_minus": False,  # the CJK font has no U+2212 glyph
@@ -19,7 +24,7 @@ STYLE = {
 }
 
 
-def _svg(fig) -> str:  # type: ignore[no-untyped-def]
+def _svg(fig: Figure) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
@@ -27,7 +32,7 @@ def _svg(fig) -> str:  # type: ignore[no-untyped-def]
     return text[text.index("<svg"):]
 
 
-def monthly_trend_svg(monthly: list[dict]) -> str:
+def monthly_trend_svg(monthly: list[dict[str, Any]]) -> str:
     """Scope 2 by month, location- and market-based side by side (tCO2e), with generation on a second axis."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(7.0, 2.6))
@@ -44,13 +49,13 @@ def monthly_trend_svg(monthly: list[dict]) -> str:
                  marker="o", label="光伏+风电 PV+wind (MWh)")
         gen.set_ylabel("发电 generation (MWh)")
         handles = ax.get_legend_handles_labels()[0] + gen.get_legend_handles_labels()[0]
-        ax.legend(handles, [h.get_label() for h in handles], loc="upper center", bbox_to_anchor=(0.5, -0.22),
+        ax.legend(handles, [str(h.get_label()) for h in handles], loc="upper center", bbox_to_anchor=(0.5, -0.22),
                   ncol=3, fontsize=7, frameon=False)
         ax.set_title("月度趋势 Monthly trend")
         return _svg(fig)
 
 
-def attribution_svg(subsystems: list[dict]) -> str:
+def attribution_svg(subsystems: list[dict[str, Any]]) -> str:
     """Emissions by subsystem (location-based, tCO2e), largest first, Chinese and English names."""
     with plt.rc_context(STYLE):
         rows = subsystems[:17][::-1]

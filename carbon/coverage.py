@@ -13,6 +13,7 @@ days that have data, never over calendar days as if the missing ones were zero.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -68,13 +69,13 @@ def combined(coverages: list[Coverage]) -> Coverage:
     return total
 
 
-def below(coverage: dict | None, min_data_share: float) -> bool:
+def below(coverage: dict[str, Any] | None, min_data_share: float) -> bool:
     """True when a coverage dict (``Coverage.to_dict``) rests on less data than the threshold, or on none."""
     share = (coverage or {}).get("data_share")
     return share is None or share < min_data_share
 
 
-def warning_text(figure: str, coverage: dict | None, min_data_share: float) -> str:
+def warning_text(figure: str, coverage: dict[str, Any] | None, min_data_share: float) -> str:
     """The one sentence every format shows for a figure below the threshold."""
     c = coverage or {}
     share = c.get("data_share")

@@ -7,6 +7,7 @@ Every ratio returns None when its denominator is zero or missing: an undefined n
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from models import pv_expectation as pv
@@ -58,12 +59,12 @@ def performance_ratio(
     if module_temperature_c is not None:
         hot = frame.assign(t=module_temperature_c).dropna()
         g = hot["g"].clip(lower=0)
-        iec_kwh = float(pv.expected_dc_kw(g, hot["t"], capacity_kwp, gamma_pdc_per_c).sum()) * interval_h
+        iec_kwh = float(np.sum(pv.expected_dc_kw(g, hot["t"], capacity_kwp, gamma_pdc_per_c))) * interval_h
         pr_t = _ratio(float(hot["e"].sum()), iec_kwh)
         cell = pv.cell_temperature_c(hot["t"], g)
         t_ref = pv.sunlit_mean(cell, g)
         if t_ref is not None:
-            nrel_kwh = float(pv.expected_dc_kw(g, cell, capacity_kwp, gamma_pdc_per_c, t_ref).sum()) * interval_h
+            nrel_kwh = float(np.sum(pv.expected_dc_kw(g, cell, capacity_kwp, gamma_pdc_per_c, t_ref))) * interval_h
             pr_nrel = _ratio(float(hot["e"].sum()), nrel_kwh)
     return {
         "final_yield_h": float(final_yield_h),

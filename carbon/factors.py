@@ -96,7 +96,7 @@ class FactorTable(BaseModel):
 
 def _interval_values(f: Factor, index: pd.DatetimeIndex) -> np.ndarray:
     if f.hourly is not None:
-        return np.asarray(f.hourly)[index.hour]
+        return np.take(np.asarray(f.hourly, dtype=float), np.asarray(index.hour))
     if f.monthly:
         return np.array([f.monthly.get(m, f.value) for m in index.month])
     return np.full(len(index), f.value)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from carbon.canonical import dumps
 from carbon.config import CarbonConfig, load_carbon_config
@@ -29,7 +30,7 @@ from models.loader import load_site
 from models.site import Site
 from storage.base import Store
 
-RENDERERS: dict[str, Callable[[dict, Path], Path]] = {
+RENDERERS: dict[str, Callable[[dict[str, Any], Path], Path]] = {
     "json": render_json, "csv": render_csv, "xlsx": render_xlsx, "pdf": render_pdf,
 }
 
@@ -57,7 +58,7 @@ def inputs_span(period: Period, config: CarbonConfig) -> tuple[date, date]:
 
 
 def issue_report(store: Store, files: ReportFiles, period: Period, *, command: str = "",
-                 issued_at: str | None = None, step: Callable[[str], None] = lambda _: None) -> dict:
+                 issued_at: str | None = None, step: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
     start, end = inputs_span(period, files.config)
     step("reading the store")
     baseline = files.config.baseline
@@ -67,16 +68,16 @@ def issue_report(store: Store, files: ReportFiles, period: Period, *, command: s
     return build_report(inputs, files.factors, files.config, period, command=command, issued_at=issued_at)
 
 
-def render(report: dict, fmt: str, out: Path) -> Path:
+def render(report: dict[str, Any], fmt: str, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     return RENDERERS[fmt](report, out)
 
 
-def archive(report: dict, files: ReportFiles, data_dir: Path, rendered: Path | None = None) -> Path:
+def archive(report: dict[str, Any], files: ReportFiles, data_dir: Path, rendered: Path | None = None) -> Path:
     """Keep the issued report, its JSON and the factor/carbon files it used; existing entries are never touched."""
     text = dumps(report)
     report_id = hashlib.sha256(text.encode()).hexdigest()[:16]
-    folder = data_dir / "reports" / report["period"]["label"] / report_id
+    folder = data_dir / "reports" / str(report["period"]["label"]) / report_id
     folder.mkdir(parents=True, exist_ok=True)
     _keep(folder / "report.json", lambda p: p.write_text(text, encoding="utf-8"))
     _keep(folder / "emission_factors.yaml", lambda p: shutil.copyfile(files.factors.source, p))

@@ -109,7 +109,8 @@ def month_ledger(energy: pd.DataFrame, t0: pd.Timestamp, t1: pd.Timestamp, facto
 
 
 def _local_date(ts: pd.Timestamp) -> date:
-    return ts.tz_localize(None).date() if ts.tz is not None else ts.date()
+    naive = ts.tz_localize(None) if ts.tz is not None else ts
+    return date(naive.year, naive.month, naive.day)
 
 
 def ledgers(energy: pd.DataFrame, t0: pd.Timestamp, t1: pd.Timestamp, factors: FactorTable,

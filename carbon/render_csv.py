@@ -31,7 +31,7 @@ def cell(value: Any) -> Any:
     return safe_text(str(value))
 
 
-def render_csv(report: dict, out: Path) -> Path:
+def render_csv(report: dict[str, Any], out: Path) -> Path:
     report = canonical(report)
     with out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")

@@ -11,7 +11,7 @@ import jinja2
 
 from carbon.canonical import canonical
 from carbon.charts import attribution_svg, monthly_trend_svg
-from carbon.tables import report_tables
+from carbon.tables import Column, Table, report_tables
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -39,7 +39,7 @@ def fmt(value: Any, unit: str = "") -> str:
     return str(value)
 
 
-def row_unit(table: Any, row: list[Any], column: Any) -> str:
+def row_unit(table: Table, row: list[Any], column: Column) -> str:
     """The unit a cell reads in: a metric table's unit column names it per row, other tables per column."""
     keys = [c.key for c in table.columns]
     if column.key == "value" and "unit" in keys:
@@ -47,7 +47,7 @@ def row_unit(table: Any, row: list[Any], column: Any) -> str:
     return column.shown_unit
 
 
-def render_html(report: dict) -> str:
+def render_html(report: dict[str, Any]) -> str:
     report = canonical(report)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined)
@@ -64,7 +64,7 @@ def _data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def render_pdf(report: dict, out: Path) -> Path:
+def render_pdf(report: dict[str, Any], out: Path) -> Path:
     import weasyprint  # heavy import (pango): only when a PDF is asked for
 
     weasyprint.HTML(string=render_html(report), base_url=str(TEMPLATES)).write_pdf(str(out))

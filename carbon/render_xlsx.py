@@ -8,6 +8,7 @@ OWASP apostrophe prefix so a CSV re-export from Excel stays safe. ``constant_mem
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 
@@ -19,7 +20,7 @@ OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_ur
            "strings_to_numbers": False}
 
 
-def render_xlsx(report: dict, out: Path) -> Path:
+def render_xlsx(report: dict[str, Any], out: Path) -> Path:
     report = canonical(report)
     workbook = xlsxwriter.Workbook(str(out), OPTIONS)
     header = workbook.add_format({"bold": True, "text_wrap": True, "font_name": "Noto Sans CJK SC"})

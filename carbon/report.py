@@ -87,7 +87,8 @@ def build_report(inputs: CarbonInputs, factors: FactorTable, config: CarbonConfi
     return report
 
 
-def _coverage_warnings(overall: dict, ytd: dict, months: list[MonthLedger], threshold: float) -> list[str]:
+def _coverage_warnings(overall: dict[str, Any], ytd: dict[str, Any], months: list[MonthLedger],
+                       threshold: float) -> list[str]:
     """One problems[] entry per figure resting on less than the threshold's share of its intervals."""
     checks = [("period energy and emissions", overall), ("year to date (碳管理 management)", ytd)]
     if len(months) > 1:
@@ -118,7 +119,7 @@ def _scope1(config: CarbonConfig, factors: FactorTable, period: Period) -> dict[
 
 
 def _scope2(location_kg: float, market_kg: float, covered: float, months: list[MonthLedger],
-            config: CarbonConfig, coverage: dict | None) -> dict[str, Any]:
+            config: CarbonConfig, coverage: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "location_based_kgco2e": location_kg, "market_based_kgco2e": market_kg,
         "location_region": config.factors.location_region, "residual_region": config.factors.residual_region,
@@ -178,7 +179,7 @@ def _instrument_row(i: Any) -> dict[str, Any]:
             "project": i.project}
 
 
-def _factors_section(months: list[MonthLedger], factors: FactorTable, scope1: dict) -> dict[str, Any]:
+def _factors_section(months: list[MonthLedger], factors: FactorTable, scope1: dict[str, Any]) -> dict[str, Any]:
     used: dict[str, Factor] = {f.id: f for m in months for f in m.factors}
     for row in scope1["fuels"]:
         used[row["factor_id"]] = next(f for f in factors.factors if f.id == row["factor_id"])

@@ -81,7 +81,7 @@ def subsystems(inputs: CarbonInputs, energy: pd.DataFrame, location_kg: float,
 
 
 def management(inputs: CarbonInputs, config: CarbonConfig, period: Period, factors: FactorTable,
-               baseline: dict | None, baseline_conditions: pd.DataFrame | None) -> dict[str, Any]:
+               baseline: dict[str, Any] | None, baseline_conditions: pd.DataFrame | None) -> dict[str, Any]:
     """碳管理: YTD of Scope 1 + Scope 2 location-based, budget to date, forecast (:mod:`carbon.year`)."""
     tz = inputs.site.timezone
     year = period.start.year
@@ -113,8 +113,8 @@ def management(inputs: CarbonInputs, config: CarbonConfig, period: Period, facto
 
 
 def _estimates(daily: pd.DataFrame, tz: str, year: int, prev_start: pd.Timestamp, year_start: pd.Timestamp,
-               factor: float | None, import_share: float | None, baseline: dict | None,
-               conditions: pd.DataFrame | None, min_share: float) -> tuple[str, dict] | None:
+               factor: float | None, import_share: float | None, baseline: dict[str, Any] | None,
+               conditions: pd.DataFrame | None, min_share: float) -> tuple[str, yr.MonthEstimates] | None:
     if factor is None:
         return None  # nothing recorded this year: no factor per kWh imported to carry an estimate
     day_kwh = yr.baseline_day_kwh(baseline, conditions) if conditions is not None and len(conditions) else None

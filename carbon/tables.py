@@ -40,7 +40,7 @@ class Table:
     rows: list[list[Any]]
 
 
-def get(report: dict, path: str) -> Any:
+def get(report: dict[str, Any], path: str) -> Any:
     value: Any = report
     for part in path.split("."):
         value = value.get(part) if isinstance(value, dict) else None
@@ -143,21 +143,21 @@ METRIC_COLUMNS = [_C("metric_zh", "Metric", "指标"), _C("metric_en", "Metric (
                   _C("value", "Value", "数值"), _C("unit", "Unit", "单位")]
 
 
-def _metric_rows(report: dict, spec: list[tuple[str, str, str, str]], prefix: str = "") -> list[list[Any]]:
+def _metric_rows(report: dict[str, Any], spec: list[tuple[str, str, str, str]], prefix: str = "") -> list[list[Any]]:
     return [[zh, en, shown(get(report, prefix + path), unit), "%" if unit == "ratio" else unit]
             for path, en, zh, unit in spec]
 
 
-def summary_table(report: dict) -> Table:
+def summary_table(report: dict[str, Any]) -> Table:
     return Table("summary", "Summary", "摘要", METRIC_COLUMNS, _metric_rows(report, SUMMARY))
 
 
-def strategy_tables(report: dict) -> list[Table]:
+def strategy_tables(report: dict[str, Any]) -> list[Table]:
     return [Table(key, title.split(" ", 1)[1], title.split(" ", 1)[0], METRIC_COLUMNS,
                   _metric_rows(report, spec, f"strategies.{key}.")) for key, title, spec in STRATEGIES]
 
 
-def building_table(report: dict) -> Table:
+def building_table(report: dict[str, Any]) -> Table:
     """Floor area, its basis, and every target of config/carbon.yaml beside the period's actual."""
     b = report["building"]
     rows = _metric_rows(b, BUILDING)
@@ -176,7 +176,7 @@ TARGETS = {"eui_kwh_per_m2_a": ("strategies.efficiency.eui_kwh_per_m2_a", "kWh/(
                                                 "kgCO2e/(m²·a)")}
 
 
-def scope2_table(report: dict) -> Table:
+def scope2_table(report: dict[str, Any]) -> Table:
     s2, s1 = report["scope2"], report["scope1"]
     rows = [["范围一 燃料", "Scope 1 fuels", s1["total_kgco2e"], "IPCC 2006"],
             ["范围二 基于位置", "Scope 2 location-based", s2["location_based_kgco2e"], s2["location_region"]],
@@ -187,7 +187,7 @@ def scope2_table(report: dict) -> Table:
     return Table("scope2", "Emissions by scope, both Scope 2 methods", "分范围排放(范围二双口径)", cols, rows)
 
 
-def _rows(records: list[dict], columns: list[Column]) -> list[list[Any]]:
+def _rows(records: list[dict[str, Any]], columns: list[Column]) -> list[list[Any]]:
     return [[shown(get(r, c.key), c.unit) for c in columns] for r in records]
 
 
@@ -257,7 +257,7 @@ BASELINE = [("form", "Model form", "模型形式", ""), ("granularity", "Granula
             ("change_point_c", "Change point τ", "变化点 τ", "°C"), ("cdd_base_c", "CDD base", "CDD基准温度", "°C")]
 
 
-def report_tables(report: dict) -> list[Table]:
+def report_tables(report: dict[str, Any]) -> list[Table]:
     """Every table of a report, in reading order."""
     baseline = report["strategies"]["demand_reduction"].get("baseline") or {}
     electricity, ccer = report["instruments"]["electricity"], report["instruments"]["ccer"]

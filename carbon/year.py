@@ -24,6 +24,9 @@ import pandas as pd
 
 from carbon import baseline as bl
 
+# Per month number (1-12): (low, central, high) kg per day for the days without data.
+MonthEstimates = dict[int, tuple[float, float, float]]
+
 
 def days_with_data(daily_energy: pd.DataFrame, timezone: str) -> set[date]:
     """Local dates whose grid import has data (a measured/estimated interval, or energy after a gap)."""
@@ -38,7 +41,7 @@ def year_days(year: int) -> list[date]:
     return [first + timedelta(days=i) for i in range(366 if calendar.isleap(year) else 365)]
 
 
-def baseline_day_kwh(baseline: dict | None, conditions: pd.DataFrame) -> dict[int, float] | None:
+def baseline_day_kwh(baseline: dict[str, Any] | None, conditions: pd.DataFrame) -> dict[int, float] | None:
     """Per month number: the monthly baseline's kWh per day at ``conditions`` (one row per baseline month);
     None unless a monthly baseline meets the G14 criteria."""
     if not baseline or baseline.get("granularity") != "monthly" or not baseline.get("meets_criteria"):
@@ -51,14 +54,14 @@ def baseline_day_kwh(baseline: dict | None, conditions: pd.DataFrame) -> dict[in
 
 
 def profile_day_kg(daily_energy: pd.DataFrame, timezone: str, year: int, factor_kg_per_import_kwh: float,
-                   min_data_share: float) -> dict[int, tuple[float, float, float]]:
+                   min_data_share: float) -> MonthEstimates:
     """Per month number of ``year``: (p10, mean, p90) kg per day from the grid import of its days with data,
     for months where those days are at least ``min_data_share`` of the month."""
     imports = daily_energy[daily_energy["role"] == "grid_import"]
     present = days_with_data(daily_energy, timezone)
     local = imports.assign(day=imports["start"].dt.tz_convert(timezone).dt.date)
     per_day = local[local["day"].isin(present)].groupby("day")["energy_kwh"].sum()
-    out: dict[int, tuple[float, float, float]] = {}
+    out: MonthEstimates = {}
     for month in range(1, 13):
         days = per_day[[d.year == year and d.month == month for d in per_day.index]]
         if len(days) < min_data_share * calendar.monthrange(year, month)[1] or len(days) == 0:
@@ -68,7 +71,7 @@ def profile_day_kg(daily_energy: pd.DataFrame, timezone: str, year: int, factor_
     return out
 
 
-def forecast_missing(missing: list[date], per_month: dict[int, tuple[float, float, float]]) -> tuple[float, float,
+def forecast_missing(missing: list[date], per_month: MonthEstimates) -> tuple[float, float,
                                                                                                       float] | None:
     """(low, central, high) kg for ``missing`` days from per-month (low, central, high) kg per day; None when a
     missing day's month has no estimate."""
@@ -81,7 +84,7 @@ def forecast_missing(missing: list[date], per_month: dict[int, tuple[float, floa
 
 
 def year_status(year: int, period_end: date, monthly_kg: dict[str, float], present: set[date],
-                estimates: tuple[str, dict[int, tuple[float, float, float]]] | None, budget_t: float | None,
+                estimates: tuple[str, MonthEstimates] | None, budget_t: float | None,
                 reason: str = "") -> dict[str, Any]:
     """YTD, budget to date and forecast of ``year`` from recorded kg per month (``YYYY-MM``) through
     ``period_end`` (exclusive), the days with data, and the chosen method's per-month kg-per-day estimates.
@@ -128,7 +131,7 @@ def year_status(year: int, period_end: date, monthly_kg: dict[str, float], prese
 
 
 def monthly_rows(year: int, period_end: date, monthly_kg: dict[str, float], present: set[date],
-                 per_month: dict[int, tuple[float, float, float]] | None) -> list[dict[str, Any]]:
+                 per_month: MonthEstimates | None) -> list[dict[str, Any]]:
     """One row per month of the year: recorded tCO2e and the estimate for its days without data (or None)."""
     rows = []
     for month in range(1, 13):
