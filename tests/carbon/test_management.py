@@ -72,3 +72,48 @@ def test_every_flagged_interval_is_listed_as_runs_that_add_up_to_the_coverage():
     assert runs.iloc[0]["end"] == start[3]
     cov = coverage_of(energy["quality"])
     assert runs["intervals"].sum() == cov.estimated + cov.gap
+
+
+def _flagged_runs_rowwise(energy: pd.DataFrame) -> pd.DataFrame:
+    """The form before issue 15 (a joined string key per row, via DataFrame.apply): the reference the
+    vectorised run search must match."""
+    cols = ["start", "end", "role", "subsystem", "quality", "intervals", "energy_kwh"]
+    flagged = energy[energy["quality"] != "measured"].sort_values(["role", "subsystem", "quality", "start"],
+                                                                  kind="stable")
+    step = energy["start"].sort_values().drop_duplicates().diff().min()
+    key = flagged[["role", "subsystem", "quality"]].astype(str).agg("|".join, axis=1)
+    new_run = (key != key.shift()) | (flagged["start"] - flagged["start"].shift() != step)
+    runs = flagged.assign(run=new_run.cumsum()).groupby("run", sort=False).agg(
+        start=("start", "first"), last=("start", "last"), role=("role", "first"), subsystem=("subsystem", "first"),
+        quality=("quality", "first"), intervals=("start", "size"), energy_kwh=("energy_kwh", "sum"))
+    runs["end"] = runs["last"] + step
+    return runs.sort_values(["start", "role", "subsystem"], kind="stable")[cols].reset_index(drop=True)
+
+
+def test_flagged_runs_vectorised_finds_the_same_runs_as_the_row_wise_form():
+    # two roles, three subsystems (one missing), both flags, runs broken by a measured hour, by a change of
+    # flag, of subsystem and by a skipped hour; rows shuffled so the sort is exercised too
+    rng = pd.Series(range(400)).sample(frac=1.0, random_state=7).to_numpy()
+    hours = pd.date_range("2026-10-01", periods=100, freq="h", tz="Asia/Shanghai")
+    rows = []
+    for i, (role, sub) in enumerate([("grid_import", "lighting"), ("grid_import", "hvac"),
+                                     ("pv", "power_distribution"), ("pv", "lighting")]):
+        for h, when in enumerate(hours):
+            q = ["measured", "gap", "gap", "estimated", "gap", "measured", "estimated"][(h * (i + 1)) % 7]
+            if (h + i) % 13 == 0:
+                continue  # a skipped interval splits a run
+            rows.append({"start": when, "role": role, "subsystem": sub, "quality": q,
+                         "energy_kwh": None if q == "gap" else float(h)})
+    energy = pd.DataFrame(rows).iloc[[j for j in rng if j < len(rows)]].reset_index(drop=True)
+    expected, got = _flagged_runs_rowwise(energy), flagged_runs(energy)
+    assert len(expected) > 50  # the frame has many runs of every kind
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_flagged_runs_of_a_role_without_subsystem_are_runs_not_single_intervals():
+    # the row-wise form raised on a missing subsystem (pandas keeps NaN through astype(str))
+    start = pd.date_range("2026-10-01", periods=4, freq="h", tz="Asia/Shanghai")
+    energy = pd.DataFrame({"start": start, "role": "grid_import", "subsystem": None, "energy_kwh": None,
+                           "quality": ["gap", "gap", "gap", "measured"]})
+    runs = flagged_runs(energy)
+    assert list(runs["intervals"]) == [3] and runs.iloc[0]["end"] == start[3]
