@@ -105,6 +105,9 @@ class CarbonUnavailable(RuntimeError):
 
 
 def active_alarm_count(console: Console) -> int | None:
+    """Open alarms the operator still has to act on: not back to normal and not shelved. A shelved alarm is
+    suppressed on purpose (ISA-18.2 shelving), so counting it would call an operator back to something they
+    already put aside. The Overview's tile and the top bar's badge both show this number."""
     if console.journal is None:
         return None
-    return len(list(console.journal.active()))
+    return len(console.journal.active(include_shelved=False))

@@ -18,6 +18,7 @@ from dashboard.auth import Permission, allowed, audit, authorize
 from dashboard.components import export_buttons
 from dashboard.context import Console
 from dashboard.i18n import t
+from dashboard.kpis import active_alarm_count
 
 NAME = "alarms"
 PATH = "/alarms"
@@ -193,8 +194,9 @@ def register(app: Dash, console: Console) -> None:
 
 
 def topbar_badge(console: Console, lang: str) -> tuple[str, str]:
-    """The top bar's count of unshelved open alarms (the operator's shift view), red while any is open."""
-    count = len(console.journal.active(include_shelved=False)) if console.journal is not None else 0
+    """The top bar's count of unshelved open alarms (the operator's shift view), red while any is open: the
+    same function as the Overview's tile (:func:`dashboard.kpis.active_alarm_count`)."""
+    count = active_alarm_count(console) or 0
     if not count:
         return t(lang, "alarms.topbar_none"), "alarm-badge"
     return t(lang, "alarms.topbar", count=count), "alarm-badge alerting"

@@ -5,6 +5,7 @@ numbers, computed once per tick, whatever the number of open browsers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -25,7 +26,7 @@ from dashboard.components import (
 from dashboard.context import Console
 from dashboard.flows import LivePower, live_loads_figure, power_flow_figure, sankey_figure
 from dashboard.i18n import t
-from dashboard.kpis import OverviewKpis, overview_kpis, today_balance
+from dashboard.kpis import OverviewKpis, active_alarm_count, overview_kpis, today_balance
 from dashboard.report_bridge import carbon_files, location_kg
 from dashboard.sources import Balance, latest_values, power_points, series
 from models.errors import ConfigError
@@ -50,7 +51,9 @@ def today(console: Console) -> Balance:
 
 
 def kpis(console: Console) -> OverviewKpis:
-    return console.snapshot(NAME, "kpis", "", lambda: overview_kpis(console, today(console)), TODAY_TTL_S)
+    energy = console.snapshot(NAME, "kpis", "", lambda: overview_kpis(console, today(console)), TODAY_TTL_S)
+    # the alarm count moves with every raise, shelve and clear: read each tick, as the top bar's badge is
+    return replace(energy, active_alarms=active_alarm_count(console))
 
 
 def power_now(console: Console) -> LivePower:
