@@ -15,17 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alerts.lifecycle import (
-    ON_ACK,
-    ON_CLEAR,
-    ON_RAISE,
-    Alarm,
-    AlarmChange,
-    AlarmEvent,
-    AlarmNotFound,
-    AlarmState,
-    LifecycleError,
-)
+from alerts.lifecycle import ON_ACK, ON_CLEAR, ON_RAISE, Alarm, AlarmChange, AlarmEvent, AlarmState
+from models.errors import AlarmNotFound, LifecycleError
 
 SYSTEM = "system"
 _SCHEMA = """

@@ -90,10 +90,3 @@ class AlarmChange:
     event: str  # "raised" or "cleared"
     shelved: bool
 
-
-class LifecycleError(Exception):
-    """A person asked for a transition the lifecycle does not allow (ack a closed alarm, shelve without reason)."""
-
-
-class AlarmNotFound(LifecycleError):
-    pass

@@ -13,7 +13,8 @@ from carbon.coverage import Coverage, coverage_of
 from carbon.emissions import scope2_location_kg, scope2_market_kg
 from carbon.factors import Factor, FactorTable
 from carbon.instruments import Applied, apply_electricity_instruments
-from carbon.offsets import EnergyBalance, EnergyBalanceError, energy_balance
+from carbon.offsets import EnergyBalance, energy_balance
+from models.errors import EnergyBalanceError
 
 BALANCE_ROLES = ("grid_import", "grid_export", "pv", "wind", "battery_charge", "battery_discharge")
 LOAD_ROLES = ("consumption", "ev_charging")

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-
-class EnergyBalanceError(ValueError):
-    """Meter quantities that cannot all be true at once (e.g. more export than generation)."""
+from models.errors import EnergyBalanceError
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from carbon.emissions import scope1_fuel_kg
 from carbon.factors import Factor, FactorTable
 from carbon.inputs import CarbonInputs
 from carbon.ledger import MonthLedger, balance_of, ledgers, role_coverage, role_totals, window
-from carbon.offsets import EnergyBalanceError
 from carbon.period import Period
+from models.errors import EnergyBalanceError
 
 SCHEMA = "zerocarbon/carbon-report@1"
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from collectors.spool import Batch, Spool
 from models.reading import ReadingWriter
+
+if TYPE_CHECKING:  # annotations only: collectors.spool re-exports SpoolDrainer, so a runtime import is a cycle
+    from collectors.spool import Batch, Spool
 
 log = logging.getLogger(__name__)
 

@@ -33,8 +33,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from collectors.jsonpath import lookup
 from collectors.mqtt_mapping import DeadLetters, Route, TimestampWindow, map_fields, parse_timestamp
-from collectors.mqtt_payload import MAX_DEPTH, PayloadRejected, parse_payload
+from collectors.mqtt_payload import MAX_DEPTH, parse_payload
 from collectors.mqtt_wire import WireSubscriber, run_in_thread, tls_context
+from models.errors import PayloadRejected
 from models.reading import Quality, Reading, ReadingSink
 from models.site import Device, MqttConnection, Site
 from models.template import MqttTemplate

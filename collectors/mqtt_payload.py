@@ -24,18 +24,14 @@ import json
 import re
 from typing import Any
 
+from models.errors import PayloadRejected
+
 MAX_DEPTH = 32  # a gateway's payload nests 3-4 levels; 32 leaves room and stays far below Python's recursion
 _ESCAPE = re.compile(rb"\\.", re.DOTALL)
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
 _STRING_NOW = re.compile(rb'"[^"]*"')  # a string once escapes are gone and only quotes and brackets are left
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
-
-class PayloadRejected(ValueError):
-    def __init__(self, kind: str, detail: str) -> None:
-        self.kind = kind
-        self.detail = detail
-        super().__init__(f"{kind}: {detail}")
 
 
 def check_nesting(payload: bytes, limit: int) -> None:

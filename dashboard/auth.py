@@ -24,6 +24,8 @@ from flask import current_app, has_request_context, request
 from flask_login import UserMixin, current_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from models.errors import UserError
+
 ADMIN_PASSWORD_ENV = "ZEROCARBON_ADMIN_PASSWORD"
 MIN_PASSWORD_LENGTH = 8
 
@@ -66,9 +68,6 @@ class User(UserMixin):
     def can(self, permission: Permission) -> bool:
         return permission in GRANTS[self.role]
 
-
-class UserError(ValueError):
-    """A user command that cannot be done (unknown user, weak password, bad role)."""
 
 
 class UserBook:

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from carbon.offsets import (
     EnergyBalance,
-    EnergyBalanceError,
     energy_balance,
     renewable_share,
     self_consumption_ratio,
@@ -20,7 +19,7 @@ from carbon.offsets import (
 from dashboard.context import Console
 from dashboard.report_bridge import budget_kg, location_kg, year_before_today_kg
 from dashboard.sources import Balance, balance, energy_frame
-from models.errors import ConfigError
+from models.errors import CarbonUnavailable, ConfigError, EnergyBalanceError
 
 
 @dataclass(frozen=True)
@@ -99,9 +98,6 @@ def carbon_to_date(console: Console, now: datetime) -> tuple[float | None, float
     except ConfigError as exc:
         raise CarbonUnavailable(str(exc)) from None
 
-
-class CarbonUnavailable(RuntimeError):
-    """The carbon config or factors cannot answer (e.g. no factor valid today): the tile says why."""
 
 
 def active_alarm_count(console: Console) -> int | None:

@@ -37,15 +37,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from models.errors import SnapshotTimeout
+
 T = TypeVar("T")
 log = logging.getLogger("zerocarbon.dashboard.snapshot")
 Key = tuple[str, str, str]
 MAX_KEYS = 256  # pages x periods x languages is a few dozen; the cap only guards against free-form periods
 REFRESH_THREADS = 2  # 2 cores: more parallel recomputations would only slow each other down
 
-
-class SnapshotTimeout(RuntimeError):
-    """A caller waited ``wait_s`` for another request's first computation of a key."""
 
 
 @dataclass

@@ -17,12 +17,12 @@ from models import protocols as protocol_models
 from models import site as site_models
 from models import template as template_models
 from models.bacnet import BacnetConnection
-from models.errors import ConfigError, ConfigProblem
+from models.errors import ConfigError, ConfigProblem, SourceProblem
 from models.protocols import AnyTemplate, Template
 from models.resolve import register_points, template_points
 from models.site import Device, ModbusConnection, Site, SiteFile
 from models.template import ModbusTemplate, MqttPoint
-from models.yaml_source import SourceProblem, YamlSource, known_fields, suggest, validation_problems
+from models.yaml_source import YamlSource, known_fields, suggest, validation_problems
 
 
 def _is_model(obj: object) -> bool:

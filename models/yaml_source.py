@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from models.errors import ConfigError, ConfigProblem
+from models.errors import ConfigError, ConfigProblem, SourceProblem
 
 Loc = tuple[str | int, ...]
 MAX_BYTES = 8 * 1024 * 1024  # config/site.yaml of the 1041-point building is 40 KB
@@ -136,11 +136,6 @@ def _check_shape(text: str, path: Path) -> None:
                    "write the values out or use fewer nested aliases")
             raise SourceProblem(ConfigProblem(str(path), event.start_mark.line + 1, "", msg))
 
-
-class SourceProblem(Exception):
-    def __init__(self, problem: ConfigProblem) -> None:
-        self.problem = problem
-        super().__init__(str(problem))
 
 
 def read_config_file(path: Path, fix: str) -> YamlSource:

@@ -17,7 +17,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from simulators.faults import FaultError
+from models.errors import FaultError
 from simulators.site import SimulatedSite
 
 DEFAULT_CONTROL_PORT = 8765

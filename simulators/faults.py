@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.errors import InputError
+from models.errors import FaultError
 from models.protocols import label
 from models.site import Device
 
@@ -30,9 +30,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "fault_flag": {},
 }
 
-
-class FaultError(InputError, ValueError):
-    """A fault that does not exist or does not fit the device; the message says which kinds do."""
 
 
 @dataclass

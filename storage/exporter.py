@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from models.errors import InputError
+from models.errors import ExportError
 from storage.base import Store
 from storage.frames import utc
 
@@ -29,9 +29,6 @@ ROLLUP_OUT = ("mean", "min", "max", "first", "last", "count", "bad_count", "incr
 WINDOW = {"raw": pd.Timedelta(days=1), "15min": pd.Timedelta(days=31), "hour": pd.Timedelta(days=92)}
 XLSX_MAX_ROWS = 1_048_575  # one header row
 
-
-class ExportError(InputError, ValueError):
-    """The request cannot be written as asked (too many rows for Excel, an unknown format)."""
 
 
 def windows(start: pd.Timestamp, end: pd.Timestamp, resolution: str) -> Iterator[tuple[pd.Timestamp, pd.Timestamp]]:

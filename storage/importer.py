@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models.errors import InputError
+from models.errors import ImportFileError
 from models.reading import Quality
 from storage.base import Store
 
@@ -45,9 +45,6 @@ class ImportReport:
         if len(self.problems) < MAX_REPORTED:
             self.problems.append(message)
 
-
-class ImportFileError(InputError, ValueError):
-    """The file cannot be read at all (empty, binary, broken quoting, missing columns, unknown format)."""
 
 
 HEADER_FIX = "the first line must be the header timestamp,point,value[,unit][,quality]"

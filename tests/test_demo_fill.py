@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from dashboard.fill_status import FillStatus
+from models.errors import FillStopped
 from zerocarbon import demo_fill
-from zerocarbon.demo_fill import FillContext, FillStep, FillStopped, run_fill
+from zerocarbon.demo_fill import FillContext, FillStep, run_fill
 
 
 def test_an_added_step_runs_after_the_history_with_its_own_progress(site, tmp_path: Path,  # type: ignore[no-untyped-def]

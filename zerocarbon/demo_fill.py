@@ -20,12 +20,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dashboard.fill_status import FillStatus
+from models.errors import FillStopped
 from models.site import Site
 from models.vocabulary import PointKind
-
-
-class FillStopped(Exception):
-    """Ctrl-C during the fill, acted on between two units of work."""
 
 
 @dataclass

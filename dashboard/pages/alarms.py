@@ -12,13 +12,14 @@ from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from alerts.lifecycle import Alarm, AlarmEvent, LifecycleError
+from alerts.lifecycle import Alarm, AlarmEvent
 from dashboard.alarm_text import alarm_text, device_name
 from dashboard.auth import Permission, allowed, audit, authorize
 from dashboard.components import export_buttons
 from dashboard.context import Console
 from dashboard.i18n import t
 from dashboard.kpis import active_alarm_count
+from models.errors import LifecycleError
 
 NAME = "alarms"
 PATH = "/alarms"

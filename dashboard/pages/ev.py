@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, html
 
-from carbon.offsets import EnergyBalanceError, renewable_share
+from carbon.offsets import renewable_share
 from dashboard.components import (
     ROLE_COLOURS,
     empty_figure,
@@ -33,6 +33,7 @@ from dashboard.i18n import t
 from dashboard.kpis import carbon_balance
 from dashboard.periods import energy_interval_for, snapshot_ttl_s, window
 from dashboard.sources import balance, energy_frame, latest_values, series
+from models.errors import EnergyBalanceError
 from models.vocabulary import EnergyRole
 
 NAME = "ev"

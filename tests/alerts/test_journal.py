@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from alerts.journal import AlarmJournal
-from alerts.lifecycle import AlarmState, LifecycleError
+from alerts.lifecycle import AlarmState
+from models.errors import LifecycleError
 
 SOURCE = ("pv-inverter-fault-state:pv-inv-03.St", "pv-inverter-fault-state", "pv-inv-03.St", "critical")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from carbon.offsets import (
-    EnergyBalanceError,
     avoided_emissions_kg,
     energy_balance,
     renewable_share,
     self_consumption_ratio,
     self_sufficiency_ratio,
 )
+from models.errors import EnergyBalanceError
 
 
 def test_pv_and_wind_with_battery_charged_from_generation():

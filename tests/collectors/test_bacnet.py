@@ -243,7 +243,8 @@ def test_service_collects_simulated_bacnet_devices_and_marks_an_offline_one(tmp_
 
 
 def test_bacnet_faults_fit_only_bacnet_devices(site: Any) -> None:
-    from simulators.faults import FaultError, check_fault
+    from models.errors import FaultError
+    from simulators.faults import check_fault
 
     assert check_fault(site.device("ahu-1"), "out_of_service", {}).kind == "out_of_service"
     try:

@@ -14,7 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from collectors.mqtt import MqttCollector
-from collectors.mqtt_payload import PayloadRejected, check_nesting, parse_payload
+from collectors.mqtt_payload import check_nesting, parse_payload
+from models.errors import PayloadRejected
 from models.loader import load_site
 from models.reading import Quality
 from models.site import Site

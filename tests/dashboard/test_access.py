@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dashboard.auth import ADMIN_PASSWORD_ENV, Role, UserBook, UserError, ensure_admin
+from dashboard.auth import ADMIN_PASSWORD_ENV, Role, UserBook, ensure_admin
+from models.errors import UserError
 from tests.dashboard.conftest import PASSWORDS, RunningConsole, sign_in
 
 

@@ -10,8 +10,8 @@ import pytest
 from pymodbus.client import ModbusTcpClient
 from pymodbus.exceptions import ModbusException
 
+from models.errors import FaultError
 from models.site import ModbusConnection
-from simulators.faults import FaultError
 from simulators.site import SimulatedSite
 from tests.simulators.helpers import Subscriber, int16, modbus_client, read
 from tests.support.processes import Mosquitto

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 import typer
 
 from alerts.journal import AlarmJournal
-from alerts.lifecycle import Alarm, LifecycleError
-from models.errors import ConfigError
+from alerts.lifecycle import Alarm
+from models.errors import ConfigError, LifecycleError
 
 alarms_app = typer.Typer(help="Alarms: list, acknowledge, shelve, history; run the alarm engine.", no_args_is_help=True)
 USER = typer.Option(None, "--user", help="who does this (default: the login name); stored in the journal")

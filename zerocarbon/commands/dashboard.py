@@ -11,8 +11,9 @@ from typing import Any
 
 import typer
 
-from dashboard.auth import Role, UserBook, UserError, ensure_admin
+from dashboard.auth import Role, UserBook, ensure_admin
 from dashboard.server import DEFAULT_HOST, DEFAULT_PORT
+from models.errors import UserError
 
 users_app = typer.Typer(help="Console accounts (stored hashed in <data_dir>/users.json).", no_args_is_help=True)
 THREADS_PER_WORKER = 16  # as dashboard.server.THREADS: 20 browsers on 2 cores with shared snapshots

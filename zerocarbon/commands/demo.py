@@ -224,7 +224,7 @@ def _run_live(settings: Any, site: Site, store: Any, port: int, seed: int, stop:
 def _history_ready(store: Any, site: Site, days: float, seed: int, stop: threading.Event,
                    status: Any = None, config_dir: Path | None = None) -> bool:
     """Fill what is missing; False when Ctrl-C came first."""
-    from zerocarbon.demo_fill import FillStopped
+    from models.errors import FillStopped
 
     span = missing_history(store, site, days, datetime.now(UTC))
     try:

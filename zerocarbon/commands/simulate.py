@@ -49,8 +49,9 @@ def _parse_start(text: str | None, timezone: str) -> datetime | None:
 
 def _control(port: int, set_fault: list[str], clear_fault: list[str], list_faults: bool) -> None:
     """Talk to a running simulator's control port and print the faults now active."""
+    from models.errors import FaultError
     from simulators.control import call
-    from simulators.faults import FaultError, parse_fault_spec
+    from simulators.faults import parse_fault_spec
 
     try:
         for device in clear_fault:
@@ -116,8 +117,9 @@ def _points_per_step(site: Any) -> int:
 
 def _run_live(sim: Any, faults: list[str], control_port: int) -> None:
     """Start the site, apply start-up faults, serve the control port, wait for Ctrl-C or SIGTERM."""
+    from models.errors import FaultError
     from simulators.control import ControlServer
-    from simulators.faults import FaultError, parse_fault_spec
+    from simulators.faults import parse_fault_spec
 
     stop = stop_on_signals()
     sim.start()
