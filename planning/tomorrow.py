@@ -22,6 +22,7 @@ from planning import load_forecast as lf
 from planning.calendar import WorkCalendar
 from planning.config import PlanningConfig
 from planning.dispatch import STEP_H, Battery, Prices, plan_storage
+from planning.ev import envelope, unmanaged_kw
 from planning.pv_forecast import clear_sky_ghi, forecast_pv, inverters_of
 from planning.tariffs import TariffTable
 from storage.base import Store
@@ -100,8 +101,12 @@ def _bill(grid_kw: np.ndarray, price: np.ndarray, factor: np.ndarray, rate: floa
 
 
 def plan_tomorrow(store: Store, site: Site, tariffs: TariffTable, calendar: WorkCalendar, config: PlanningConfig,
-                  factor_of: FactorOf, day: date, weather: pd.DataFrame | None = None) -> dict[str, Any]:
-    """The plan of ``day`` and its expected saving against idle storage, as a JSON-ready record."""
+                  factor_of: FactorOf, day: date, weather: pd.DataFrame | None = None,
+                  ev_sessions: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The plan of ``day`` and its expected saving against idle storage, as a JSON-ready record.
+
+    ``ev_sessions`` (``planning.ev`` columns; bookings known the evening before): the EV fleet's charging is
+    planned too, its sessions' unmanaged power taken out of the load forecast; ``setpoints['ev_kw']`` is set."""
     tz = site.info.timezone
     start = pd.Timestamp(day).tz_localize(tz)
     index = pd.date_range(start, start + pd.Timedelta(days=1), freq="15min", inclusive="left")
@@ -121,7 +126,9 @@ def plan_tomorrow(store: Store, site: Site, tariffs: TariffTable, calendar: Work
     prices = Prices(priced["price_yuan_per_kwh"].to_numpy(), factor, config.carbon.price_yuan_per_tco2e, rate,
                     month_peak, config.storage.throughput_yuan_per_kwh)
     net = (fc["load_kw"] - fc["pv_kw"]).to_numpy()
-    plan = plan_storage(index, net, batteries, prices, config.storage.grid_charging)
+    ev = envelope(ev_sessions, index) if ev_sessions is not None else None
+    flexible = unmanaged_kw(ev_sessions, index) if ev_sessions is not None else 0.0  # in the load forecast
+    plan = plan_storage(index, net - flexible, batteries, prices, config.storage.grid_charging, ev=ev)
     return _record(day, index, fc, priced, plan, net, factor, rate, month_peak, source, known.sum() / 96)
 
 
@@ -143,4 +150,6 @@ def _record(day, index, fc, priced, plan, net, factor, rate, month_peak, source,
                          "saved_yuan": round(total["idle"] - total["plan"], 2),
                          "saved_tco2e": round(idle["tco2e"] - with_plan["tco2e"], 4),
                          "peak_kw_plan": round(with_plan["peak_kw"], 1), "peak_kw_idle": round(idle["peak_kw"], 1)},
-            "solver": plan.status}
+            "solver": plan.status, "ev_planned": "ev_kw" in plan.frame.columns,
+            "setpoints": {c: [round(float(v), 3) for v in plan.frame[c]] for c in plan.frame.columns
+                          if c.startswith("storage_kw/") or c == "ev_kw"}}

@@ -149,21 +149,65 @@ def charging_sessions(site: Site, start: object, end: object, seed: int = 0) -> 
     return frame[(frame["arrival"] < t1) & (frame["departure"] > t0)].reset_index(drop=True)
 
 
+CHUNK_ROWS = 1440  # instants per block: a day of minutes x a day's sessions is ~6 MB per matrix
+
+
 def fleet_values(sessions: pd.DataFrame, index: pd.DatetimeIndex) -> dict[str, np.ndarray]:
     """What the platform reports at each row of an evenly spaced ``index``: ``power_kw`` (mean over the row's
     step, so the integrated counter equals the sessions' energy), ``plugged`` (chargers in use at the row's
-    instant) and ``arrivals_per_h`` (sessions started during the row's step, as a rate for the counter)."""
+    instant) and ``arrivals_per_h`` (sessions started during the row's step, as a rate for the counter).
+
+    Computed in blocks of :data:`CHUNK_ROWS` instants against only the sessions that touch the block, so memory
+    stays that of one day whatever the range (a year at one minute was a sessions x instants matrix of ~600 GB)."""
     n = len(index)
+    out = {"power_kw": np.zeros(n), "plugged": np.zeros(n), "arrivals_per_h": np.zeros(n)}
     if sessions.empty or n == 0:
-        return {"power_kw": np.zeros(n), "plugged": np.zeros(n), "arrivals_per_h": np.zeros(n)}
+        return out
     t = index.as_unit("ns").asi8 / 1e9
     step = float(t[1] - t[0]) if n > 1 else 60.0
     seconds = {c: sessions[c].dt.as_unit("ns").astype("int64").to_numpy() / 1e9
                for c in ("arrival", "departure", "charge_end")}
-    lo, hi = t[:, None], t[:, None] + step
-    charging = np.clip(np.minimum(hi, seconds["charge_end"]) - np.maximum(lo, seconds["arrival"]), 0.0, None) / step
-    plugged = (seconds["arrival"] <= lo) & (lo < seconds["departure"])
-    started = (lo <= seconds["arrival"]) & (seconds["arrival"] < hi)
-    return {"power_kw": charging @ sessions["charger_kw"].to_numpy(dtype=float),
-            "plugged": plugged.sum(axis=1).astype(float),
-            "arrivals_per_h": started.sum(axis=1) * 3600.0 / step}
+    kw = sessions["charger_kw"].to_numpy(dtype=float)
+    for a in range(0, n, CHUNK_ROWS):
+        b = min(a + CHUNK_ROWS, n)
+        near = (seconds["arrival"] < t[b - 1] + step) & (np.maximum(seconds["departure"], seconds["charge_end"])
+                                                         > t[a])
+        part = {c: v[near] for c, v in seconds.items()}
+        lo = t[a:b, None]
+        hi = lo + step
+        charging = np.clip(np.minimum(hi, part["charge_end"]) - np.maximum(lo, part["arrival"]), 0.0, None) / step
+        out["power_kw"][a:b] = charging @ kw[near]
+        out["plugged"][a:b] = ((part["arrival"] <= lo) & (lo < part["departure"])).sum(axis=1)
+        out["arrivals_per_h"][a:b] = ((lo <= part["arrival"]) & (part["arrival"] < hi)).sum(axis=1) * 3600.0 / step
+    return out
+
+
+def managed_power_kw(sessions: pd.DataFrame, index: pd.DatetimeIndex, cap_kw: np.ndarray) -> np.ndarray:
+    """Fleet power (mean kW per row of an evenly spaced ``index``) when a plan caps the fleet at ``cap_kw`` (NaN:
+    no cap, every car at full rate) and the cap is shared earliest departure first. A car whose energy would no
+    longer fit before it leaves charges at full rate whatever the cap says: the driver's energy comes first, so a
+    plan made on other sessions than those that came costs power, never a car left short."""
+    n = len(index)
+    t = index.as_unit("ns").asi8 / 1e9
+    step = float(t[1] - t[0]) if n > 1 else 60.0
+    arrival, departure = (sessions[c].dt.as_unit("ns").astype("int64").to_numpy() / 1e9
+                          for c in ("arrival", "departure"))
+    kw = sessions["charger_kw"].to_numpy(dtype=float)
+    left = sessions["energy_kwh"].to_numpy(dtype=float).copy()
+    order = np.argsort(departure, kind="stable")  # earliest departure first
+    arrival, departure, kw, left = arrival[order], departure[order], kw[order], left[order]
+    power = np.zeros(n)
+    for i in range(n):
+        lo, hi = t[i], t[i] + step
+        here = np.clip(np.minimum(hi, departure) - np.maximum(lo, arrival), 0.0, None) / 3600.0  # plugged hours
+        room = np.minimum(kw * here, left)  # kWh each car can take this step
+        if not room.any():
+            continue
+        after = np.clip(departure - np.maximum(hi, arrival), 0.0, None) / 3600.0
+        forced = np.clip(left - kw * after, 0.0, room)  # what no later step could still deliver
+        budget = np.inf if not np.isfinite(cap_kw[i]) else max(cap_kw[i] * step / 3600.0 - forced.sum(), 0.0)
+        extra = room - forced
+        given = forced + np.minimum(extra, np.clip(budget - (np.cumsum(extra) - extra), 0.0, None))
+        left -= given
+        power[i] = given.sum() * 3600.0 / step
+    return power

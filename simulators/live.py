@@ -1,14 +1,22 @@
 """The live site's state at wall-clock time: physics of today at 1-minute steps, interpolated to 'now',
 counters integrated as the clock advances, and the value faults (stuck, counter reset, fault state) on top.
+
+Given a plans folder (``<data_dir>/plans``, where ``zerocarbon plan`` writes), the storage units and the EV fleet
+follow today's plan (:mod:`models.plan_file`) where it covers the instant and keep their rules elsewhere; a new or
+changed plan file is picked up within :data:`PLAN_CHECK_S`, a broken one is logged and the rules run.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from models.plan_file import PlanFileError, plan_path, read_plan
 from models.site import Site
 from models.vocabulary import PointKind
 from simulators.counters import origin_for
@@ -23,6 +31,8 @@ SUNSPEC_EVT1 = {  # SunSpec model 103 Evt1 bit numbers
     "CABINET_OPEN": 5, "MANUAL_SHUTDOWN": 6, "OVER_TEMP": 7, "OVER_FREQUENCY": 8, "UNDER_FREQUENCY": 9,
     "AC_OVER_VOLT": 10, "AC_UNDER_VOLT": 11, "BLOWN_STRING_FUSE": 12, "UNDER_TEMP": 13,
 }
+PLAN_CHECK_S = 5.0  # how often (wall clock) the plans folder is looked at
+log = logging.getLogger("simulators.live")
 POWER_POINTS = {"W", "VA", "VAr", "A", "AphA", "AphB", "AphC", "DCA", "DCW", "p_kw", "rotor_rpm"}
 
 
@@ -35,14 +45,19 @@ class LiveState:
         seed: int = 0,
         counters: dict[str, float] | None = None,
         counters_at: dict[str, float] | None = None,
+        plans: Path | None = None,
     ) -> None:
-        """``counters`` (point id -> value), each read at ``counters_at[point id]`` (epoch s): the first
-        :meth:`advance` counts from then, as a real meter kept counting while nothing read it (keep that gap
-        short: the rate of the first instant covers all of it)."""
+        """``plans``: the folder of day plans to follow (None: the rules only). ``counters`` (point id -> value),
+        each read at ``counters_at[point id]`` (epoch s): the first :meth:`advance` counts from then, as a real
+        meter kept counting while nothing read it (keep that gap short: the rate of the first instant covers all
+        of it)."""
         self.site = site
         self.seed = seed
         self._lock = threading.RLock()
-        self._day: tuple[int, pd.DatetimeIndex, dict[str, DeviceValues]] | None = None
+        self._day: tuple[Any, pd.DatetimeIndex, dict[str, DeviceValues]] | None = None
+        self.plans = plans
+        self._plan_seen: tuple[float, Any] = (-PLAN_CHECK_S, None)  # (when looked, (ordinal, file stamp))
+        self.plan_in_use: str | None = None  # the plan file followed today, for status and tests
         self._step_kinds = {(p.device, p.name) for p in site.points() if p.kind in STEP_KINDS}
         self.counters: dict[str, dict[str, float]] = {}
         self.faults: dict[str, Fault] = {}
@@ -61,12 +76,43 @@ class LiveState:
 
     def _day_values(self, ts: float) -> tuple[pd.DatetimeIndex, dict[str, DeviceValues]]:
         local = pd.Timestamp(ts, unit="s", tz="UTC").tz_convert(self.site.info.timezone)
-        ordinal = local.toordinal()
-        if self._day is None or self._day[0] != ordinal:
+        key = (local.toordinal(), self._plan_stamp(local))
+        if self._day is None or self._day[0] != key:
             start = local.normalize()
             index = pd.date_range(start, periods=24 * 60 + 1, freq="1min").tz_convert("UTC")
-            self._day = (ordinal, index, all_values(self.site, site_frame(self.site, index, self.seed)))
+            plan = self._plan_of(local)
+            self._day = (key, index, all_values(self.site, site_frame(self.site, index, self.seed, plan=plan)))
         return self._day[1], self._day[2]
+
+    def _plan_stamp(self, local: pd.Timestamp) -> Any:
+        """The plan file's (mtime, size) for ``local``'s day, looked at most every PLAN_CHECK_S (wall clock)."""
+        if self.plans is None:
+            return None
+        now = time.monotonic()
+        looked, seen = self._plan_seen
+        if seen is not None and seen[0] == local.toordinal() and now - looked < PLAN_CHECK_S:
+            return seen[1]
+        try:
+            stat = plan_path(self.plans, local.date()).stat()
+            stamp: Any = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            stamp = None
+        self._plan_seen = (now, (local.toordinal(), stamp))
+        return stamp
+
+    def _plan_of(self, local: pd.Timestamp) -> pd.DataFrame | None:
+        self.plan_in_use = None
+        if self.plans is None:
+            return None
+        try:
+            plan = read_plan(self.plans, local.date())
+        except PlanFileError as exc:  # the site keeps running on its rules; the log says which file and why
+            log.warning("not following the plan: %s", exc)
+            return None
+        if plan is not None:
+            self.plan_in_use = str(plan_path(self.plans, local.date()))
+            log.info("following the plan %s (%s)", self.plan_in_use, ", ".join(plan.columns))
+        return plan
 
     def _values_at(self, ts: float) -> dict[str, tuple[dict[str, Value], dict[str, float]]]:
         """Instant values (interpolated, or held for states and counts) and counter rates per device."""

@@ -63,12 +63,13 @@ def _pv(site: Site, w: dict[str, np.ndarray], seed: int) -> dict[str, np.ndarray
     return cols
 
 
-def _loads(site: Site, index: pd.DatetimeIndex, w: dict[str, np.ndarray], seed: int) -> dict[str, np.ndarray]:
+def _loads(site: Site, index: pd.DatetimeIndex, w: dict[str, np.ndarray], seed: int,
+           plan: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
     tz = site.info.timezone
     occ = building.occupancy(index, tz)
     cooling = building.cooling_demand(w["outdoor_temp_c"])
     cols = {"occupancy": occ, "cooling": cooling}
-    ev = _ev_fleet(site, index, seed)
+    ev = _ev_fleet(site, index, seed, plan)
     cols.update(ev)
     platform = ev_sessions.ev_platform(site)
     for meter_id in submeters(site):
@@ -85,13 +86,30 @@ def _loads(site: Site, index: pd.DatetimeIndex, w: dict[str, np.ndarray], seed: 
     return cols
 
 
-def _ev_fleet(site: Site, index: pd.DatetimeIndex, seed: int) -> dict[str, np.ndarray]:
-    """The charger fleet's power, chargers in use and session starts (``ev_*`` columns; none without a fleet)."""
+def _ev_fleet(site: Site, index: pd.DatetimeIndex, seed: int,
+              plan: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
+    """The charger fleet's power, chargers in use and session starts (``ev_*`` columns; none without a fleet).
+    A plan's ``ev_kw`` caps the fleet's charging where it covers the step (every car still leaves charged)."""
     if ev_sessions.ev_platform(site) is None:
         return {}
     end = index[-1] + pd.Timedelta(hours=step_hours(index))
-    values = ev_sessions.fleet_values(ev_sessions.charging_sessions(site, index[0], end, seed), index)
+    sessions = ev_sessions.charging_sessions(site, index[0], end, seed)
+    values = ev_sessions.fleet_values(sessions, index)
+    cap = setpoint(plan, "ev_kw", index)
+    if cap is not None and np.isfinite(cap).any():
+        values["power_kw"] = ev_sessions.managed_power_kw(sessions, index, cap)
     return {f"ev_{name}": v for name, v in values.items()}
+
+
+def setpoint(plan: pd.DataFrame | None, column: str, index: pd.DatetimeIndex) -> np.ndarray | None:
+    """A plan column on ``index``: each planned step holds for its own interval (15 min -> 1 min), NaN where no
+    step of the plan covers the instant (there the simulator keeps its rules)."""
+    if plan is None or column not in plan.columns or plan.empty:
+        return None
+    series = plan[column].sort_index()
+    step = series.index[1] - series.index[0] if len(series) > 1 else pd.Timedelta("15min")
+    at = series.reindex(index, method="ffill", tolerance=step - pd.Timedelta("1ns")).to_numpy(dtype=float)
+    return np.where((index >= series.index[0]) & (index < series.index[-1] + step), at, np.nan)
 
 
 def _storage_and_grid(site: Site, index: pd.DatetimeIndex, cols: dict[str, np.ndarray], seed: int,
@@ -105,14 +123,10 @@ def _storage_and_grid(site: Site, index: pd.DatetimeIndex, cols: dict[str, np.nd
     battery = np.zeros(len(index))
     rated = sum(u.power_kw for u in units)
     for unit in units:
-        planned = f"storage_kw/{unit.device}"
-        if plan is not None and planned in plan.columns:  # a plan's step holds until the next (15 min -> 1 min)
-            kw = plan[planned].reindex(index, method="ffill").to_numpy()
-            result = storage_dispatch.follow_plan(unit, day, step_hours(index), kw)
-        else:
-            share = unit.power_kw / rated  # a bigger PCS takes a bigger part of the PV and the peak
-            result = storage_dispatch.dispatch_unit(unit, minute / 60.0, day, step_hours(index), pv * share,
-                                                    net * share, storage_dispatch.discharge_start_h(unit, seed))
+        share = unit.power_kw / rated  # a bigger PCS takes a bigger part of the PV and the peak
+        result = storage_dispatch.dispatch_unit(unit, minute / 60.0, day, step_hours(index), pv * share, net * share,
+                                                storage_dispatch.discharge_start_h(unit, seed),
+                                                planned_kw=setpoint(plan, f"storage_kw/{unit.device}", index))
         cols[f"storage_kw/{unit.device}"], cols[f"soc/{unit.device}"] = result.power_kw, result.soc
         battery = battery + result.power_kw
     grid_net = net - battery
@@ -124,8 +138,10 @@ def _storage_and_grid(site: Site, index: pd.DatetimeIndex, cols: dict[str, np.nd
 def site_frame(site: Site, index: pd.DatetimeIndex, seed: int = 0, plan: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every physical quantity of the site at ``index`` (tz-aware, evenly spaced), reproducible by ``seed``.
 
-    ``plan``: columns ``storage_kw/<device>`` (kW, + discharge) on a time index; those units follow it (within
-    their limits) instead of the built-in rule: the loop from tomorrow's plan back to the site closes here."""
+    ``plan``: columns ``storage_kw/<device>`` (kW, + discharge) and optionally ``ev_kw`` (the EV fleet's charging
+    power) on a time index; where a plan step covers an instant the units follow it (within their limits) and the
+    fleet charges at most that power, elsewhere the built-in rules run: the loop from tomorrow's plan back to the
+    site closes here (``models.plan_file`` carries the plan from ``zerocarbon plan`` to the live site)."""
     if index.tz is None:
         raise ValueError("site_frame needs a tz-aware index (UTC or the site's zone)")
     w = _weather(site, index, seed)
@@ -137,7 +153,7 @@ def site_frame(site: Site, index: pd.DatetimeIndex, seed: int = 0, plan: pd.Data
             seed, f"wind-{turbine.device}", index, site.info.timezone, 0.9))
         cols[f"wind_ms/{turbine.device}"] = local_ms
         cols[f"wind_kw/{turbine.device}"] = wind.power_curve_kw(local_ms, turbine)
-    cols.update(_loads(site, index, w, seed))
+    cols.update(_loads(site, index, w, seed, plan))
     _storage_and_grid(site, index, cols, seed, plan)
     frame = pd.DataFrame(cols, index=index)
     vis = building.visitors(index, site.info.timezone, seed)

@@ -10,6 +10,7 @@ import asyncio
 import threading
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from models.site import Site
@@ -58,13 +59,16 @@ class SimulatedSite:
         speed: float = 1.0,
         counters: dict[str, float] | None = None,
         counters_at: dict[str, float] | None = None,
+        plans: Path | None = None,
     ) -> None:
+        """``plans``: the folder where ``zerocarbon plan`` writes day plans; the storage units and EV fleet follow
+        today's plan where it covers the instant, their rules elsewhere (simulators.live)."""
         self.site = remap_ports(site, ports or {}, mqtt_host, mqtt_port)
         self.tick_s = tick_s
         self._wall0 = time.time()
         self._sim0 = start_time.timestamp() if start_time else self._wall0
         self._speed = speed
-        self.state = LiveState(self.site, seed, counters, counters_at)
+        self.state = LiveState(self.site, seed, counters, counters_at, plans)
         self.served: dict[str, Endpoint] = {  # every device that listens on a port, by the protocol's endpoint
             d.id: ENDPOINTS[d.protocol](d, self.site.template_of(d), host, d.connection.port, self.state.faults)
             for d in self.site.devices

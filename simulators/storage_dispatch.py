@@ -35,29 +35,47 @@ def dispatch_unit(
     pv_share_kw: np.ndarray,
     net_demand_kw: np.ndarray,
     discharge_from_h: float = DISCHARGE_HOURS[0],
+    planned_kw: np.ndarray | None = None,
 ) -> Dispatch:
     """Step through one unit's day(s). ``net_demand_kw`` is this unit's share of load minus PV and wind;
-    the unit charges until ``discharge_from_h`` and discharges from then until 22:00."""
-    e_min, e_max = RESERVE_SOC * unit.capacity_kwh, MAX_SOC * unit.capacity_kwh
+    the unit charges until ``discharge_from_h`` and discharges from then until 22:00.
+
+    ``planned_kw`` (+ discharge, - charge; NaN where no plan covers the step): where it holds a number the unit
+    follows it as the PCS would, within its rating and between reserve and full; elsewhere the rule above runs,
+    on the same state of charge."""
+    e_min = RESERVE_SOC * unit.capacity_kwh
     power = np.zeros(len(hours))
     soc = np.zeros(len(hours))
+    planned = np.full(len(hours), np.nan) if planned_kw is None else np.asarray(planned_kw, dtype=float)
     energy, previous_day = e_min, None
-    steps = zip(hours.tolist(), day.tolist(), pv_share_kw.tolist(), net_demand_kw.tolist(), strict=True)
-    for i, (h, d, pv, net) in enumerate(steps):
+    steps = zip(hours.tolist(), day.tolist(), pv_share_kw.tolist(), net_demand_kw.tolist(), planned.tolist(),
+                strict=True)
+    for i, (h, d, pv, net, want) in enumerate(steps):
         if d != previous_day:
             energy, previous_day = e_min, d
-        p = 0.0
-        if CHARGE_HOURS[0] <= h < discharge_from_h:
-            want = max(-net, PV_SHARE_WHEN_NO_SURPLUS * pv)
-            p = -min(unit.power_kw, want, (e_max - energy) / (step_h * ONE_WAY_EFFICIENCY))
-            energy -= p * step_h * ONE_WAY_EFFICIENCY
+        if want == want:  # a planned step (NaN != NaN)
+            p = float(np.clip(want, -unit.power_kw, unit.power_kw))
+        elif CHARGE_HOURS[0] <= h < discharge_from_h:
+            p = -max(-net, PV_SHARE_WHEN_NO_SURPLUS * pv)
         elif discharge_from_h <= h < DISCHARGE_HOURS[1]:
             hours_left = max(DISCHARGE_HOURS[1] - h, step_h)
-            p = min(unit.power_kw, (energy - e_min) * ONE_WAY_EFFICIENCY / hours_left, max(net, 0.0))
-            energy -= p * step_h / ONE_WAY_EFFICIENCY
+            p = min((energy - e_min) * ONE_WAY_EFFICIENCY / hours_left, max(net, 0.0))
+        else:
+            p = 0.0
+        p, energy = _within_limits(unit, p, energy, step_h)
         power[i] = p
         soc[i] = energy / unit.capacity_kwh
     return Dispatch(power_kw=power, soc=soc)
+
+
+def _within_limits(unit: StorageUnit, p: float, energy: float, step_h: float) -> tuple[float, float]:
+    """The power the PCS can give for a wish ``p`` (+ discharge) this step, and the energy after it (kWh)."""
+    e_min, e_max = RESERVE_SOC * unit.capacity_kwh, MAX_SOC * unit.capacity_kwh
+    if p >= 0:
+        p = max(min(p, unit.power_kw, (energy - e_min) * ONE_WAY_EFFICIENCY / step_h), 0.0)
+        return p, energy - p * step_h / ONE_WAY_EFFICIENCY
+    p = -max(min(-p, unit.power_kw, (e_max - energy) / (step_h * ONE_WAY_EFFICIENCY)), 0.0)
+    return p, energy - p * step_h * ONE_WAY_EFFICIENCY
 
 
 def discharge_start_h(unit: StorageUnit, seed: int) -> float:
@@ -65,28 +83,6 @@ def discharge_start_h(unit: StorageUnit, seed: int) -> float:
     with one schedule would plot as one trace."""
     draw = np.random.default_rng([seed, zlib.crc32(unit.device.encode())]).random()
     return 13.5 + 1.5 * float(draw)
-
-
-def follow_plan(unit: StorageUnit, day: np.ndarray, step_h: float, planned_kw: np.ndarray) -> Dispatch:
-    """Follow a planned power (+ discharge, - charge) as the PCS would: within the unit's rating and between its
-    reserve and full state of charge. Each local day starts at the reserve, as under the rule above."""
-    e_min, e_max = RESERVE_SOC * unit.capacity_kwh, MAX_SOC * unit.capacity_kwh
-    power = np.zeros(len(day))
-    soc = np.zeros(len(day))
-    energy, previous_day = e_min, None
-    for i, (d, want) in enumerate(zip(day.tolist(), np.nan_to_num(planned_kw).tolist(), strict=True)):
-        if d != previous_day:
-            energy, previous_day = e_min, d
-        p = float(np.clip(want, -unit.power_kw, unit.power_kw))
-        if p >= 0:
-            p = min(p, (energy - e_min) * ONE_WAY_EFFICIENCY / step_h)
-            energy -= p * step_h / ONE_WAY_EFFICIENCY
-        else:
-            p = -min(-p, (e_max - energy) / (step_h * ONE_WAY_EFFICIENCY))
-            energy -= p * step_h * ONE_WAY_EFFICIENCY
-        power[i] = p
-        soc[i] = energy / unit.capacity_kwh
-    return Dispatch(power_kw=power, soc=soc)
 
 
 def cell_temperatures_c(air_temp_c: np.ndarray, power_kw: np.ndarray, rated_kw: float) -> tuple[np.ndarray, np.ndarray]:

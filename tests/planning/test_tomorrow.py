@@ -83,3 +83,28 @@ def test_a_weather_forecast_file_drives_the_pv_forecast(site, store, tmp_path): 
     bad.write_text("time,ghi_wm2,temp_c\n2026-12-04T00:00,0,18\n2026-12-04T01:00,cloudy,18\n")
     with pytest.raises(InputError, match=r"bad.csv:3: ghi_wm2 'cloudy' is not a number"):
         read_weather_csv(bad, site.info.timezone)
+
+
+def test_the_saved_plan_with_ev_bookings_is_what_the_simulator_follows(site, store, tmp_path):  # type: ignore[no-untyped-def]
+    from models.plan_file import read_plan, write_plan
+    from simulators.ev_sessions import charging_sessions
+    from simulators.physics import site_frame
+
+    day = pd.Timestamp("2026-12-04", tz=site.info.timezone)
+    sessions = charging_sessions(site, day.tz_convert("UTC"), (day + pd.Timedelta(days=1)).tz_convert("UTC"))
+    record = plan_tomorrow(store, site, load_tariffs(CONFIG / "tariffs.yaml"), load_calendar(CONFIG / "calendar.yaml"),
+                           load_planning_config(CONFIG / "planning.yaml"), _factor, day.date(), ev_sessions=sessions)
+    assert record["ev_planned"] is True
+    assert set(record["setpoints"]) == {"storage_kw/storage-1", "storage_kw/storage-2", "ev_kw"}
+    # the fleet's planned energy is the sessions' energy: every car is charged before it leaves
+    assert sum(record["setpoints"]["ev_kw"]) * 0.25 == pytest.approx(sessions["energy_kwh"].sum(), rel=1e-4)
+    write_plan(tmp_path, record, site.info.timezone, record["setpoints"])
+    plan = read_plan(tmp_path, day.date())
+    assert plan is not None and len(plan) == 96
+    minute = pd.date_range(day, periods=1440, freq="1min")
+    truth = site_frame(site, minute, plan=plan)
+    # the LP kept within the units' limits, so the simulated units hold every quarter hour's setpoint
+    for unit in site.energy_systems.storage:
+        done = truth[f"storage_kw/{unit.device}"].groupby(minute.floor("15min")).mean().to_numpy()
+        err = np.abs(done - plan[f"storage_kw/{unit.device}"].to_numpy())
+        assert err.max() < 0.01 and np.abs(plan[f"storage_kw/{unit.device}"]).mean() > 10.0  # kW; a plan that moves

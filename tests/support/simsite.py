@@ -8,12 +8,14 @@
 
 ``start_time`` shifts the simulated clock (e.g. a sunny weekday noon, so PV produces) and ``speed`` runs it
 faster than the wall clock. MQTT gateways publish every ``publish_s`` seconds to the given broker. ``counters``
-(point id -> value, e.g. a backfill's ``result.counters``) makes the meters carry on from a history.
+(point id -> value, e.g. a backfill's ``result.counters``) makes the meters carry on from a history. ``plans``:
+the folder of day plans (``models.plan_file``) the storage and EV fleet follow.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from models.site import ModbusConnection, Site
 from simulators.site import SimulatedSite
@@ -31,6 +33,7 @@ def start_simulated_site(
     publish_s: float = 1.0,
     tick_s: float = 0.5,
     counters: dict[str, float] | None = None,
+    plans: Path | None = None,
 ) -> SimulatedSite:
     """Start every device of ``site`` (Modbus on fresh free ports; MQTT to ``mosquitto_port`` unless None)."""
     # Port 0: each server binds a port the OS picks, so parallel test runs never race for a "free" one.
@@ -47,5 +50,6 @@ def start_simulated_site(
         start_time=start_time,
         speed=speed,
         counters=counters,
+        plans=plans,
     )
     return handle.start()

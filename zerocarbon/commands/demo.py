@@ -196,6 +196,7 @@ def _serve_console_early(settings: Any, site: Site, store: Any, port: int, statu
 
 def _run_live(settings: Any, site: Site, store: Any, port: int, seed: int, stop: threading.Event,
               console: Any) -> None:
+    from models.plan_file import PLANS_DIR
     from simulators.control import DEFAULT_CONTROL_PORT, ControlServer
     from simulators.site import SimulatedSite
     from zerocarbon.embedded_broker import EmbeddedBroker
@@ -204,7 +205,8 @@ def _run_live(settings: Any, site: Site, store: Any, port: int, seed: int, stop:
     broker_port = site.mqtt.port if _port_free(site.mqtt.port) else _free_port()
     broker = EmbeddedBroker(broker_port).start()
     sim = SimulatedSite(site, seed, demo_ports(site), "127.0.0.1", broker_port,
-                        counters=counter_values(store, site), counters_at=counter_times(store, site)).start()
+                        counters=counter_values(store, site), counters_at=counter_times(store, site),
+                        plans=settings.data_dir / PLANS_DIR).start()  # follows the day's plan (zerocarbon plan)
     control = ControlServer(sim, DEFAULT_CONTROL_PORT if _port_free(DEFAULT_CONTROL_PORT) else 0).start()
     platform = Platform(settings.model_copy(update={"mqtt_host": "127.0.0.1", "mqtt_port": broker_port}),
                         sim.site, store, console_port=port, console=console).start()

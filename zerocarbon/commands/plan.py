@@ -1,9 +1,13 @@
 """``zerocarbon plan``: tomorrow's storage plan, or a backtested month against the rule-based dispatch.
 
     zerocarbon plan --backtest-month 2026-08 --json   # LP plan vs the simulator's rule, yuan / tCO2e / peak kW
+    zerocarbon plan --backtest-month 2026-08 --carbon-price 20000   # the same at another carbon price
     zerocarbon plan --json                            # tomorrow, from the store's history (and --weather FILE)
+    zerocarbon plan --day 2026-12-05 --ev-bookings simulated   # plan the EV fleet too (simulated site's sessions)
 
-The plan is advice: nothing is written to a device. Formulas: ``planning.dispatch``; docs/methodology.md §11.
+The plan is advice: nothing is written to a device. The day's plan is saved as ``<data_dir>/plans/<day>.json``
+(``models.plan_file``), which the simulated site follows (``zerocarbon simulate``, the demo). Formulas:
+``planning.dispatch``; docs/methodology.md §12.
 """
 
 from __future__ import annotations
@@ -18,7 +22,11 @@ def plan(
     backtest_month: str = typer.Option(None, "--backtest-month", help="YYYY-MM: simulate the month both ways"),
     day: str = typer.Option(None, help="the day to plan (default: tomorrow in the site's zone)"),
     weather: Path = typer.Option(None, help="weather forecast CSV: time, ghi_wm2, temp_c (default: clear sky)"),
-    seed: int = typer.Option(0, help="simulator seed (backtest)"),
+    seed: int = typer.Option(0, help="simulator seed (backtest, simulated EV bookings)"),
+    carbon_price: float = typer.Option(None, min=0, help="yuan/tCO2e instead of planning.yaml's carbon price"),
+    ev_bookings: str = typer.Option("none", help="'simulated': plan the EV fleet on the simulator's sessions of "
+                                                 "the day, taken as bookings; 'none': storage only"),
+    save: bool = typer.Option(True, "--save/--no-save", help="write the day's plan to <data_dir>/plans/"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Plan tomorrow's storage dispatch (advice only), or backtest a month against the rule-based dispatch."""
@@ -30,14 +38,47 @@ def plan(
     settings = load_settings()
     site = load_site(settings.site)
     files = load_plan_files(settings.site)
-    config = load_planning_config(Path(settings.site).parent / "planning.yaml")
+    config = with_carbon_price(load_planning_config(Path(settings.site).parent / "planning.yaml"), carbon_price)
     factor_of = grid_factor(settings.site, config.carbon.factor_region)
     if backtest_month:
         record = _backtest(site, files, config, factor_of, backtest_month, seed)
         typer.echo(json.dumps(record, indent=1) if as_json else _month_text(record))
         return
-    record = _tomorrow(settings, site, files, config, factor_of, day, weather)
+    record = _tomorrow(settings, site, files, config, factor_of, day, weather, _bookings(ev_bookings, site, day, seed))
+    if save:
+        from models.plan_file import PLANS_DIR, write_plan
+
+        record["saved_to"] = str(write_plan(settings.data_dir / PLANS_DIR, record, site.info.timezone,
+                                            record["setpoints"]))
     typer.echo(json.dumps(record, indent=1, ensure_ascii=False) if as_json else _day_text(record))
+
+
+def with_carbon_price(config, price: float | None):  # type: ignore[no-untyped-def]
+    """``config`` with its carbon price replaced (the knob of the carbon-versus-yuan trade-off)."""
+    if price is None:
+        return config
+    carbon = config.carbon.model_copy(update={"price_yuan_per_tco2e": price, "price_status": "unconfirmed"})
+    return config.model_copy(update={"carbon": carbon})
+
+
+def _bookings(kind: str, site, day: str | None, seed: int):  # type: ignore[no-untyped-def]
+    """The EV sessions the plan takes as known: the simulator's for the day ('simulated'), or none."""
+    import pandas as pd
+
+    from models.errors import InputError
+
+    if kind == "none":
+        return None
+    if kind != "simulated":
+        raise InputError(f"--ev-bookings {kind!r}: use 'simulated' or 'none'")
+    from simulators.ev_sessions import charging_sessions
+
+    tz = site.info.timezone
+    try:
+        first = pd.Timestamp(day).tz_localize(tz) if day else (pd.Timestamp.now(tz) + pd.Timedelta(days=1)).normalize()
+    except ValueError:
+        raise InputError(f"--day {day!r}: use an ISO date, e.g. 2026-12-04") from None
+    return charging_sessions(site, first.tz_convert("UTC"), (first + pd.Timedelta(days=1)).tz_convert("UTC"), seed)
 
 
 def grid_factor(site_file: str, region: str):  # type: ignore[no-untyped-def]
@@ -48,7 +89,8 @@ def grid_factor(site_file: str, region: str):  # type: ignore[no-untyped-def]
     return lambda index: table.series("electricity_location", region, index)[0]
 
 
-def _tomorrow(settings, site, files, config, factor_of, day: str | None, weather: Path | None) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def _tomorrow(settings, site, files, config, factor_of, day: str | None, weather: Path | None,  # type: ignore[no-untyped-def]
+              sessions=None) -> dict:  # type: ignore[no-untyped-def,type-arg]
     import pandas as pd
 
     from models.errors import InputError
@@ -64,7 +106,7 @@ def _tomorrow(settings, site, files, config, factor_of, day: str | None, weather
     forecast = read_weather_csv(weather, tz) if weather else None
     store = open_store(settings, site)
     try:
-        return plan_tomorrow(store, site, files.tariffs, files.calendar, config, factor_of, when, forecast)
+        return plan_tomorrow(store, site, files.tariffs, files.calendar, config, factor_of, when, forecast, sessions)
     except ValueError as exc:
         raise InputError(str(exc)) from None
     finally:

@@ -171,10 +171,14 @@ def simulate(
     set_fault: list[str] = typer.Option([], "--set-fault", help="set a fault on a running simulator and exit"),
     clear_fault: list[str] = typer.Option([], "--clear-fault", help="clear a device's fault on a running simulator"),
     list_faults: bool = typer.Option(False, "--list-faults", help="list a running simulator's faults and exit"),
+    follow_plans: bool = typer.Option(True, "--follow-plans/--rules-only",
+                                      help="storage and EV charging follow <data_dir>/plans/<day>.json where a plan "
+                                           "covers the instant (zerocarbon plan writes it); rules elsewhere"),
 ) -> None:
     """The simulated Zhuhai service centre: every device over real Modbus TCP and MQTT, faults on demand."""
     if set_fault or clear_fault or list_faults:
         return _control(control_port, set_fault, clear_fault, list_faults)
+    from models.plan_file import PLANS_DIR
     from simulators.site import SimulatedSite, remap_ports
     from zerocarbon.health import serve_health
     from zerocarbon.settings import load_configured_site, load_settings
@@ -196,6 +200,7 @@ def simulate(
     sim = SimulatedSite(
         the_site, seed, mqtt_host=settings.mqtt_host, mqtt_port=settings.mqtt_port, publish_s=publish_s,
         start_time=_parse_start(start_time, the_site.info.timezone), speed=speed, counters=counters,
+        plans=settings.data_dir / PLANS_DIR if follow_plans else None,
     )
     health = serve_health(settings, "simulator")
     try:
