@@ -6,7 +6,8 @@
     ├── InputError              exit 2: a file or argument the user gave is wrong (history.csv:12, --from)
     │   ├── ImportFileError     a history file cannot be read at all (storage/importer.py)
     │   ├── ExportError         an export cannot be written as asked (storage/exporter.py)
-    │   └── FaultError          a simulator fault that does not exist or does not fit the device
+    │   ├── FaultError          a simulator fault that does not exist or does not fit the device
+    │   └── PlanFileError       a day's plan file that cannot be followed (models/plan_file.py)
     ├── ConfigError             exit 2: a site, template or rule file is invalid (all problems at once)
     │   └── SourceProblem       one file cannot be read as YAML text at all (too large, binary, not UTF-8)
     ├── DeviceError             a device did not give us a value
@@ -92,6 +93,10 @@ class ExportError(InputError, ValueError):
 
 class FaultError(InputError, ValueError):
     """A fault that does not exist or does not fit the device; the message says which kinds do."""
+
+
+class PlanFileError(InputError):
+    """A day's plan file that cannot be followed: the message names the file, the key and the fix."""
 
 
 class DeviceError(ZeroCarbonError):

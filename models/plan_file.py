@@ -26,15 +26,12 @@ from typing import Any
 
 import pandas as pd
 
-from models.errors import InputError
+from models.errors import PlanFileError
 
 KIND = "zerocarbon.plan"
 VERSION = 1
 PLANS_DIR = "plans"
-
-
-class PlanFileError(InputError):
-    """A plan file that cannot be followed: the message names the file, the key and the fix."""
+__all__ = ["PLANS_DIR", "PlanFileError", "plan_path", "read_plan", "write_plan"]
 
 
 def plan_path(folder: Path, day: date) -> Path:

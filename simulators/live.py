@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from models.plan_file import PlanFileError, plan_path, read_plan
+from models.errors import PlanFileError
+from models.plan_file import plan_path, read_plan
 from models.site import Site
 from models.vocabulary import PointKind
 from simulators.counters import origin_for

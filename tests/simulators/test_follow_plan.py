@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.plan_file import PlanFileError, read_plan, write_plan
+from models.errors import PlanFileError
+from models.plan_file import read_plan, write_plan
 from models.site import Site
 from simulators import live
 from simulators.ev_sessions import charging_sessions, fleet_values, managed_power_kw
