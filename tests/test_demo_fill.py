@@ -58,3 +58,39 @@ def test_ctrl_c_stops_the_fill_and_the_banner_goes(site, tmp_path: Path) -> None
         store.close()
     view = status.view()
     assert (view["step"], view["done"], view["running"], view["problem"]) == ("history", 1, False, "")
+
+
+def test_ctrl_c_in_the_rollup_step_stops_after_one_chunk_and_loses_nothing(site, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rollup step used to rebuild the whole span in one call (52 s for 30 days at load 4) and ignored
+    Ctrl-C until it ended. Now it stops after the chunk in hand; every reading written stays, and what was not
+    rolled up stays pending for the platform's rollup job."""
+    from storage.duckdb_store import DuckDBStore
+
+    class CountingStore(DuckDBStore):
+        calls = 0
+
+        def update_rollups(self, start=None, end=None) -> None:  # type: ignore[no-untyped-def]
+            CountingStore.calls += 1
+            super().update_rollups(start, end)
+
+    monkeypatch.setattr(demo_fill, "ROLLUP_CHUNK_DAYS", 1)
+    stop = threading.Event()
+    now = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)  # 12:00 in Zhuhai
+    span = (now - timedelta(hours=54), now)  # three local days: from 06:00, a whole one, to 12:00
+    assert len(demo_fill.rollup_chunks(site, span)) == 3
+    store = CountingStore(tmp_path / "zerocarbon.duckdb", site.info.timezone)
+    try:
+        with pytest.raises(FillStopped):  # Ctrl-C pressed as the rollup step begins
+            run_fill(FillContext(store, site, span, 0, stop, FillStatus()),
+                     on_step=lambda step, _size: stop.set() if step.name == "rollups" else None)
+        assert CountingStore.calls == 1  # the chunk in hand, not the rest
+        probe = ["grid-meter-1.import_kwh", "pv-inv-01.W"]
+        raw = store.read(probe, *span)
+        assert raw.groupby("point_id").size().to_dict() == {p: 54 * 60 for p in probe}  # every minute kept
+        last_day = (datetime(2026, 5, 31, 16, 0, tzinfo=UTC), now)  # beyond the first chunk's glitch context
+        assert store.read(probe, *last_day, "hour").empty  # not rolled up yet ...
+        store.update_rollups()  # ... until the platform's rollup job settles what is pending
+        assert len(store.read(probe, *last_day, "hour")) == 2 * 12
+    finally:
+        store.close()

@@ -63,6 +63,8 @@ def test_demo_fills_the_baseline_year_once(site: Site, tmp_path: Path) -> None:
         assert pd.Timestamp(start) == pd.Timestamp("2025-01-01", tz=site.info.timezone)
         assert pd.Timestamp(end) == pd.Timestamp("2026-01-01", tz=site.info.timezone)
         backfill_report_history(store, site, start, start + timedelta(days=1))
+        assert baseline_span(store, site, config, recent) == span  # stopped part way (Ctrl-C): written again
+        backfill_report_history(store, site, end - timedelta(days=1), end)  # the fill writes the last day last
         assert baseline_span(store, site, config, recent) is None  # already there: not written again
         assert baseline_span(store, site, tmp_path, recent) is None  # no carbon.yaml: nothing to write
         assert baseline_span(store, site, None, recent) is None  # --no-baseline
