@@ -62,3 +62,19 @@ def test_ev_sub_meter_carries_the_sessions_and_units_differ(site: Site) -> None:
     # every wind turbine and storage unit has its own gusts, size and schedule, so no trace hides another
     assert not np.allclose(frame["wind_kw/wind-turbine-1"], frame["wind_kw/wind-turbine-2"])
     assert not np.allclose(frame["soc/storage-1"], frame["soc/storage-2"])
+
+
+def test_platform_values_memory_does_not_grow_with_the_range(site: Site) -> None:
+    import tracemalloc
+
+    def peak_mb(days: int) -> float:
+        index = pd.date_range(MONDAY, periods=days * 1440, freq="1min").tz_convert("UTC")
+        sessions = charging_sessions(site, index[0], index[-1])
+        tracemalloc.start()
+        fleet_values(sessions, index)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak / 2**20
+
+    # a week at one minute as one sessions x instants matrix was ~50x a day's; in day blocks it stays near one
+    assert peak_mb(7) < 2.0 * peak_mb(1)
