@@ -1,13 +1,18 @@
-"""The path users run, measured: the scheduled CollectorService against N real pymodbus devices at 1 s, beside a
-plain asyncio poller and the former one-APScheduler-job-per-device design, on the same devices in the same run.
+"""The path users run, measured: the scheduled CollectorService against N simulated Modbus TCP devices at 1 s,
+beside a plain asyncio poller and the former one-APScheduler-job-per-device design, on the same devices in the
+same run.
 
 Three kinds of process, so that every figure has one owner:
-- the device farm (``--farm``): N pymodbus ``ModbusTcpServer`` answering after 10 ms, one dead port (device 0) and
-  one device answering after 2 s (device 1); it counts the requests it answered;
+- the device farm (:mod:`bench.modbus_farm`): N devices answering after 10 ms over real TCP, one dead port
+  (device 0) and one device answering after 2 s (device 1); it counts the requests it answered;
 - one contender at a time (``--contender``): polls every device each second for a warm-up, then a window, and
   reports what it saw with its own counters (reads, ``process_time``, start times, poll durations, RSS);
 - this parent, the outside harness: at the start and end of each window it reads the contender's CPU ticks
   from ``/proc/<pid>/stat``, the farm's request count and its own clock, and prints both views side by side.
+
+On a machine with two or more CPUs the farm is pinned to the last CPU and each contender to the first
+(``os.sched_setaffinity``, :func:`bench.modbus_farm.pin`), so "on one core" means what it says and the
+farm's own CPU never competes with the poller it serves.
 """
 
 from __future__ import annotations
@@ -29,11 +34,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.modbus_farm import LATENCY_S, SLOW_S, Farm, pin  # noqa: E402
 from models.site import Device  # noqa: E402
 from models.template import ModbusTemplate, RegisterPoint  # noqa: E402
 
-LATENCY_S = 0.010
-SLOW_S = 2.0
 INTERVAL_S = 1.0
 THREE_READS = ModbusTemplate(  # three blocks far apart: the planner's fewest is 3 requests
     id="bench-3",
@@ -42,38 +46,6 @@ THREE_READS = ModbusTemplate(  # three blocks far apart: the planner's fewest is
     + [RegisterPoint(name=f"c{i}", address=400 + i, type="uint16") for i in range(10)],  # type: ignore[arg-type]
 )
 BLOCKS = [(0, 124), (200, 124), (400, 10)]  # what the planner makes of THREE_READS (checked in the contender)
-
-
-# -- the farm ----------------------------------------------------------------------------------------------
-async def farm(count: int) -> None:
-    import logging
-
-    from pymodbus import pymodbus_apply_logging_config
-    from pymodbus.server import ModbusTcpServer
-    from pymodbus.simulator import DataType, SimData, SimDevice
-
-    pymodbus_apply_logging_config(logging.CRITICAL)  # its debug dumps of every frame cost the farm CPU
-    answered = [0] * count
-
-    def answering(i: int, delay: float) -> Callable[..., Any]:
-        async def action(function_code: int, start: int, address: int, n: int, regs: list[int], _: Any) -> None:
-            answered[i] += 1
-            await asyncio.sleep(delay)
-
-        return action
-
-    ports = []
-    for i in range(1, count):  # device 0 is dead: nothing listens on its port
-        sim = SimDevice(id=1, simdata=SimData(0, count=512, values=0x4148, datatype=DataType.REGISTERS),
-                        action=answering(i, SLOW_S if i == 1 else LATENCY_S))
-        server = ModbusTcpServer(sim, address=("127.0.0.1", 0))
-        await server.serve_forever(background=True)
-        ports.append(int(server.transport.sockets[0].getsockname()[1]))  # type: ignore[union-attr]
-    print(json.dumps(ports), flush=True)
-    loop = asyncio.get_running_loop()
-    while (line := await loop.run_in_executor(None, sys.stdin.readline)):
-        if line.strip() == "count":  # every device but the slow one, whose requests time out at the client
-            print(sum(answered) - answered[1], flush=True)
 
 
 # -- the contenders ----------------------------------------------------------------------------------------
@@ -190,6 +162,7 @@ async def contend(kind: str, transport: str, ports: list[int], warmup: float, se
     import logging
 
     logging.disable(logging.ERROR)  # the dead device's one ERROR line is not the bench's output
+    pinned = pin("contender")
     stats = Stats()
     with tempfile.TemporaryDirectory() as tmp:
         if kind == "plain":
@@ -208,7 +181,7 @@ async def contend(kind: str, transport: str, ports: list[int], warmup: float, se
                           "jitter_p99_ms": 1000 * jitter_p99(stats.starts),
                           "cycle_p50_s": statistics.median(stats.durations),
                           "cycle_p99_s": sorted(stats.durations)[int(0.99 * len(stats.durations))],
-                          "polls": len(stats.durations)}), flush=True)
+                          "polls": len(stats.durations), "pinned": pinned}), flush=True)
         if svc is not None:
             await svc.stop()
             await tasks[0]
@@ -228,30 +201,6 @@ def jitter_p99(starts: dict[int, list[float]]) -> float:
 def cpu_ticks(pid: int) -> int:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])  # utime + stime (fields 14 and 15 of proc(5))
-
-
-class Farm:
-    def __init__(self, count: int) -> None:
-        self.proc = subprocess.Popen([sys.executable, __file__, "--farm", str(count)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, cwd=ROOT)
-        assert self.proc.stdout is not None
-        from tests.support.processes import free_port
-
-        self.ports: list[int] = [free_port(), *json.loads(self.proc.stdout.readline())]
-
-    def answered(self) -> int:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write("count\n")
-        self.proc.stdin.flush()
-        return int(self.proc.stdout.readline())
-
-    def stop(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 def run_contender(farm_: Farm, kind: str, transport: str, warmup: float, seconds: float) -> dict[str, Any]:
@@ -279,6 +228,16 @@ def run_contender(farm_: Farm, kind: str, transport: str, warmup: float, seconds
 CONTENDERS = (("plain", "pymodbus"), ("service", "pymodbus"), ("apscheduler", "pymodbus"), ("service", "wire"))
 
 
+def contenders() -> tuple[tuple[str, str], ...]:
+    """``ZC_BENCH_CONTENDERS=plain:pymodbus,service:wire`` runs only those (the plain poller always runs: it is
+    the baseline every ratio is taken against)."""
+    chosen = os.environ.get("ZC_BENCH_CONTENDERS")
+    if not chosen:
+        return CONTENDERS
+    pairs = [tuple(c.split(":", 1)) for c in chosen.split(",")]
+    return (("plain", "pymodbus"), *[(k, t) for k, t in pairs if (k, t) != ("plain", "pymodbus")])  # type: ignore[misc]
+
+
 def section_scheduled(sizes: tuple[int, ...] = (20, 200, 1000), seconds: float = 10.0, warmup: float = 3.0,
                       repeat: int = 1) -> None:
     print(f"[scheduled] load average before: {os.getloadavg()}")
@@ -287,7 +246,7 @@ def section_scheduled(sizes: tuple[int, ...] = (20, 200, 1000), seconds: float =
         runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
         try:
             for _ in range(repeat):
-                for kind, transport in CONTENDERS:
+                for kind, transport in contenders():
                     runs.setdefault((kind, transport), []).append(run_contender(farm_, kind, transport, warmup,
                                                                                 seconds))
         finally:
@@ -296,11 +255,17 @@ def section_scheduled(sizes: tuple[int, ...] = (20, 200, 1000), seconds: float =
     print(f"[scheduled] load average after: {os.getloadavg()}")
 
 
+def _verdict(ok: bool) -> str:
+    return "MET" if ok else "NOT MET"
+
+
 def report(n: int, runs: dict[tuple[str, str], list[dict[str, Any]]]) -> None:
     ideal = len(BLOCKS) * LATENCY_S
     expected = (n - 2) * len(BLOCKS) * INTERVAL_S  # reads a second from every live device
+    pinned = next(iter(runs.values()))[0].get("pinned", "?")
     print(f"[scheduled] N={n}: {len(BLOCKS)} reads per device every {INTERVAL_S:g} s (device 0 dead, device 1 "
-          f"answering in {SLOW_S:g} s), {LATENCY_S * 1000:g} ms latency; ideal cycle {ideal * 1000:.0f} ms")
+          f"answering in {SLOW_S:g} s), {LATENCY_S * 1000:g} ms latency; ideal cycle {ideal * 1000:.0f} ms; "
+          f"contender on {pinned}")
     effs = {}
     for (kind, transport), rs in runs.items():
         reads, cpu = sum(r["reads"] for r in rs), sum(r["cpu"] for r in rs)
@@ -318,12 +283,47 @@ def report(n: int, runs: dict[tuple[str, str], list[dict[str, Any]]]) -> None:
         if key != ("plain", "pymodbus"):
             print(f"[scheduled]   {key[0]} {key[1]} / plain reads per CPU-s: {eff_in / base_in:.2f} "
                   f"(outside harness: {eff_out / base_out:.2f})")
+    goals(n, runs, expected, ideal, effs)
+
+
+def goals(n: int, runs: dict[tuple[str, str], list[dict[str, Any]]], expected: float, ideal: float,
+          effs: dict[tuple[str, str], tuple[float, float]]) -> None:
+    """The issue's goals that this N can show, each with the project's figure beside the outside harness's."""
+    base_in, base_out = effs[("plain", "pymodbus")]
+    if n >= 200 and ("service", "pymodbus") in effs:
+        r_in, r_out = effs[("service", "pymodbus")][0] / base_in, effs[("service", "pymodbus")][1] / base_out
+        print(f"[scheduled]   GOAL N={n} service pymodbus / plain reads per CPU-s >= 0.8: {r_in:.2f} (outside "
+              f"{r_out:.2f}) {_verdict(min(r_in, r_out) >= 0.8)}")
+    for transport in ("pymodbus", "wire"):
+        rs = runs.get(("service", transport))
+        if not rs:
+            continue
+        jitter = max(r["jitter_p99_ms"] for r in rs)
+        print(f"[scheduled]   GOAL N={n} service {transport} jitter p99 < 100 ms (dead + slow device): "
+              f"{jitter:.1f} ms {_verdict(jitter < 100)}")
+        if n <= 20:
+            cycle = max(r["cycle_p50_s"] for r in rs) / ideal
+            print(f"[scheduled]   GOAL N={n} service {transport} cycle p50 <= 1.2 x ideal: {cycle:.2f} x "
+                  f"{_verdict(cycle <= 1.2)}")
+    if n >= 1000 and ("service", "wire") in runs:
+        one_core(runs[("service", "wire")], expected)
+
+
+def one_core(rs: list[dict[str, Any]], expected: float) -> None:
+    """"1000 devices at 1 s on one core": the service's CPU-seconds per wall-second below 1 with headroom
+    (<= 0.8), and every device read each second (>= 0.99 of the due reads), by its own count and the farm's."""
+    wall, o_wall = sum(r["wall"] for r in rs), sum(r["out_wall"] for r in rs)
+    core, o_core = sum(r["cpu"] for r in rs) / wall, sum(r["out_cpu"] for r in rs) / o_wall
+    done, o_done = sum(r["reads"] for r in rs) / wall / expected, sum(r["out_reads"] for r in rs) / o_wall / expected
+    ok = max(core, o_core) <= 0.8 and min(done, o_done) >= 0.99
+    print(f"[scheduled]   GOAL 1000 devices at 1 s on one core (wire): {core:.2f} CPU-s per wall-s (outside "
+          f"{o_core:.2f}); reads {done:.3f} of due (farm's count {o_done:.3f}); jitter p99 "
+          f"{max(r['jitter_p99_ms'] for r in rs):.1f} ms; RSS {max(r['rss_mib'] for r in rs):.0f} MiB (outside "
+          f"{max(r['out_rss_mib'] for r in rs):.0f}) {_verdict(ok)}")
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--farm":
-        asyncio.run(farm(int(sys.argv[2])))
-    elif sys.argv[1] == "--contender":
+    if sys.argv[1] == "--contender":
         asyncio.run(contend(sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), float(sys.argv[5]),
                             float(sys.argv[6])))
     else:
