@@ -175,7 +175,7 @@ async def contend(kind: str, transport: str, ports: list[int], warmup: float, se
         stats.starts.clear()
         stats.durations.clear()
         print("START", flush=True)
-        await asyncio.sleep(seconds)
+        await profiled(kind, transport, asyncio.sleep(seconds))
         reads, cpu, wall = stats.reads - reads0, time.process_time() - cpu0, time.monotonic() - t0
         print(json.dumps({"reads": reads, "cpu": cpu, "wall": wall, "rss_mib": memory_mib(),
                           "jitter_p99_ms": 1000 * jitter_p99(stats.starts),
@@ -188,6 +188,24 @@ async def contend(kind: str, transport: str, ports: list[int], warmup: float, se
         else:
             for task in tasks:
                 task.cancel()
+
+
+async def profiled(kind: str, transport: str, window: Any) -> None:
+    """``ZC_BENCH_PROFILE=DIR`` profiles the window with cProfile (bench only: its overhead inflates the CPU
+    figures of that run) into DIR/<kind>-<transport>.pstats; read it with ``python -m pstats``."""
+    where = os.environ.get("ZC_BENCH_PROFILE")
+    if not where:
+        await window
+        return
+    import cProfile
+
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        await window
+    finally:
+        profile.disable()
+        profile.dump_stats(Path(where) / f"{kind}-{transport}.pstats")
 
 
 def jitter_p99(starts: dict[int, list[float]]) -> float:

@@ -12,6 +12,7 @@ ReadingSink (the spool, or a tee into the spool and the alarm engine).
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -37,6 +38,15 @@ def shard_devices(devices: Sequence[Device], index: int, count: int) -> list[Dev
     if not 0 <= index < count:
         raise ValueError(f"shard {index + 1}/{count}: the shard number must be between 1 and {count}")
     return [d for d in devices if zlib.crc32(d.id.encode()) % count == index]
+
+
+def settle_heap() -> None:
+    """Collect once, then move everything alive after start-up (site, templates, plans, modules) out of the
+    cyclic collector's reach (``gc.freeze``): a full collection no longer walks those objects between two
+    reads on the event loop, which otherwise grows with the number of devices. Objects made later are
+    collected as usual; frozen ones are still freed by reference counting."""
+    gc.collect()
+    gc.freeze()
 
 
 class CollectorService:
@@ -99,6 +109,7 @@ class CollectorService:
         """Poll and subscribe until :meth:`stop`."""
         for poller in self.pollers:
             await poller.start(self.sink)
+        settle_heap()
         stop_polling = self._start_polling()
         for subscriber in self.subscribers.values():
             subscriber.start()
@@ -110,7 +121,7 @@ class CollectorService:
         log.info("collecting from %s", ", ".join(f"{n} {p}" for p, n in counts.items()) or "no devices")
         try:
             while not self._stop.is_set():
-                self.write_status()
+                await self.write_status_off_loop()
                 try:
                     await asyncio.wait_for(self._stop.wait(), self.health_interval_s)
                 except TimeoutError:
@@ -148,12 +159,21 @@ class CollectorService:
         return out
 
     def write_status(self) -> None:
-        if self.status_path is None:
-            return
+        if self.status_path is not None:
+            self._write(self.status())
+
+    async def write_status_off_loop(self) -> None:
+        """The snapshot is taken on the loop (consistent with the polls); encoding, writing and renaming it run
+        in a thread: at 1000 devices they took 12 ms of the loop every 2 s, the rename alone 4 ms of disk."""
+        if self.status_path is not None:
+            await asyncio.to_thread(self._write, self.status())
+
+    def _write(self, status: dict[str, Any]) -> None:
+        assert self.status_path is not None
         try:
             self.status_path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.status_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(self.status()))  # no indent: json's C encoder only runs without it
+            tmp.write_text(json.dumps(status))  # no indent: json's C encoder only runs without it
             os.replace(tmp, self.status_path)
         except OSError as exc:
             log.warning("cannot write the health snapshot %s: %s", self.status_path, exc)

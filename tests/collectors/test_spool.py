@@ -94,6 +94,29 @@ def test_segments_rotate_and_are_deleted_once_acknowledged(tmp_path: Path) -> No
     spool.close()
 
 
+def test_put_never_fsyncs_a_full_segment_on_the_callers_thread(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    synced_on: list[str] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        synced_on.append(threading.current_thread().name)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    spool = Spool(tmp_path / "spool", segment_bytes=4096, sync_interval_s=0.05)
+    for i in range(40):  # rotates several times
+        spool.put(readings(20, start_ts=1_760_000_000 + 100 * i))
+    assert "MainThread" not in synced_on  # put() ran on this thread: no fsync there
+    deadline = time.monotonic() + 5
+    while spool._retired and time.monotonic() < deadline:  # the sync thread fsyncs and closes them
+        time.sleep(0.01)
+    assert not spool._retired and "spool-sync" in synced_on
+    spool.close()
+    assert SpoolDrainer(Spool(tmp_path / "spool"), SqliteWriter(tmp_path / "s.sqlite"), batch_size=1000).drain_once()
+
+
 def test_torn_record_after_a_crash_is_skipped_and_the_rest_kept(tmp_path: Path) -> None:
     spool = Spool(tmp_path / "spool")
     spool.put(readings(10))
