@@ -6,31 +6,28 @@ Fed to the alarm engine as the derived point ``carbon.month_budget_used_pct`` (z
 from __future__ import annotations
 
 import calendar
-from pathlib import Path
 
 import pandas as pd
 
-from carbon.config import load_carbon_config
-from carbon.factors import load_factors
+from carbon.files import CarbonFiles
 from carbon.inputs import load_inputs
 from carbon.ledger import month_ledger
 from models.site import Site
 from storage.base import Store
 
 
-def month_budget_used_pct(store: Store, site: Site, now: float, config_dir: Path) -> float | None:
+def month_budget_used_pct(store: Store, site: Site, now: float, carbon: CarbonFiles) -> float | None:
     """This month's location-based Scope 2 emissions so far, as a percentage of the year's carbon budget
     pro-rated to the time elapsed this month: ``100 x kgCO2e / (budget_t x 1000 x elapsed / year)``.
-    None when ``carbon.yaml`` sets no budget for this year. Reads ``carbon.yaml`` and
-    ``emission_factors.yaml`` from ``config_dir``."""
-    config = load_carbon_config(config_dir / "carbon.yaml")
+    None when ``carbon.yaml`` sets no budget for this year."""
+    config = carbon.config
     local = pd.Timestamp(now, unit="s", tz="UTC").tz_convert(site.info.timezone)
     budget_t = config.budget_tco2e.get(local.year)
     if not budget_t:
         return None
     month_start = local.normalize().replace(day=1)
     inputs = load_inputs(store, site, month_start.date(), (local.normalize() + pd.Timedelta(days=1)).date())
-    ledger = month_ledger(inputs.energy, month_start, local, load_factors(config_dir / "emission_factors.yaml"), config)
+    ledger = month_ledger(inputs.energy, month_start, local, carbon.factors, config)
     year_s = (366 if calendar.isleap(local.year) else 365) * 86400.0
     prorata_kg = budget_t * 1000.0 * (local - month_start).total_seconds() / year_s
     return 100.0 * ledger.location_kg / prorata_kg if prorata_kg > 0 else None

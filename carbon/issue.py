@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from carbon.canonical import dumps
-from carbon.config import CarbonConfig, load_carbon_config
-from carbon.factors import FactorTable, load_factors
+from carbon.config import CarbonConfig
+from carbon.factors import FactorTable
+from carbon.files import CarbonFiles
 from carbon.inputs import load_inputs
 from carbon.period import Period
 from carbon.render_csv import render_csv
@@ -45,8 +46,7 @@ class ReportFiles:
 def load_report_files(site_path: Path, factors_path: Path | None, carbon_path: Path | None) -> ReportFiles:
     """Site, factors and carbon config; the last two default to the site file's directory."""
     site = load_site(site_path)
-    factors = load_factors(factors_path or site_path.parent / "emission_factors.yaml")
-    config = load_carbon_config(carbon_path or site_path.parent / "carbon.yaml")
+    factors, config = CarbonFiles.in_dir(Path(site_path).parent, factors_path, carbon_path).both()
     return ReportFiles(site, factors, config)
 
 

@@ -32,7 +32,8 @@ ASSETS = Path(__file__).parent / "assets"
 
 
 def create_app(store: Store, site: Site, journal: Any, settings: ConsoleSettings, **options: Any) -> dash.Dash:
-    """The console as a Dash app. ``options``: ``users`` (a UserBook), ``clock``, ``config_dir``,
+    """The console as a Dash app. ``options``: ``users`` (a UserBook), ``clock``, ``config_dir``, ``carbon_files``
+    (the process's one reader of the carbon files, carbon.files.CarbonFiles),
     ``refresh_ms``, ``warm_up`` (default True: compute the Overview once in a background thread).
     A fresh install gets its admin here; a generated password is printed once."""
     refresh_ms = options.get("refresh_ms", LIVE_REFRESH_MS)
@@ -85,7 +86,7 @@ def _warm_up(console: Console) -> None:
 
 
 def _console_options(options: dict[str, Any]) -> dict[str, Any]:
-    return {k: options[k] for k in ("clock", "config_dir") if k in options}
+    return {k: options[k] for k in ("clock", "config_dir", "carbon_files") if k in options}
 
 
 def _shell(refresh_ms: int) -> html.Div:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from carbon.files import CarbonFiles
 from dashboard.snapshot import Snapshots
 from models.site import PointInfo, Site
 from models.vocabulary import EnergyRole
@@ -42,6 +43,12 @@ class Console:
     clock: Callable[[], datetime] = utc_now
     config_dir: Path = field(default_factory=lambda: Path("config"))
     refresh_s: float = DEFAULT_REFRESH_S  # the live tick; one shared snapshot per key and tick
+    carbon_files: CarbonFiles | None = None  # the process's one reader of the carbon files (zerocarbon/ builds it)
+
+    @cached_property
+    def carbon(self) -> CarbonFiles:
+        """Factor table and carbon config, parsed once (again only after an edit): see :mod:`carbon.files`."""
+        return self.carbon_files or CarbonFiles.in_dir(self.config_dir)
 
     @cached_property
     def snapshots(self) -> Snapshots:

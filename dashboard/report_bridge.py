@@ -10,14 +10,13 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from carbon.config import CarbonConfig, load_carbon_config
-from carbon.factors import FactorTable, load_factors
+from carbon.config import CarbonConfig
+from carbon.factors import FactorTable
 from carbon.ledger import ledgers
 from carbon.period import Period
 from dashboard.context import Console
@@ -27,21 +26,9 @@ _past_cache: dict[tuple[int, str, str], tuple[float, float]] = {}
 _past_lock = threading.Lock()
 
 
-FACTORS_FILE = "emission_factors.yaml"
-CARBON_FILE = "carbon.yaml"
-
-
-@lru_cache(maxsize=4)
-def _files(config_dir: Path, _stamps: tuple[float, float]) -> tuple[FactorTable, CarbonConfig]:
-    return load_factors(config_dir / FACTORS_FILE), load_carbon_config(config_dir / CARBON_FILE)
-
-
 def carbon_files(console: Console) -> tuple[FactorTable, CarbonConfig]:
-    """The factor table and carbon config, re-read when either file changes (no restart after an edit)."""
-    config_dir = Path(console.config_dir).resolve()
-    stamps = tuple((config_dir / name).stat().st_mtime if (config_dir / name).exists() else 0.0
-                   for name in (FACTORS_FILE, CARBON_FILE))
-    return _files(config_dir, stamps)  # type: ignore[arg-type]
+    """The factor table and carbon config from the console's one reader (re-read only after an edit)."""
+    return console.carbon.both()
 
 
 def local_energy(console: Console, start: datetime, end: datetime, by: str) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alerts.engine import AlarmEngine
 from alerts.journal import AlarmJournal
@@ -26,6 +27,9 @@ from models.reading import Reading
 from models.site import Site
 from storage.base import Store
 from zerocarbon.settings import Settings, load_configured_site
+
+if TYPE_CHECKING:
+    from carbon.files import CarbonFiles
 
 log = logging.getLogger(__name__)
 BUDGET_POINT = "carbon.month_budget_used_pct"
@@ -76,10 +80,11 @@ def build_alarm_service(
     return AlarmService(AlarmEngine(ruleset, site, journal, channels), journal, channels)
 
 
-def run_from_store(service: AlarmService, store: Store, stop: threading.Event, poll_s: float = 5.0) -> None:
+def run_from_store(service: AlarmService, store: Store, stop: threading.Event, poll_s: float = 5.0,
+                   carbon: CarbonFiles | None = None) -> None:
     """Poll the store and tick the engine until ``stop`` is set (``zerocarbon alarms run``)."""
     poller = StorePoller(store, service.engine, watched_points(service.engine.rules))
-    budget = BudgetFeeder(store, service.engine)
+    budget = BudgetFeeder(store, service.engine, carbon)
     next_poll = 0.0
     while not stop.is_set():
         now = time.time()
@@ -94,12 +99,14 @@ def run_from_store(service: AlarmService, store: Store, stop: threading.Event, p
         stop.wait(1.0)
 
 
-def run_clock(service: AlarmService, stop: threading.Event, store: Store | None = None) -> threading.Thread:
+def run_clock(service: AlarmService, stop: threading.Event, store: Store | None = None,
+              carbon: CarbonFiles | None = None) -> threading.Thread:
     """For an engine fed in-process (a collector sink): a daemon thread that ticks it every second and, given
-    a store, feeds the carbon budget use. Returns the started thread; set ``stop`` to end it."""
+    a store, feeds the carbon budget use (from ``carbon``, the process's one reader of the carbon files).
+    Returns the started thread; set ``stop`` to end it."""
 
     def loop() -> None:
-        budget = BudgetFeeder(store, service.engine) if store is not None else None
+        budget = BudgetFeeder(store, service.engine, carbon) if store is not None else None
         while not stop.wait(1.0):
             now = time.time()
             if budget is not None:
@@ -112,10 +119,12 @@ def run_clock(service: AlarmService, stop: threading.Event, store: Store | None 
 
 
 class BudgetFeeder:
-    """Feeds ``carbon.month_budget_used_pct`` every ``every_s`` when a rule watches it."""
+    """Feeds ``carbon.month_budget_used_pct`` every ``every_s`` when a rule watches it, from ``carbon`` (the
+    process's reader of the carbon files; one is made beside the site file when none is handed in)."""
 
-    def __init__(self, store: Store, engine: AlarmEngine, every_s: float = 900.0) -> None:
-        self.store, self.engine, self.every_s = store, engine, every_s
+    def __init__(self, store: Store, engine: AlarmEngine, carbon: CarbonFiles | None = None,
+                 every_s: float = 900.0) -> None:
+        self.store, self.engine, self.carbon, self.every_s = store, engine, carbon, every_s
         self.wanted = BUDGET_POINT in watched_points(engine.rules)
         self._next = 0.0
 
@@ -123,13 +132,14 @@ class BudgetFeeder:
         if not self.wanted or now < self._next:
             return
         self._next = now + self.every_s
-        config_dir = Path(self.engine.site.source).parent if self.engine.site.source else Path("config")
         from carbon.budget import month_budget_used_pct  # carbon's imports are heavy; only sites with the rule pay
 
+        if self.carbon is None:
+            self.carbon = carbon_files_of(self.engine.site)
         try:
-            used = month_budget_used_pct(self.store, self.engine.site, now, config_dir)
+            used = month_budget_used_pct(self.store, self.engine.site, now, self.carbon)
         except Exception as exc:  # carbon inputs missing or invalid: the other alarms go on
-            log.error("alarms: cannot compute carbon budget use from %s: %s", config_dir, exc)
+            log.error("alarms: cannot compute carbon budget use from %s: %s", self.carbon.config_path.parent, exc)
             return
         if used is not None:
             feed_budget_use(self.engine, used, now)
@@ -142,3 +152,10 @@ def feed_budget_use(engine: AlarmEngine, used_pct: float, ts: float | None = Non
 
 def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
+
+
+def carbon_files_of(site: Site) -> CarbonFiles:
+    """The process's reader of the carbon files beside ``site``'s file (``config/`` for a site built in code)."""
+    from carbon.files import CarbonFiles
+
+    return CarbonFiles.in_dir(Path(site.source).parent if site.source else Path("config"))

@@ -15,14 +15,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from dashboard.fill_status import FillStatus
 from models.errors import FillStopped
 from models.site import Site
 from models.vocabulary import PointKind
+
+if TYPE_CHECKING:  # carbon's imports are heavy: the fill loads them only for the baseline step
+    from carbon.files import CarbonFiles
 
 
 @dataclass
@@ -34,7 +36,7 @@ class FillContext:
     stop: threading.Event
     status: FillStatus
     on_advance: Callable[[int], None] = field(default=lambda _n: None)
-    config_dir: Path | None = None  # carbon.yaml there names the baseline year to fill; None: no baseline step
+    carbon: CarbonFiles | None = None  # its carbon.yaml names the baseline year to fill; None: no baseline step
 
     def advance(self, units: int = 1) -> None:
         self.status.advance(units)
@@ -96,15 +98,13 @@ def _fill_rollups(ctx: FillContext) -> None:
     roll_up(ctx, ctx.span)
 
 
-def baseline_span(store: Any, site: Site, config_dir: Path | None,
+def baseline_span(store: Any, site: Site, carbon: CarbonFiles | None,
                   before: datetime) -> tuple[datetime, datetime] | None:
     """The carbon baseline year (``baseline`` in carbon.yaml), cut at ``before`` (where the recent history
     begins); None when there is nothing to write (no carbon.yaml, no baseline, the whole year already stored)."""
-    from carbon.config import load_carbon_config
     from simulators.report_history import report_points
 
-    path = (config_dir / "carbon.yaml") if config_dir is not None else None
-    baseline = load_carbon_config(path).baseline if path is not None and path.is_file() else None
+    baseline = carbon.config.baseline if carbon is not None and carbon.has_config() else None
     if baseline is None:
         return None
     zone = ZoneInfo(site.info.timezone)
@@ -121,7 +121,7 @@ def baseline_span(store: Any, site: Site, config_dir: Path | None,
 
 
 def _baseline(ctx: FillContext) -> tuple[datetime, datetime] | None:
-    return baseline_span(ctx.store, ctx.site, ctx.config_dir, ctx.span[0] - timedelta(minutes=1))
+    return baseline_span(ctx.store, ctx.site, ctx.carbon, ctx.span[0] - timedelta(minutes=1))
 
 
 def _baseline_days(ctx: FillContext) -> int:

@@ -13,19 +13,22 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from models.site import Site
 from storage.base import Store
-from zerocarbon.alarm_wiring import AlarmService, build_alarm_service, run_clock
+from zerocarbon.alarm_wiring import AlarmService, build_alarm_service, carbon_files_of, run_clock
 from zerocarbon.collect_wiring import Collection, bridge_health, build_collection
 from zerocarbon.health import HealthServer, serve_health
 from zerocarbon.health_wiring import TimedWriter, watch_alarms
 from zerocarbon.scheduler_lock import SchedulerLock, open_scheduler_lock
 from zerocarbon.settings import Settings
 from zerocarbon.store_wiring import schedule_rollups
+
+if TYPE_CHECKING:
+    from carbon.files import CarbonFiles
 
 log = logging.getLogger("zerocarbon.platform")
 
@@ -45,6 +48,7 @@ class Platform:
     scheduler: BackgroundScheduler | None = None
     health: HealthServer | None = None
     lock: SchedulerLock | None = None
+    carbon: CarbonFiles | None = None  # the process's one reader of the carbon files (console, budget alarm)
     _loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
     _thread: threading.Thread | None = None
     _clock_stop: threading.Event = field(default_factory=threading.Event)
@@ -53,6 +57,7 @@ class Platform:
 
     def start(self) -> Platform:
         self.alarms = build_alarm_service(self.settings, self.site)
+        self.carbon = self.carbon or carbon_files_of(self.site)
         self.collection = build_collection(
             self.settings, self.site, TimedWriter(self.store), extra_sinks=[self.alarms.engine]
         )
@@ -65,7 +70,7 @@ class Platform:
         self.lock = open_scheduler_lock(self.settings)  # also keeps a second `run` off the same data dir's jobs
         schedule_rollups(self.scheduler, self.store, lock=self.lock)
         self.scheduler.start()
-        self._clock = run_clock(self.alarms, self._clock_stop, self.store)  # delays, stale checks, carbon budget
+        self._clock = run_clock(self.alarms, self._clock_stop, self.store, self.carbon)  # delays, stale, budget
         if self.console is None:  # the demo serves its console before the history is filled, then hands it in
             self.console = self._start_console()
         return self
@@ -78,7 +83,7 @@ class Platform:
     def _start_console(self) -> Any:
         assert self.alarms is not None
         return start_console(self.store, self.site, self.alarms.journal, self.settings, self.console_host,
-                             self.console_port)
+                             self.console_port, carbon=self.carbon)
 
     def stop(self) -> None:
         """Console first (no new requests), then acquisition, then flush the spool and alarms, then the store."""
@@ -108,13 +113,13 @@ class Platform:
 
 
 def start_console(store: Store, site: Site, journal: Any, settings: Settings, host: str, port: int,
-                  on_app: Callable[[Any], None] | None = None) -> Any:
+                  on_app: Callable[[Any], None] | None = None, carbon: CarbonFiles | None = None) -> Any:
     """The console served in this process (waitress in a thread); returns the running server (``.stop()``).
     ``on_app(app)`` runs before the first request (the demo attaches its fill progress there)."""
     from dashboard.app import create_app
     from dashboard.server import ConsoleServer
 
-    app = create_app(store, site, journal, settings, config_dir=settings.site.parent)
+    app = create_app(store, site, journal, settings, config_dir=settings.site.parent, carbon_files=carbon)
     if on_app is not None:
         on_app(app)
     return ConsoleServer(app, host, port).start()

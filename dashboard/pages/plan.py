@@ -13,7 +13,6 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Dash, html
 
-from carbon.factors import load_factors
 from dashboard.components import ROLE_COLOURS, empty_figure, figure_layout, graph, kpi, number, section
 from dashboard.context import Console
 from dashboard.i18n import t
@@ -44,7 +43,7 @@ def layout(console: Console, lang: str) -> html.Div:
 def compute(console: Console, day: Any) -> dict[str, Any]:
     folder = console.config_dir
     config = load_planning_config(folder / "planning.yaml")
-    factors = load_factors(folder / "emission_factors.yaml")
+    factors = console.carbon.factors
 
     def factor_of(index: pd.DatetimeIndex) -> pd.Series:
         return factors.series("electricity_location", config.carbon.factor_region, index)[0]

@@ -82,21 +82,21 @@ def test_carbon_budget_use_is_fed_from_the_store(site, rules_for, journal: Alarm
     from datetime import UTC, date, datetime
 
     from carbon.budget import month_budget_used_pct
-    from carbon.factors import load_factors
+    from carbon.files import CarbonFiles
     from simulators.backfill import backfill
     from storage.energy import energy_by_role
     from zerocarbon.alarm_wiring import feed_budget_use
 
-    config_dir = Path(__file__).resolve().parents[2] / "config"
+    carbon = CarbonFiles.in_dir(Path(__file__).resolve().parents[2] / "config")
     start, now = datetime(2026, 9, 30, 16, 0, tzinfo=UTC), datetime(2026, 10, 2, 16, 0, tzinfo=UTC)  # Oct 1-2 local
     store = DuckDBStore(tmp_path / "store.duckdb", timezone=site.info.timezone)
     backfill(store, site, start, now, step="30min", seed=3)
     store.update_rollups()
-    used = month_budget_used_pct(store, site, now.timestamp(), config_dir)
+    used = month_budget_used_pct(store, site, now.timestamp(), carbon)
     # by hand: grid import of the two days x the CN-South location factor, against 7,200 t x 2/365 days
     energy = energy_by_role(store, site, start, now, by="hour")
     import_kwh = energy.loc[energy["role"] == "grid_import", "energy_kwh"].sum()
-    factor = load_factors(config_dir / "emission_factors.yaml").select(
+    factor = carbon.factors.select(
         "electricity_location", "CN-South", date(2026, 10, 1)
     )
     assert used == pytest.approx(100 * import_kwh * factor.value / (7_200_000 * 2 / 365), rel=1e-6)

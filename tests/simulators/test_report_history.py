@@ -50,10 +50,11 @@ def test_baseline_history_reads_as_measured_energy_equal_to_the_hourly_physics(s
 
 
 def test_demo_fills_the_baseline_year_once(site: Site, tmp_path: Path) -> None:
+    from carbon.files import CarbonFiles
     from zerocarbon.demo_fill import FILL_STEPS, baseline_span
 
     assert [s.name for s in FILL_STEPS][-1] == "baseline"  # after the recent history a newcomer looks at first
-    config = Path(__file__).resolve().parents[2] / "config"
+    config = CarbonFiles.in_dir(Path(__file__).resolve().parents[2] / "config")
     recent = datetime(2026, 11, 3, tzinfo=UTC)  # where the demo's 30 days begin
     store = DuckDBStore(tmp_path / "demo.duckdb", timezone=site.info.timezone)
     try:
@@ -66,7 +67,7 @@ def test_demo_fills_the_baseline_year_once(site: Site, tmp_path: Path) -> None:
         assert baseline_span(store, site, config, recent) == span  # stopped part way (Ctrl-C): written again
         backfill_report_history(store, site, end - timedelta(days=1), end)  # the fill writes the last day last
         assert baseline_span(store, site, config, recent) is None  # already there: not written again
-        assert baseline_span(store, site, tmp_path, recent) is None  # no carbon.yaml: nothing to write
+        assert baseline_span(store, site, CarbonFiles.in_dir(tmp_path), recent) is None  # no carbon.yaml: nothing
         assert baseline_span(store, site, None, recent) is None  # --no-baseline
     finally:
         store.close()

@@ -103,7 +103,7 @@ def _counter_ids(site: Site) -> list[str]:
 
 
 def _backfill(store: Any, site: Site, span: tuple[datetime, datetime], seed: int,
-              stop: threading.Event | None = None, status: Any = None, config_dir: Path | None = None) -> None:
+              stop: threading.Event | None = None, status: Any = None, carbon: Any = None) -> None:
     """Run the fill steps (zerocarbon.demo_fill) with a progress bar in the terminal; the console shows the same
     progress in its banner. Raises FillStopped on Ctrl-C."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -120,7 +120,7 @@ def _backfill(store: Any, site: Site, span: tuple[datetime, datetime], seed: int
             task.append(progress.add_task(f"filling {step.name} ({step.unit})", total=size))
 
         ctx = FillContext(store, site, span, seed, stop or threading.Event(), status or FillStatus(),
-                          on_advance=lambda n: progress.advance(task[-1], n), config_dir=config_dir)
+                          on_advance=lambda n: progress.advance(task[-1], n), carbon=carbon)
         run_fill(ctx, on_step)
     typer.echo(f"history filled: {span[0]:%Y-%m-%d %H:%M} .. {span[1]:%Y-%m-%d %H:%M} UTC")
 
@@ -145,11 +145,12 @@ def demo(
     except ConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
-    _run_demo(settings, site, days, port, seed, Path(settings.site).parent if baseline else None)
+    _run_demo(settings, site, days, port, seed, baseline)
 
 
-def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int, config_dir: Path | None = None) -> None:
+def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int, baseline: bool = True) -> None:
     """Serve the console first, then fill the history behind it, then start the live site and services."""
+    from carbon.files import CarbonFiles
     from dashboard.fill_status import FillStatus
     from zerocarbon.store_wiring import open_store
 
@@ -164,20 +165,21 @@ def _run_demo(settings: Any, site: Site, days: float, port: int, seed: int, conf
         typer.echo(f"demo: {exc}\nIs a demo already running? Stop it, or pass another --data-dir.", err=True)
         raise typer.Exit(1) from None
     status = FillStatus()
-    console, journal = _serve_console_early(settings, site, store, port, status, admin_password)
-    if not _history_ready(store, site, days, seed, stop, status, config_dir):
+    carbon = CarbonFiles.in_dir(Path(settings.site).parent)  # the one reader of the carbon files, shared below
+    console, journal = _serve_console_early(settings, site, store, port, status, admin_password, carbon)
+    if not _history_ready(store, site, days, seed, stop, status, carbon if baseline else None):
         console.stop()
         journal.close()
         store.close()
         typer.echo("stopped before the demo started; the history written so far is kept and the next run "
                    "continues it")
         return
-    _run_live(settings, site, store, port, seed, stop, console)
+    _run_live(settings, site, store, port, seed, stop, console, carbon)
     journal.close()
 
 
 def _serve_console_early(settings: Any, site: Site, store: Any, port: int, status: Any,
-                         admin_password: str | None) -> tuple[Any, Any]:
+                         admin_password: str | None, carbon: Any = None) -> tuple[Any, Any]:
     """The console on its port before any history exists, showing the fill's progress (a newcomer's first view
     must not wait for 30 days of simulation). It reads its own handle on the alarm journal (SQLite: safe beside
     the alarm engine's, started later)."""
@@ -188,14 +190,14 @@ def _serve_console_early(settings: Any, site: Site, store: Any, port: int, statu
 
     journal = AlarmJournal(journal_path(settings))
     console = start_console(store, site, journal, settings, "127.0.0.1", port,
-                            on_app=lambda app: attach(app.zerocarbon_console, status))
+                            on_app=lambda app: attach(app.zerocarbon_console, status), carbon=carbon)
     typer.echo(f"console   http://127.0.0.1:{port}   {login_line(admin_password)}\n"
                "          (serving now; the history fills in behind it)")
     return console, journal
 
 
 def _run_live(settings: Any, site: Site, store: Any, port: int, seed: int, stop: threading.Event,
-              console: Any) -> None:
+              console: Any, carbon: Any = None) -> None:
     from models.plan_file import PLANS_DIR
     from simulators.control import DEFAULT_CONTROL_PORT, ControlServer
     from simulators.site import SimulatedSite
@@ -209,7 +211,7 @@ def _run_live(settings: Any, site: Site, store: Any, port: int, seed: int, stop:
                         plans=settings.data_dir / PLANS_DIR).start()  # follows the day's plan (zerocarbon plan)
     control = ControlServer(sim, DEFAULT_CONTROL_PORT if _port_free(DEFAULT_CONTROL_PORT) else 0).start()
     platform = Platform(settings.model_copy(update={"mqtt_host": "127.0.0.1", "mqtt_port": broker_port}),
-                        sim.site, store, console_port=port, console=console).start()
+                        sim.site, store, console_port=port, console=console, carbon=carbon).start()
     _announce(settings, site, port, len(sim.endpoints), broker_port, control.port)
     try:
         while not stop.wait(0.5):
@@ -224,14 +226,14 @@ def _run_live(settings: Any, site: Site, store: Any, port: int, seed: int, stop:
 
 
 def _history_ready(store: Any, site: Site, days: float, seed: int, stop: threading.Event,
-                   status: Any = None, config_dir: Path | None = None) -> bool:
+                   status: Any = None, carbon: Any = None) -> bool:
     """Fill what is missing; False when Ctrl-C came first."""
     from models.errors import FillStopped
 
     span = missing_history(store, site, days, datetime.now(UTC))
     try:
         if span:
-            _backfill(store, site, span, seed, stop, status, config_dir)
+            _backfill(store, site, span, seed, stop, status, carbon)
     except FillStopped:
         return False
     return not stop.is_set()

@@ -83,9 +83,9 @@ def _bookings(kind: str, site, day: str | None, seed: int):  # type: ignore[no-u
 
 def grid_factor(site_file: str, region: str):  # type: ignore[no-untyped-def]
     """index -> Series of the location-based grid factor (kgCO2/kWh) at each instant, hourly where configured."""
-    from carbon.factors import load_factors
+    from carbon.files import CarbonFiles
 
-    table = load_factors(Path(site_file).parent / "emission_factors.yaml")
+    table = CarbonFiles.in_dir(Path(site_file).parent).factors
     return lambda index: table.series("electricity_location", region, index)[0]
 
 
