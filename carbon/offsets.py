@@ -9,7 +9,25 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import pandas as pd
+
 from models.errors import EnergyBalanceError
+
+# The site balance L = I + G - X - C + D as signed terms, one column per energy role (G = pv + wind).
+LOAD_TERMS: dict[str, float] = {"grid_import": 1.0, "pv": 1.0, "wind": 1.0, "grid_export": -1.0,
+                                "battery_charge": -1.0, "battery_discharge": 1.0}
+
+
+def building_load_kwh(flows: pd.DataFrame) -> pd.Series:
+    """Energy the building used per row, ``L = I + G - X - C + D`` (Luthander 2015), from a frame with one
+    column per energy role (``grid_import``, ``pv``, ``wind``, ``grid_export``, ``battery_charge``,
+    ``battery_discharge``, kWh). A role the frame lacks counts as 0 (a site without wind or storage); a NaN
+    stays NaN (unknown energy is not zero); nothing is clipped.
+
+    Example: I = 100, PV = 30, X = 5, C = 20, D = 10 gives L = 100 + 30 - 5 - 20 + 10 = 115 kWh.
+    """
+    terms = flows.reindex(columns=list(LOAD_TERMS), fill_value=0.0).astype(float)
+    return terms.mul(pd.Series(LOAD_TERMS)).sum(axis=1, min_count=len(LOAD_TERMS)).rename("load_kwh")
 
 
 @dataclass(frozen=True)
@@ -72,7 +90,9 @@ def energy_balance(
             f"export {export_kwh:g} kWh exceeds on-site generation {generation:g} kWh: check the export meter "
             "direction and that every PV/wind meter is in the site file"
         )
-    load = import_kwh + generation - export_kwh - charge_kwh + discharge_kwh
+    flows = {"grid_import": import_kwh, "pv": pv_kwh, "wind": wind_kwh, "grid_export": export_kwh,
+             "battery_charge": charge_kwh, "battery_discharge": discharge_kwh}
+    load = float(building_load_kwh(pd.DataFrame([flows])).iloc[0])
     if load < -1e-9:
         raise EnergyBalanceError(f"building load {load:g} kWh is negative: battery charge exceeds all supply")
     grid_charge = max(0.0, charge_kwh - (generation - export_kwh))

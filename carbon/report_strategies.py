@@ -20,6 +20,7 @@ from carbon.ledger import BALANCE_ROLES, hourly, window
 from carbon.offsets import (
     EnergyBalance,
     avoided_emissions_kg,
+    building_load_kwh,
     renewable_share,
     self_consumption_ratio,
     self_sufficiency_ratio,
@@ -32,9 +33,7 @@ def load_by(energy: pd.DataFrame, timezone: str, freq: str = "D") -> pd.DataFram
     frame = energy.assign(at=energy["start"].dt.tz_convert(timezone).dt.tz_localize(None).dt.floor(freq))
     roles = frame[frame["role"].isin(BALANCE_ROLES)].pivot_table(
         index="at", columns="role", values="energy_kwh", aggfunc="sum").reindex(columns=list(BALANCE_ROLES))
-    roles = roles.fillna(0.0)
-    load = (roles["grid_import"] + roles["pv"] + roles["wind"] - roles["grid_export"] - roles["battery_charge"]
-            + roles["battery_discharge"]).clip(lower=0)
+    load = building_load_kwh(roles.fillna(0.0)).clip(lower=0)
     gap = (frame["quality"] != "measured").groupby(frame["at"]).mean()
     return pd.DataFrame({"energy_kwh": load, "gap_share": gap.reindex(load.index)})
 

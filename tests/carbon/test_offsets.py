@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
 import pytest
 
 from carbon.offsets import (
     avoided_emissions_kg,
+    building_load_kwh,
     energy_balance,
     renewable_share,
     self_consumption_ratio,
@@ -69,3 +75,37 @@ def test_renewable_share_caps_certificates_at_load_and_reports_surplus():
 
 def test_avoided_emissions_are_generation_times_grid_factor():
     assert avoided_emissions_kg(1000, 0.4042) == pytest.approx(404.2)  # 1000 kWh × 0.4042 kg/kWh
+
+
+def test_building_load_per_row_with_absent_roles_as_zero_and_nan_kept():
+    flows = pd.DataFrame({
+        "grid_import": [100.0, 2000.0, np.nan],
+        "pv": [30.0, 800.0, 10.0],
+        "grid_export": [5.0, 100.0, 0.0],
+        "battery_charge": [20.0, 150.0, 0.0],
+        "battery_discharge": [10.0, 120.0, 0.0],
+        "ev_charging": [999.0, 999.0, 999.0],  # a load role: part of L, never a term of it
+    })  # no wind column: a site without turbines
+    load = building_load_kwh(flows)
+    assert load.iloc[0] == pytest.approx(115.0)  # 100 + 30 - 5 - 20 + 10
+    assert load.iloc[1] == pytest.approx(2670.0)  # 2000 + 800 - 100 - 150 + 120
+    assert np.isnan(load.iloc[2])  # an unknown import is not a zero import
+    with_wind = building_load_kwh(flows.assign(wind=[0.0, 200.0, 0.0]))
+    assert with_wind.iloc[1] == pytest.approx(2870.0)  # the energy_balance example above: 2000 + 1000 - 100 - 150 + 120
+
+
+def test_the_load_balance_is_written_only_in_carbon_offsets():
+    """I + G - X - C + D has one home: arithmetic on import, charge and discharge elsewhere is a second copy
+    (gross supply I + G + D, which subtracts nothing, is another quantity)."""
+    root = Path(__file__).resolve().parents[2]
+    copies = []
+    for package in ("carbon", "dashboard", "alerts", "storage", "zerocarbon"):
+        for path in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.BinOp):
+                    names = {n.value if isinstance(n, ast.Constant) else getattr(n, "attr", getattr(n, "id", ""))
+                             for n in ast.walk(node) if isinstance(n, ast.Constant | ast.Attribute | ast.Name)}
+                    if ({"grid_import", "battery_charge", "battery_discharge"} <= names
+                            or {"import_kwh", "charge_kwh", "discharge_kwh"} <= names):
+                        copies.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert copies == []
