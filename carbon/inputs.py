@@ -12,6 +12,7 @@ import pandas as pd
 
 from models.site import Site
 from models.vocabulary import EnergyRole
+from storage.base import Resolution, RollupReader
 
 ENERGY_COLUMNS = ("start", "role", "subsystem", "energy_kwh", "quality")
 DAILY_COLUMNS = ("temperature_c", "visitors", "cooling_kwh_th")
@@ -84,7 +85,8 @@ def daily_energy(hourly: pd.DataFrame, timezone: str) -> pd.DataFrame:
     return out[list(ENERGY_COLUMNS)]
 
 
-def load_inputs(store, site: Site, start: date, end: date, hourly_from: date | None = None) -> CarbonInputs:  # type: ignore[no-untyped-def]
+def load_inputs(store: RollupReader, site: Site, start: date, end: date,
+                hourly_from: date | None = None) -> CarbonInputs:
     """Gather a report's frames from ``store``: daily over local dates ``[start, end)``, hourly from
     ``hourly_from`` (default ``start``) to ``end``: the baseline year needs days, only the period needs hours."""
     tz = site.info.timezone
@@ -96,7 +98,7 @@ def load_inputs(store, site: Site, start: date, end: date, hourly_from: date | N
     return CarbonInputs(SiteFacts.of(site), start, end, hourly, daily, weather, by_day)
 
 
-def _energy(store, site: Site, t0: pd.Timestamp, t1: pd.Timestamp, by: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _energy(store: RollupReader, site: Site, t0: pd.Timestamp, t1: pd.Timestamp, by: str) -> pd.DataFrame:
     from storage.energy import energy_by_role  # the one place carbon reads storage
 
     energy = energy_by_role(store, site, t0.to_pydatetime(), t1.to_pydatetime(), by)
@@ -104,7 +106,8 @@ def _energy(store, site: Site, t0: pd.Timestamp, t1: pd.Timestamp, by: str) -> p
     return energy.assign(start=start)[list(ENERGY_COLUMNS)]
 
 
-def _rollup(store, site: Site, role: EnergyRole, t0: pd.Timestamp, t1: pd.Timestamp, resolution: str):  # type: ignore[no-untyped-def]
+def _rollup(store: RollupReader, site: Site, role: EnergyRole, t0: pd.Timestamp, t1: pd.Timestamp,
+            resolution: Resolution) -> pd.DataFrame:
     ids = [p.id for p in site.points_by_role(role) if p.kind.value != "energy_counter"]
     if not ids:
         return pd.DataFrame(columns=["ts", "point_id", "mean", "max", "count"])
@@ -113,7 +116,7 @@ def _rollup(store, site: Site, role: EnergyRole, t0: pd.Timestamp, t1: pd.Timest
     return frame[frame["count"] > 0]
 
 
-def _daily(store, site: Site, t0: pd.Timestamp, t1: pd.Timestamp) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _daily(store: RollupReader, site: Site, t0: pd.Timestamp, t1: pd.Timestamp) -> pd.DataFrame:
     days = pd.date_range(t0, t1, freq="D", inclusive="left")
     temp = _rollup(store, site, EnergyRole.OUTDOOR_TEMPERATURE, t0, t1, "day").groupby("ts")["mean"].mean()
     # tickets_today counts up through the day and resets at midnight: the day's max is the day's visitors
@@ -123,7 +126,7 @@ def _daily(store, site: Site, t0: pd.Timestamp, t1: pd.Timestamp) -> pd.DataFram
     return frame.reindex(days)
 
 
-def _weather(store, site: Site, t0: pd.Timestamp, t1: pd.Timestamp) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _weather(store: RollupReader, site: Site, t0: pd.Timestamp, t1: pd.Timestamp) -> pd.DataFrame:
     poa = _rollup(store, site, EnergyRole.IRRADIANCE_POA, t0, t1, "hour").groupby("ts")["mean"].mean()
     temp = _rollup(store, site, EnergyRole.MODULE_TEMPERATURE, t0, t1, "hour").groupby("ts")["mean"].mean()
     air = _rollup(store, site, EnergyRole.OUTDOOR_TEMPERATURE, t0, t1, "hour").groupby("ts")["mean"].mean()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from carbon.canonical import canonical
 from carbon.render_csv import safe_text
@@ -39,7 +40,7 @@ def render_xlsx(report: dict[str, Any], out: Path) -> Path:
     return out
 
 
-def _write(sheet, row: int, col: int, value: object) -> None:  # type: ignore[no-untyped-def]
+def _write(sheet: Worksheet, row: int, col: int, value: object) -> None:
     if isinstance(value, bool):
         sheet.write_boolean(row, col, value)
     elif isinstance(value, int | float):

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from carbon import baseline as bl
-from carbon.config import CarbonConfig
+from carbon.config import BaselineSettings, CarbonConfig
 from carbon.coverage import annualise, coverage_of
 from carbon.efficiency import (
     chiller_plant_cop,
@@ -38,7 +38,8 @@ def load_by(energy: pd.DataFrame, timezone: str, freq: str = "D") -> pd.DataFram
     return pd.DataFrame({"energy_kwh": load, "gap_share": gap.reindex(load.index)})
 
 
-def _model_rows(inputs: CarbonInputs, settings, t0: pd.Timestamp, t1: pd.Timestamp):  # type: ignore[no-untyped-def]
+def _model_rows(inputs: CarbonInputs, settings: BaselineSettings, t0: pd.Timestamp,
+                t1: pd.Timestamp) -> str | tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
     """Baseline rows, their gap shares per sufficiency period, and reporting-period rows; or a reason text."""
     tz = inputs.site.timezone
     if settings.granularity == "hourly":

@@ -9,6 +9,11 @@ Frames exchanged with stores (pandas):
   ``count`` (good readings), ``bad_count``; both stores add ``first``, ``increase`` (counter energy in the
   point's unit, resets and glitches handled), ``resets``, ``glitches`` and ``max_gap_s``
   (:data:`storage.frames.ROLLUP_ENERGY_COLUMNS`, docs/storage.md).
+
+The rollup methods are split by who calls them, so a caller names only what it uses and any store (or a test's
+own) that offers those methods will do: :class:`RollupReader` (carbon/, the console, energy and exports),
+:class:`RollupMaintainer` (the scheduled job), :class:`RollupHost` (the rebuild planner inside a store).
+:class:`Store` is all of it plus writing. ``storage/conformance.py`` has mypy prove both stores satisfy each.
 """
 
 from __future__ import annotations
@@ -26,22 +31,47 @@ RAW_COLUMNS = ("ts", "point_id", "value", "quality")
 ROLLUP_COLUMNS = ("ts", "point_id", "mean", "min", "max", "last", "count", "bad_count")
 
 
-class Store(Protocol):
-    def write(self, readings: Sequence[Reading]) -> None:
-        """Durably store readings; idempotent on (point_id, ts). Raises StoreError/StoreUnavailable."""
+class RollupReader(Protocol):
+    """Rollups on demand: bring them current, then read them (carbon/, the console, energy, exports)."""
 
-    def write_frame(self, frame: pd.DataFrame) -> int:
-        """Bulk write a raw-readings frame (backfill, import). Idempotent like :meth:`write`. Returns rows."""
+    def update_rollups(self, start: datetime | None = None, end: datetime | None = None) -> None:
+        """(Re)build rollups for the range touched by new, late or backfilled data (all pending when None)."""
 
     def read(
         self, point_ids: Sequence[str], start: datetime, end: datetime, resolution: Resolution = "raw"
     ) -> pd.DataFrame:
         """Readings or rollups of ``point_ids`` in ``[start, end)``, sorted by point_id then ts."""
 
+
+class RollupMaintainer(Protocol):
+    """What the scheduled job (storage/jobs.py) asks: current rollups, then data past retention deleted."""
+
+    def update_rollups(self, start: datetime | None = None, end: datetime | None = None) -> None: ...
+
+    def apply_retention(self, now: datetime) -> dict[str, int]:
+        """Delete what is older than each resolution's retention; rows deleted per resolution."""
+
+
+class RollupHost(Protocol):
+    """What a store offers its rollup planner (storage/rollup_plan.py) to rebuild rollups from raw data."""
+
+    def read_context(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame: ...
+
+    def previous_good(self, before: pd.Timestamp, lookback_days: int = 35) -> pd.DataFrame: ...
+
+    def replace_rollups(self, resolution: str, lo: pd.Timestamp, hi: pd.Timestamp, rows: pd.DataFrame) -> None: ...
+
+    def read_rollups_all(self, resolution: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame: ...
+
+
+class Store(RollupReader, RollupMaintainer, Protocol):
+    def write(self, readings: Sequence[Reading]) -> None:
+        """Durably store readings; idempotent on (point_id, ts). Raises StoreError/StoreUnavailable."""
+
+    def write_frame(self, frame: pd.DataFrame) -> int:
+        """Bulk write a raw-readings frame (backfill, import). Idempotent like :meth:`write`. Returns rows."""
+
     def latest(self, point_ids: Sequence[str] | None = None) -> pd.DataFrame:
         """The newest raw reading of each point (all points when None): the raw-readings columns."""
-
-    def update_rollups(self, start: datetime | None = None, end: datetime | None = None) -> None:
-        """(Re)build rollups for the range touched by new, late or backfilled data (all pending when None)."""
 
     def close(self) -> None: ...

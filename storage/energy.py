@@ -24,7 +24,7 @@ import pandas as pd
 
 from models.site import PointInfo, Site
 from models.vocabulary import EnergyRole, PointKind
-from storage.base import Store
+from storage.base import RollupReader
 from storage.frames import utc
 from storage.rollups import bucket_end, bucket_start
 
@@ -69,7 +69,7 @@ def intervals(start: datetime, end: datetime, by: str, timezone: str) -> pd.Data
 
 
 def interval_energy(
-    store: Store, points: Sequence[PointInfo], start: datetime, end: datetime, by: str, timezone: str
+    store: RollupReader, points: Sequence[PointInfo], start: datetime, end: datetime, by: str, timezone: str
 ) -> pd.DataFrame:
     """Energy of each point in each ``by`` interval (local time) overlapping ``[start, end)``.
 
@@ -142,7 +142,7 @@ def energy_points(site: Site) -> dict[tuple[str, EnergyRole], PointInfo]:
     return chosen
 
 
-def energy_by_role(store: Store, site: Site, start: datetime, end: datetime, by: str) -> pd.DataFrame:
+def energy_by_role(store: RollupReader, site: Site, start: datetime, end: datetime, by: str) -> pd.DataFrame:
     """Energy per interval, role and subsystem (kWh); an interval's quality is the worst of its points."""
     chosen = energy_points(site)
     per_point = interval_energy(store, list(chosen.values()), start, end, by, site.info.timezone)

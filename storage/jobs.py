@@ -12,22 +12,21 @@ import time
 from datetime import UTC, datetime
 
 from models.errors import StoreError
-from storage.base import Store
+from storage.base import RollupMaintainer
 
 log = logging.getLogger(__name__)
 RETENTION_EVERY_S = 3600.0
 _last_retention: dict[int, float] = {}
 
 
-def rollup_job(store: Store, now: datetime | None = None) -> None:
+def rollup_job(store: RollupMaintainer, now: datetime | None = None) -> None:
     """Rebuild pending rollups; at most hourly, delete data past its retention. Logs and survives store errors
     (the next run retries: the pending ranges stay until their rollups are written)."""
     started = time.monotonic()
     try:
         store.update_rollups()
-        apply = getattr(store, "apply_retention", None)
-        if apply is not None and time.monotonic() - _last_retention.get(id(store), -1e18) >= RETENTION_EVERY_S:
-            apply(now or datetime.now(UTC))
+        if time.monotonic() - _last_retention.get(id(store), -1e18) >= RETENTION_EVERY_S:
+            store.apply_retention(now or datetime.now(UTC))
             _last_retention[id(store)] = time.monotonic()
     except StoreError as exc:
         log.warning("storage: rollup job failed, will retry next run: %s", exc)

@@ -9,28 +9,16 @@ from its daily rollups.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from typing import Protocol
 
 import pandas as pd
 
+from storage.base import RollupHost
 from storage.counters import GLITCH_WINDOW_S
 from storage.rollups import bucket_end, bucket_start, months_from_days, rollup_many
 
 DAY_RESOLUTIONS = ("15min", "hour", "day")
 CONTEXT = pd.Timedelta(seconds=GLITCH_WINDOW_S)
 SPAN_DAYS = 7
-
-
-class RollupHost(Protocol):
-    """What a store offers the planner."""
-
-    def read_context(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame: ...
-
-    def previous_good(self, before: pd.Timestamp, lookback_days: int = 35) -> pd.DataFrame: ...
-
-    def replace_rollups(self, resolution: str, lo: pd.Timestamp, hi: pd.Timestamp, rows: pd.DataFrame) -> None: ...
-
-    def read_rollups_all(self, resolution: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame: ...
 
 
 class RollupPlanner:

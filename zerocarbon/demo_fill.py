@@ -15,13 +15,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from dashboard.fill_status import FillStatus
 from models.errors import FillStopped
 from models.site import Site
 from models.vocabulary import PointKind
+from storage.base import RollupReader, Store
 
 if TYPE_CHECKING:  # carbon's imports are heavy: the fill loads them only for the baseline step
     from carbon.files import CarbonFiles
@@ -29,7 +30,7 @@ if TYPE_CHECKING:  # carbon's imports are heavy: the fill loads them only for th
 
 @dataclass
 class FillContext:
-    store: Any
+    store: Store  # written by the backfills, rolled up, read for what is already there
     site: Site
     span: tuple[datetime, datetime]  # what is missing: from the newest stored reading (or N days ago) to now
     seed: int
@@ -98,7 +99,7 @@ def _fill_rollups(ctx: FillContext) -> None:
     roll_up(ctx, ctx.span)
 
 
-def baseline_span(store: Any, site: Site, carbon: CarbonFiles | None,
+def baseline_span(store: RollupReader, site: Site, carbon: CarbonFiles | None,
                   before: datetime) -> tuple[datetime, datetime] | None:
     """The carbon baseline year (``baseline`` in carbon.yaml), cut at ``before`` (where the recent history
     begins); None when there is nothing to write (no carbon.yaml, no baseline, the whole year already stored)."""
