@@ -30,8 +30,8 @@ class StoragePolicy(_Strict):
 
 class ForecastWindows(_Strict):
     calibration_days: int = Field(default=14, ge=1)
-    clearness_days: int = Field(default=3, ge=1)
-    history_days: int = Field(default=56, ge=7)
+    clearness_days: float = Field(default=7, gt=0)  # half-life of the weighted clearness, days
+    history_days: int = Field(default=364, ge=7)
 
 
 class PlanningConfig(_Strict):

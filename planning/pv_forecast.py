@@ -8,7 +8,13 @@ last ``calibration_days`` days *of archived forecasts*, takes out both the strin
 a dead string) and the forecast's own bias (model output statistics in its simplest form).
 
 Without a forecast, the same chain runs on Ineichen clear-sky irradiance and is scaled per inverter by the
-recent clearness, Σ measured / Σ clear-sky-modelled over the last ``clearness_days`` days.
+recent clearness: Σ measured / Σ clear-sky-modelled, each day weighted by half every ``clearness_days`` days back
+(an exponentially weighted ratio). A day's clearness alone is a poor guess of the next one; a week-long half-life
+keeps a spell of weather while averaging out single days (backtest in docs/methodology.md §11: skill against the
+same day last week 0.167 with the last 3 days unweighted, 0.218 with a 7-day half-life).
+
+One function, :func:`daily_ratio`, gives both the calibration and the clearness, for the plan (its last day)
+and the backtest (every day), so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -75,32 +81,49 @@ def modelled_kw(site: Site, inverters: list[Inverter], index: pd.DatetimeIndex, 
     return pd.DataFrame({i.id: cols[i.id] for i in inverters}, index=index)
 
 
-def ratio(measured: pd.DataFrame, modelled: pd.DataFrame, floor: float = 0.05, ceiling: float = 1.5) -> pd.Series:
-    """Σ measured / Σ modelled per inverter (column); 1 where the model saw no sun; clipped to [floor, ceiling]."""
-    num, den = measured.sum(min_count=1), modelled.reindex(measured.index).sum()  # no data: ratio 1
-    out = (num / den.where(den > 0)).fillna(1.0)
-    return out.clip(floor, ceiling)
+def daily_ratio(measured: pd.DataFrame, modelled: pd.DataFrame, days: float, weighted: bool) -> pd.DataFrame:
+    """Per local day (rows) and inverter (columns), Σ measured / Σ modelled over the days up to and including it:
+    the last ``days`` days, or (``weighted``) every day weighted by 0.5 per ``days`` days back. Instants without
+    a measurement count on neither side; 1 where the model saw no sun; clipped to [0.05, 1.5]."""
+    day = measured.index.tz_localize(None).normalize()
+    m = measured.groupby(day).sum(min_count=1)
+    p = modelled.reindex(measured.index).where(measured.notna()).groupby(day).sum(min_count=1)
+    if weighted:
+        span = {"halflife": pd.Timedelta(days=days), "times": m.index}
+        num, den = m.ewm(**span, ignore_na=True).mean(), p.ewm(**span, ignore_na=True).mean()
+    else:
+        num, den = m.rolling(f"{int(days)}D", min_periods=1).sum(), p.rolling(f"{int(days)}D", min_periods=1).sum()
+    return (num / den.where(den > 0)).fillna(1.0).clip(0.05, 1.5)
 
 
 def forecast_pv(site: Site, inverters: list[Inverter], day_index: pd.DatetimeIndex, history: pd.DataFrame,
-                weather: pd.DataFrame | None, calibration_days: int = 14, clearness_days: int = 3) -> pd.DataFrame:
+                weather: pd.DataFrame | None, calibration_days: int = 14, clearness_days: float = 7) -> pd.DataFrame:
     """AC kW per inverter for ``day_index`` (tomorrow's instants).
 
     ``history``: past instants with ``pv_kw/<inverter>`` measured columns (and, with a forecast, the archived
     ``ghi_wm2``/``temp_c`` forecasts for them). ``weather``: tomorrow's ``ghi_wm2`` and ``temp_c``, or None."""
     measured = history[[f"pv_kw/{i.id}" for i in inverters]].rename(columns=lambda c: c.split("/", 1)[1])
-    start = day_index[0] - pd.Timedelta(days=calibration_days if weather is not None else clearness_days)
-    recent = history.index >= start
+    # the calibration's days, or eight half-lives of clearness (older days weigh < 1/256 together)
+    reach = pd.Timedelta(days=calibration_days if weather is not None else 8 * clearness_days)
+    before = (history.index < day_index[0]) & (history.index >= day_index[0] - reach)
+    measured, past = measured.loc[before], history.loc[before]
     if weather is not None:
-        past = history.loc[recent]
         model_past = modelled_kw(site, inverters, past.index, past["ghi_wm2"].to_numpy(), past["temp_c"].to_numpy())
-        scale = ratio(measured.loc[recent], model_past)
+        scale = _last(daily_ratio(measured, model_past, calibration_days, weighted=False), day_index, inverters)
         ahead = modelled_kw(site, inverters, day_index, weather["ghi_wm2"].to_numpy(), weather["temp_c"].to_numpy())
         return ahead * scale
-    past_index = history.index[recent]
-    clear_past = modelled_kw(site, inverters, past_index, clear_sky_ghi(site, past_index).to_numpy(),
-                             np.full(len(past_index), 25.0))
-    scale = ratio(measured.loc[recent], clear_past)
-    clear = modelled_kw(site, inverters, day_index, clear_sky_ghi(site, day_index).to_numpy(),
-                        np.full(len(day_index), 25.0))
-    return clear * scale
+    clear_past = clear_sky_kw(site, inverters, past.index)
+    scale = _last(daily_ratio(measured, clear_past, clearness_days, weighted=True), day_index, inverters)
+    return clear_sky_kw(site, inverters, day_index) * scale
+
+
+def clear_sky_kw(site: Site, inverters: list[Inverter], index: pd.DatetimeIndex) -> pd.DataFrame:
+    """Each inverter's AC kW under Ineichen clear sky (cells at a nominal 25 °C air temperature)."""
+    return modelled_kw(site, inverters, index, clear_sky_ghi(site, index).to_numpy(), np.full(len(index), 25.0))
+
+
+def _last(ratios: pd.DataFrame, day_index: pd.DatetimeIndex, inverters: list[Inverter]) -> pd.Series:
+    """The ratio known on the eve (the latest day before ``day_index``); 1 without history."""
+    eve = day_index[0].tz_localize(None).normalize()
+    known = ratios.loc[ratios.index < eve]
+    return known.iloc[-1] if len(known) else pd.Series(1.0, index=[i.id for i in inverters])

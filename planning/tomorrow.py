@@ -80,14 +80,7 @@ def forecast_day(site: Site, calendar: WorkCalendar, config: PlanningConfig, his
     fc_weather, source = _tomorrow_weather(site, history, index, weather)
     pv = forecast_pv(site, inverters_of(site), index, history, fc_weather if weather is not None else None,
                      config.forecast.calibration_days, config.forecast.clearness_days)
-    loads = history[[c for c in history.columns if c.startswith("load_kw/")]].dropna(axis=1, how="all")
-    days = history.index.tz_localize(None).normalize()
-    tickets = history["visitors"].groupby(days).max()
-    tomorrow = pd.DatetimeIndex([index[0].tz_localize(None).normalize()])
-    visitors = lf.expected_visitors(tickets, calendar, pd.DatetimeIndex(tickets.index).append(tomorrow))
-    x_hist = lf.features(history.index, history.assign(ghi_wm2=history["ghi_wm2"].fillna(0.0)), calendar, visitors)
-    models = lf.fit(x_hist, loads)
-    predicted = lf.predict(models, lf.features(index, fc_weather, calendar, visitors))
+    predicted = lf.forecast_loads(site, calendar, history, index, fc_weather)  # fitted once a day, cached
     out = predicted.copy()
     out["load_kw"], out["pv_kw"] = predicted.sum(axis=1), pv.sum(axis=1).fillna(0.0)
     return out, source

@@ -66,7 +66,7 @@ def forecasts_for(site: Site, files: PlanFiles, first_day: str, days: int, seed:
     index = local_index(site, str(start.date()), TRAINING_DAYS + days)
     frame = planning_frame(site, simulated_truth(site, index, seed), seed)
     test_days = pd.date_range(first_day, periods=days, freq="D")
-    load = bt.load_forecast(frame, files.calendar, test_days, retrain_days=days)
+    load = bt.load_forecast(site, frame, files.calendar, test_days, retrain_days=days)
     pv = bt.pv_forecasts(site, inverters_of(site), frame)["weather_forecast"].reindex(load.index)
     ev = load["load_kw/ev_charging"] if "load_kw/ev_charging" in load else 0.0
     return pd.DataFrame({"load_kw": load.sum(axis=1), "pv_kw": pv.sum(axis=1), "ev_kw": ev}, index=load.index)

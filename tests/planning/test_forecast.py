@@ -45,13 +45,13 @@ def test_holidays_and_make_up_workdays_come_from_the_state_council_notice():
 def test_forecasts_do_not_look_at_the_day_they_forecast(site, frame):  # type: ignore[no-untyped-def]
     inverters = inverters_of(site)
     before_pv = pv_forecasts(site, inverters, frame)["weather_forecast"]
-    before_load = load_forecast(frame, CALENDAR, TEST_DAYS, retrain_days=7)
+    before_load = load_forecast(site, frame, CALENDAR, TEST_DAYS, retrain_days=7)
     changed = frame.copy()
     last = changed.index.tz_localize(None).normalize() == TEST_DAYS[-1]
     measured = [c for c in changed.columns if c.startswith(("pv_kw/", "load_kw/"))]
     changed.loc[last, measured] *= 3.0  # the last test day's measurements: unknown when it was forecast
     after_pv = pv_forecasts(site, inverters, changed)["weather_forecast"]
-    after_load = load_forecast(changed, CALENDAR, TEST_DAYS, retrain_days=7)
+    after_load = load_forecast(site, changed, CALENDAR, TEST_DAYS, retrain_days=7)
     pd.testing.assert_frame_equal(before_load, after_load)
     pd.testing.assert_frame_equal(before_pv, after_pv)
 

@@ -94,6 +94,7 @@ def _tomorrow(settings, site, files, config, factor_of, day: str | None, weather
     import pandas as pd
 
     from models.errors import InputError
+    from planning.model_cache import MODELS_DIR, keep_in
     from planning.tomorrow import plan_tomorrow
     from zerocarbon.plan_wiring import read_weather_csv
     from zerocarbon.store_wiring import open_store
@@ -104,6 +105,7 @@ def _tomorrow(settings, site, files, config, factor_of, day: str | None, weather
     except ValueError:
         raise InputError(f"--day {day!r}: use an ISO date, e.g. 2026-12-04") from None
     forecast = read_weather_csv(weather, tz) if weather else None
+    keep_in(settings.data_dir / MODELS_DIR)  # the load models are fitted once a day and kept in the data dir
     store = open_store(settings, site)
     try:
         return plan_tomorrow(store, site, files.tariffs, files.calendar, config, factor_of, when, forecast, sessions)

@@ -1,0 +1,134 @@
+"""Fitted load models kept between plans: fit once a day, predict on demand.
+
+A plan's load models depend only on their training rows (features and measured loads), the trees' settings and
+the library that fitted them, so that is the key: a SHA-256 over the feature and target arrays, their column
+names, the settings, this file's format version and scikit-learn's version. Same key, same models: a plan
+made again during the same evening, or by the console after the CLI, reuses the fit; a late reading that
+changes a training row, a new setting or an upgraded scikit-learn makes a new key and a fresh fit.
+
+Two levels: a few fits in memory (the console's process plans many times a day), and, given a directory (the
+data dir's ``forecast_models/``), pickled files that outlive the process (``zerocarbon plan`` from cron). A file
+is only trusted when its format, scikit-learn version and key match; anything else (truncated, older format,
+another scikit-learn, unreadable) is logged and refitted, never an error. The files are the service's own
+(written by it into its data dir, like the DuckDB file); pickles load code, so that dir must not be writable
+by others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sklearn
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1  # bump when the pickled payload or the meaning of a feature changes
+Models = dict[str, Any]
+
+
+def training_key(x: pd.DataFrame, loads: pd.DataFrame, params: dict[str, Any]) -> str:
+    """The SHA-256 naming a fit: training rows (index, features, targets), settings, format, scikit-learn."""
+    digest = hashlib.sha256()
+    meta = {"format": FORMAT, "sklearn": sklearn.__version__, "params": params,
+            "features": list(x.columns), "loads": list(loads.columns)}
+    digest.update(json.dumps(meta, sort_keys=True, default=str).encode())
+    digest.update(x.index.asi8.tobytes())
+    digest.update(x.to_numpy(dtype="float64").tobytes())
+    digest.update(loads.to_numpy(dtype="float64").tobytes())
+    return digest.hexdigest()
+
+
+class ModelCache:
+    """Fitted models by training key: ``keep`` in memory, and pickled in ``directory`` when one is given."""
+
+    def __init__(self, directory: Path | None = None, keep: int = 4, keep_files: int = 8) -> None:
+        self.directory, self.keep, self.keep_files = directory, keep, keep_files
+        self._memory: OrderedDict[str, Models] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.fits = 0
+        self.last = ""  # "memory", "file" or "fitted": how the latest models were obtained
+
+    def fitted(self, x: pd.DataFrame, loads: pd.DataFrame, params: dict[str, Any],
+               fit: Callable[[], Models]) -> Models:
+        """The models of these training rows: from memory, from the directory, or ``fit()`` (then kept)."""
+        key = training_key(x, loads, params)
+        with self._lock:
+            models = self._memory.get(key)
+            self.last = "memory" if models is not None else ""
+        if models is None:
+            models = self._read(key)
+            self.last = "file" if models is not None else "fitted"
+        if models is None:
+            models = fit()
+            self._write(key, models, x.index)
+        with self._lock:
+            self.hits += self.last != "fitted"
+            self.fits += self.last == "fitted"
+            self._memory[key] = models
+            self._memory.move_to_end(key)
+            while len(self._memory) > self.keep:
+                self._memory.popitem(last=False)
+        return models
+
+    def _path(self, key: str) -> Path:
+        assert self.directory is not None
+        return self.directory / f"load-models-{key[:32]}.pickle"
+
+    def _read(self, key: str) -> Models | None:
+        if self.directory is None or not self._path(key).exists():
+            return None
+        path = self._path(key)
+        try:
+            with path.open("rb") as f:
+                payload = pickle.load(f)  # noqa: S301 - our own file in the service's data dir (see above)
+        except Exception as exc:  # a truncated or foreign pickle raises almost anything: refit
+            log.warning("%s: unreadable (%s); fitting the load models again", path, exc)
+            return None
+        wanted = {"format": FORMAT, "sklearn": sklearn.__version__, "key": key}
+        found = {k: payload.get(k) for k in wanted} if isinstance(payload, dict) else {}
+        if found != wanted:
+            log.info("%s: written by %s, need %s; fitting the load models again", path, found, wanted)
+            return None
+        return payload["models"]  # type: ignore[no-any-return]
+
+    def _write(self, key: str, models: Models, index: pd.DatetimeIndex) -> None:
+        if self.directory is None:
+            return
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            payload = {"format": FORMAT, "sklearn": sklearn.__version__, "key": key, "models": models,
+                       "trained_from": str(index.min()), "trained_to": str(index.max())}
+            tmp = self._path(key).with_suffix(".tmp")
+            with tmp.open("wb") as f:
+                pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self._path(key))  # readers see the old file or the whole new one
+            self._prune()
+        except OSError as exc:  # a full or read-only disk costs a refit next time, not the plan
+            log.warning("%s: cannot keep the fitted load models (%s)", self.directory, exc)
+
+    def _prune(self) -> None:
+        assert self.directory is not None
+        files = sorted(self.directory.glob("load-models-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[self.keep_files:]:
+            old.unlink(missing_ok=True)
+
+
+SHARED = ModelCache()  # this process's fits: the console plans many times a day from one process
+MODELS_DIR = "forecast_models"  # under the data dir
+
+
+def keep_in(directory: Path) -> ModelCache:
+    """Let this process's shared cache also keep its fits in ``directory`` (the wiring passes the data dir's
+    ``forecast_models/``), so a plan in a new process reuses the day's fit."""
+    SHARED.directory = directory
+    return SHARED
