@@ -40,12 +40,16 @@ class ProtocolModels:
     template: type[BaseModel]
     key: str  # a connection field only this protocol has (tells the connection apart without the protocol)
     networked: bool  # one address per device (sharded by device) rather than one shared broker
+    # how a device of this protocol listens on its ``connection.port`` (what the simulator opens, what the demo
+    # checks is free); None: it has no port of its own (MQTT devices publish through the broker)
+    transport: Literal["tcp", "udp"] | None = None
 
 
 PROTOCOLS: dict[str, ProtocolModels] = {
-    "modbus": ProtocolModels("modbus", "Modbus", ModbusConnection, ModbusTemplate, "unit_id", True),
+    "modbus": ProtocolModels("modbus", "Modbus", ModbusConnection, ModbusTemplate, "unit_id", True, "tcp"),
     "mqtt": ProtocolModels("mqtt", "MQTT", MqttConnection, MqttTemplate, "topic", False),
-    "bacnet": ProtocolModels("bacnet", "BACnet/IP", BacnetConnection, BacnetTemplate, "device_instance", True),
+    "bacnet": ProtocolModels("bacnet", "BACnet/IP", BacnetConnection, BacnetTemplate, "device_instance", True,
+                             "udp"),
 }
 ProtocolName = Literal["modbus", "mqtt", "bacnet"]  # a device's ``protocol``: the keys of PROTOCOLS
 assert set(get_args(ProtocolName)) == set(PROTOCOLS), "ProtocolName and PROTOCOLS must name the same protocols"
@@ -77,3 +81,12 @@ Connection = Annotated[
 
 def label(protocol: str) -> str:
     return PROTOCOLS[protocol].label if protocol in PROTOCOLS else protocol
+
+
+def listening_port(protocol: str, connection: object) -> tuple[Literal["tcp", "udp"], int] | None:
+    """The transport and port a device of ``protocol`` listens on, or None when it has none of its own."""
+    models = PROTOCOLS.get(protocol)
+    port = getattr(connection, "port", None)
+    if models is None or models.transport is None or not isinstance(port, int):
+        return None
+    return models.transport, port

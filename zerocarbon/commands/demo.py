@@ -19,7 +19,8 @@ from typing import Any
 import typer
 
 from models.errors import ConfigError, StoreError
-from models.site import ModbusConnection, Site
+from models.protocols import listening_port
+from models.site import Site
 from models.vocabulary import PointKind
 from zerocarbon.signals import stop_on_signals
 
@@ -27,9 +28,13 @@ log = logging.getLogger("zerocarbon.demo")
 ADMIN_FILE = "demo-admin-password.txt"
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+SOCKET_TYPES = {"tcp": socket.SOCK_STREAM, "udp": socket.SOCK_DGRAM}
+
+
+def _port_free(port: int, transport: str = "tcp") -> bool:
+    with socket.socket(socket.AF_INET, SOCKET_TYPES[transport]) as s:
+        if transport == "tcp":  # a TCP port in TIME_WAIT can be listened on again; a bound UDP port cannot
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -37,18 +42,20 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
+def _free_port(transport: str = "tcp") -> int:
+    with socket.socket(socket.AF_INET, SOCKET_TYPES[transport]) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
 def demo_ports(site: Site) -> dict[str, int]:
-    """The site file's Modbus ports, except those already taken on this machine, which move to free ports."""
+    """The site file's device ports (every protocol the registry says listens on one: Modbus on TCP, BACnet/IP
+    on UDP), except those already taken on this machine, which move to free ports."""
     moved = {}
     for d in site.devices:
-        if isinstance(d.connection, ModbusConnection) and not _port_free(d.connection.port):
-            moved[d.id] = _free_port()
+        listens = listening_port(d.protocol, d.connection)
+        if listens is not None and not _port_free(listens[1], listens[0]):
+            moved[d.id] = _free_port(listens[0])
     return moved
 
 
