@@ -80,6 +80,7 @@ STRATEGIES = [
         # realised by the storage under the time-of-use tariff (planning.cost.storage_saving, `zerocarbon report`)
         ("storage_dispatch.saved_yuan", "Cost saved by storage (energy + demand)", "储能节省电费(电量+需量)", "yuan"),
         ("storage_dispatch.saved_tco2e", "Emissions changed by storage (+ avoided)", "储能减排量(正为减少)", "tCO2e"),
+        ("storage_dispatch.tariff_note", "Tariff behind the storage cost rows", "储能电费所用电价", ""),
         ("status", "Status", "状态", ""),
     ]),
     ("efficiency", "提碳效 Efficiency", [

@@ -69,17 +69,23 @@ def budget_kg(console: Console, year: int) -> float | None:
 
 
 def report_model(console: Console, period: Period, command: str = "") -> dict[str, Any]:
-    """The carbon report model of ``period`` (the same dict ``zerocarbon report`` renders)."""
+    """The carbon report model of ``period`` (the same dict ``zerocarbon report`` renders), with 降碳需's storage
+    rows (what the storage saved under the site's tariff, :mod:`planning.realised`) as the CLI adds them."""
     from carbon.inputs import load_inputs
     from carbon.issue import inputs_span
     from carbon.report import build_report
+    from planning.realised import storage_dispatch_section
 
     factors, config = carbon_files(console)
     inputs_start, _ = inputs_span(period, config)  # baseline year, last year (forecast profile), this year
     hourly = config.baseline is not None and config.baseline.granularity == "hourly"
     hourly_from = min(period.start, config.baseline.start) if hourly and config.baseline else period.start
     inputs = load_inputs(console.store, console.site, inputs_start, period.end, hourly_from=hourly_from)
-    return build_report(inputs, factors, config, period, command=command)
+    model = build_report(inputs, factors, config, period, command=command)
+    model["strategies"]["demand_reduction"]["storage_dispatch"] = storage_dispatch_section(
+        console.store, console.site, period, factors, config.factors.location_region,
+        Path(console.config_dir) / "tariffs.yaml")
+    return model
 
 
 def report_bytes(console: Console, period: Period, fmt: str) -> bytes:
@@ -92,3 +98,13 @@ def report_bytes(console: Console, period: Period, fmt: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="zerocarbon-report-") as tmp:
         written = Path(render(model, Path(tmp) / f"report.{fmt}"))
         return written.read_bytes()
+
+
+def tariff_placeholder_text(placeholders: list[dict[str, Any]] | None, lang: str) -> str:
+    """The tariff prices a yuan figure rests on that are placeholders, said in the page's language ("" if none)."""
+    from dashboard.i18n import t
+
+    if not placeholders:
+        return ""
+    items = "; ".join(f"{t(lang, 'tariff.' + p['what'])} {p['value']:g} {p['unit']} ({p['id']})" for p in placeholders)
+    return t(lang, "tariff.placeholder", items=items)

@@ -18,12 +18,13 @@ Worked example (tests/planning/test_cost.py): two quarter hours, 100 kWh at 0.24
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from planning.tariffs import PERIODS, TariffTable
+from planning.tariffs import PERIODS, TariffTable, placeholder_note
 
 STEP_H = 0.25
 LOAD_ROLES = ("consumption", "ev_charging")
@@ -126,6 +127,7 @@ def cost_record(cost: Cost, tariff: TariffTable, period_label: str) -> dict[str,
         "by_subsystem": _records(cost.by_subsystem),
         "by_month": _records(cost.by_month),
         "coverage": cost.coverage,
+        "tariff_placeholders": tariff.placeholders(first, last) if first and last else [],
         "tariff": {"version": tariff.version, "sha256": tariff.sha256, "file": tariff.source,
                    "entries": [{"id": e.id, "status": e.status, "document": e.document, "source": e.source,
                                 "valid_from": e.valid_from.isoformat(), "valid_to": e.valid_to.isoformat()}
@@ -166,3 +168,15 @@ def storage_saving(energy: pd.DataFrame, tariff: TariffTable, timezone: str,
             "charged_kwh": round(float(flows["battery_charge"].sum()), 1),
             "discharged_kwh": round(float(flows["battery_discharge"].sum()), 1),
             "coverage": actual.coverage}
+
+
+def saving_section(energy: pd.DataFrame, tariff: TariffTable, timezone: str, start: date, end: date,
+                   factor_kg_per_kwh: pd.Series | None = None) -> dict[str, Any]:
+    """降碳需's storage rows of a report over local days [start, end): :func:`storage_saving` with the tariff's
+    version and, when a price it used is a placeholder, ``tariff_placeholders`` and ``tariff_note`` (the words
+    every reader of the figure sees: "placeholder, not confirmed")."""
+    section = storage_saving(energy, tariff, timezone, factor_kg_per_kwh)
+    section["tariff_version"] = tariff.version
+    section["tariff_placeholders"] = tariff.placeholders(start, end)
+    section["tariff_note"] = placeholder_note(section["tariff_placeholders"])
+    return section

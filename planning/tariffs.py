@@ -16,7 +16,7 @@ import hashlib
 import re
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -175,6 +175,25 @@ class TariffTable(BaseModel):
         """Every schedule, price and demand entry whose validity meets [start, end): what a cost figure used."""
         items: list[Dated] = [*self.schedules, *self.energy_prices, *self.demand_charges]
         return [d for d in items if d.valid_from < end and start < d.valid_to]
+
+
+    def placeholders(self, start: date, end: date) -> list[dict[str, Any]]:
+        """The prices of [start, end) that are placeholders (status ``unconfirmed``): ``what`` (flat_price |
+        demand_charge), ``value``, ``unit``, ``id``. Every figure that used one says "placeholder, not confirmed"."""
+        out: list[dict[str, Any]] = [
+            {"what": "flat_price", "value": p.flat_yuan_per_kwh, "unit": "yuan/kWh", "id": p.id}
+            for p in self.energy_prices if p.status == "unconfirmed" and p.valid_from < end and start < p.valid_to]
+        out += [{"what": "demand_charge", "value": d.yuan_per_kw_month, "unit": "yuan/kW·month", "id": d.id}
+                for d in self.demand_charges if d.status == "unconfirmed" and d.valid_from < end and start < d.valid_to]
+        return out
+
+
+def placeholder_note(placeholders: list[dict[str, Any]]) -> str:
+    """One line for reports and the command line: what is a placeholder, and where to enter the real figure."""
+    if not placeholders:
+        return "tariff prices sourced"
+    items = "; ".join(f"{p['what'].replace('_', ' ')} {p['value']:g} {p['unit']} ({p['id']})" for p in placeholders)
+    return f"placeholder, not confirmed: {items}; enter the supply contract's figures in config/tariffs.yaml"
 
 
 _WORDS = known_fields(TariffFile, Schedule, EnergyPrice, DemandCharge, CriticalPeak)

@@ -55,9 +55,15 @@ def outcome(site: Site, files: PlanFiles, truth: pd.DataFrame, factor: pd.Series
     cost = energy_cost(energy, files.tariffs, site.info.timezone)
     imports = energy[energy["role"] == "grid_import"].set_index("start")["energy_kwh"]
     kg = float((imports.to_numpy() * factor.reindex(imports.index.tz_convert(site.info.timezone)).to_numpy()).sum())
+    step_h = (truth.index[1] - truth.index[0]).total_seconds() / 3600.0
+    storage = truth[[c for c in truth.columns if c.startswith("storage_kw/")]].sum(axis=1)
+    charged, discharged = float((-storage).clip(lower=0).sum() * step_h), float(storage.clip(lower=0).sum() * step_h)
     return {"energy_yuan": round(cost.energy_yuan, 2), "demand_yuan": round(cost.demand_yuan, 2),
             "total_yuan": round(cost.total_yuan, 2), "import_kwh": round(float(imports.sum()), 1),
-            "tco2e": round(kg / 1000.0, 3), "peak_kw": round(float(cost.by_month["peak_kw"].max()), 1)}
+            "tco2e": round(kg / 1000.0, 3), "peak_kw": round(float(cost.by_month["peak_kw"].max()), 1),
+            "storage_charged_kwh": round(charged, 1), "storage_discharged_kwh": round(discharged, 1),
+            # what the round trips lost (the days start and end at the reserve): grid energy bought for nothing
+            "storage_losses_kwh": round(charged - discharged, 1)}
 
 
 def forecasts_for(site: Site, files: PlanFiles, first_day: str, days: int, seed: int) -> pd.DataFrame:
@@ -123,7 +129,9 @@ def compare_month(site: Site, files: PlanFiles, config: PlanningConfig, factor_o
     return {"month": month, "days": days, "seed": seed, "rule_based": base, "lp_plan": new,
             "saved": {"yuan": round(base["total_yuan"] - new["total_yuan"], 2),
                       "tco2e": round(base["tco2e"] - new["tco2e"], 3),
-                      "peak_kw_reduced": round(base["peak_kw"] - new["peak_kw"], 1)},
+                      "peak_kw_reduced": round(base["peak_kw"] - new["peak_kw"], 1),
+                      "storage_losses_kwh_added": round(new["storage_losses_kwh"] - base["storage_losses_kwh"], 1)},
+            "carbon_trade_off": carbon_trade_off(base, new, factor, config),
             "carbon_price_yuan_per_tco2e": config.carbon.price_yuan_per_tco2e,
             "grid_charging": config.storage.grid_charging, "forecast": "day-ahead (simulated weather forecast)",
             "ev_smart_charging_expected_yuan": round(ev_saved, 2),
@@ -131,6 +139,22 @@ def compare_month(site: Site, files: PlanFiles, config: PlanningConfig, factor_o
                        "day ahead; expected (LP objective), not followed by the simulator",
             "nmae_net_forecast": round(bt.nmae(fc["load_kw"].to_numpy() - fc["pv_kw"].to_numpy(),
                                                _actual_net(site, rule, fc.index)), 4)}
+
+
+def carbon_trade_off(base: dict[str, float], new: dict[str, float], factor: pd.Series,
+                     config: PlanningConfig) -> dict[str, Any]:
+    """The plan's yuan saved against the tCO2e it adds, said plainly: the carbon price the plan weighed, the
+    emissions of the extra round-trip losses at the mean grid factor, and whether the factor varies by hour (a
+    flat factor gives the LP no cleaner hour to charge in, so every lost kWh adds emissions)."""
+    added_t = round(new["tco2e"] - base["tco2e"], 3)
+    mean_factor = float(factor.mean())
+    losses_t = (new["storage_losses_kwh"] - base["storage_losses_kwh"]) * mean_factor / 1000.0
+    return {"yuan_saved": round(base["total_yuan"] - new["total_yuan"], 2), "tco2e_added": added_t,
+            "tco2e_of_extra_losses": round(losses_t, 3),
+            "carbon_price_yuan_per_tco2e": config.carbon.price_yuan_per_tco2e,
+            "carbon_cost_of_added_tco2e_yuan": round(max(added_t, 0.0) * config.carbon.price_yuan_per_tco2e, 2),
+            "grid_factor_hourly": bool(factor.nunique() > 1), "grid_factor_mean_kg_per_kwh": round(mean_factor, 4),
+            "knob": "config/planning.yaml carbon.price_yuan_per_tco2e (or zerocarbon plan --carbon-price)"}
 
 
 def _actual_net(site: Site, truth: pd.DataFrame, index: pd.DatetimeIndex) -> np.ndarray:

@@ -20,7 +20,7 @@ from carbon.period import year_to_date
 from dashboard.components import ROLE_COLOURS, figure_layout, graph, kpi, number, percent, section
 from dashboard.context import Console
 from dashboard.i18n import t
-from dashboard.report_bridge import report_model
+from dashboard.report_bridge import report_model, tariff_placeholder_text
 from models.errors import ConfigError
 
 NAME = "carbon"
@@ -78,8 +78,23 @@ def demand_tiles(d: dict[str, Any], lang: str) -> list[Any]:
         kpi("carbon-peak", t(lang, "carbon.peak_kw"), number(peak.get("peak_kw"), 1), "kW"),
         kpi("carbon-peak-reduction", t(lang, "carbon.peak_reduction"), number(peak.get("reduction_kw"), 1), "kW"),
         kpi("carbon-avoided-energy", t(lang, "carbon.avoided_energy"), number(d.get("avoided_energy_kwh")), "kWh"),
-    ], className="kpi-row"), html.P(baseline_status(d.get("status"), lang, d.get("baseline")), className="muted",
-                                    id="carbon-baseline-status")]
+    ], className="kpi-row"), *storage_tiles(d.get("storage_dispatch") or {}, lang),
+        html.P(baseline_status(d.get("status"), lang, d.get("baseline")), className="muted",
+               id="carbon-baseline-status")]
+
+
+def storage_tiles(s: dict[str, Any], lang: str) -> list[Any]:
+    """The report's storage rows under 降碳需: yuan and tCO2e the storage saved (planning.realised), with the
+    tariff placeholders those yuan rest on."""
+    if s.get("saved_yuan") is None:
+        return [html.P(t(lang, "carbon.storage_not_computed", reason=s.get("status", "")), className="muted",
+                       id="carbon-storage-unavailable")]
+    return [html.Div([
+        kpi("carbon-storage-saved-yuan", t(lang, "carbon.storage_saved_yuan"), number(s["saved_yuan"]), "¥"),
+        kpi("carbon-storage-saved-co2", t(lang, "carbon.storage_saved_co2"), number(s.get("saved_tco2e"), 2),
+            "tCO₂e", note=t(lang, "carbon.storage_co2_note") if (s.get("saved_tco2e") or 0) < 0 else ""),
+    ], className="kpi-row"), html.P(tariff_placeholder_text(s.get("tariff_placeholders"), lang),
+                                    className="kpi-problem", id="carbon-tariff-placeholder")]
 
 
 def baseline_status(status: str | None, lang: str, baseline: dict[str, Any] | None = None) -> str:

@@ -2,11 +2,15 @@
 expected to save against leaving the storage idle. Advice only: the console never writes to a device.
 
 Everything comes from :func:`planning.tomorrow.plan_tomorrow`, the function ``zerocarbon plan`` prints; the
-files are the site's ``tariffs.yaml``, ``calendar.yaml``, ``planning.yaml`` and ``emission_factors.yaml``.
+files are the site's ``tariffs.yaml``, ``calendar.yaml``, ``planning.yaml`` and ``emission_factors.yaml``. The plan
+shown is saved as ``<data_dir>/plans/<day>.json`` (:mod:`models.plan_file`), as ``zerocarbon plan`` saves it: the
+simulated site (the demo) follows it that day. Yuan resting on placeholder tariff prices say so.
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Any
 
 import pandas as pd
@@ -16,7 +20,9 @@ from dash import Dash, html
 from dashboard.components import ROLE_COLOURS, empty_figure, figure_layout, graph, kpi, number, section
 from dashboard.context import Console
 from dashboard.i18n import t
+from dashboard.report_bridge import tariff_placeholder_text
 from models.errors import ZeroCarbonError
+from models.plan_file import PLANS_DIR, write_plan
 from planning.calendar import load_calendar
 from planning.config import load_planning_config
 from planning.tariffs import load_tariffs
@@ -25,6 +31,7 @@ from planning.tomorrow import plan_tomorrow
 NAME = "plan"
 PATH = "/plan"
 TITLE = "page.plan"
+log = logging.getLogger("dashboard.plan")
 PLAN_TTL_S = 600.0  # the plan changes only with new history: solve it at most every ten minutes
 
 
@@ -48,8 +55,15 @@ def compute(console: Console, day: Any) -> dict[str, Any]:
     def factor_of(index: pd.DatetimeIndex) -> pd.Series:
         return factors.series("electricity_location", config.carbon.factor_region, index)[0]
 
-    return plan_tomorrow(console.store, console.site, load_tariffs(folder / "tariffs.yaml"),
-                         load_calendar(folder / "calendar.yaml"), config, factor_of, day)
+    tariffs = load_tariffs(folder / "tariffs.yaml")
+    record = plan_tomorrow(console.store, console.site, tariffs, load_calendar(folder / "calendar.yaml"), config,
+                           factor_of, day)
+    record["tariff_placeholders"] = tariffs.placeholders(day, day + timedelta(days=1))
+    try:
+        write_plan(console.settings.data_dir / PLANS_DIR, record, console.site.info.timezone, record["setpoints"])
+    except OSError as exc:  # a read-only data dir: the page still shows the plan
+        log.warning("plan for %s not saved: %s", day, exc)
+    return record
 
 
 def _body(console: Console, lang: str, day: Any) -> list[Any]:
@@ -68,6 +82,8 @@ def _body(console: Console, lang: str, day: Any) -> list[Any]:
     note = t(lang, "plan.source").format(day=record["day"], source=t(lang, _SOURCES[record["pv_source"]]),
                                          days=record["history_days"])
     return [tiles, html.P(note, id="plan-source", className="note"),
+            html.P(tariff_placeholder_text(record.get("tariff_placeholders"), lang), id="plan-tariff-placeholder",
+                   className="kpi-problem"),
             section(t(lang, "plan.chart"), graph("plan-chart", _figure(record, lang)))]
 
 

@@ -30,8 +30,12 @@ def test_plan_page_shows_tomorrows_forecast_plan_and_saving_in_both_languages(
     assert page.inner_text("#plan-saved-yuan") == number(expected["expected"]["saved_yuan"])
     assert page.inner_text("#plan-peak") == number(expected["expected"]["peak_kw_plan"])
     assert str(day) in page.inner_text("#plan-source")
+    assert "电价为占位值，未确认" in page.inner_text("#plan-tariff-placeholder")
+    saved = running_console.data_dir / "plans" / f"{day}.json"  # the plan shown is the plan the simulator follows
+    assert saved.is_file() and '"storage_kw/storage-1"' in saved.read_text(encoding="utf-8")
     page.screenshot(path=str(artifacts_dir / "dashboard-plan-zh.png"), full_page=True)
     page.click("#lang-en")
     page.wait_for_selector("text=Expected saving tomorrow")
     assert "Tomorrow's plan" in page.inner_text("#plan-page h2")
+    assert "placeholder, not confirmed" in page.inner_text("#plan-tariff-placeholder")
     page.screenshot(path=str(artifacts_dir / "dashboard-plan-en.png"), full_page=True)

@@ -47,7 +47,10 @@ def test_cost_prices_each_quarter_hour_by_its_tariff_period(tmp_path: Path) -> N
     assert record["demand_yuan"] == pytest.approx(max(kwh) / 0.25 * 32.0, abs=0.01)
     assert record["coverage"]["complete"] is False  # one hour of a month, and grid-meter-2 never reported
     text = runner.invoke(app, ["cost", "--period", "2026-03"]).output
-    assert "warning: incomplete data" in text and "not official" in text
+    assert "warning: incomplete data" in text
+    assert "warning: placeholder, not confirmed: flat price 0.65 yuan/kWh (zhuhai-ci-10kv-2026); demand charge 32" \
+        in text
+    assert [p["id"] for p in record["tariff_placeholders"]] == ["zhuhai-ci-10kv-2026", "gd-two-part-demand-2023"]
 
 
 def test_a_bad_period_and_a_broken_tariff_file_say_what_to_fix(tmp_path: Path) -> None:

@@ -42,4 +42,7 @@ def test_report_counts_the_storage_saving_under_demand_reduction(site, tmp_path,
     # the simulator's rule charges 8-14 h partly from the grid: its losses cost emissions, never save them
     assert section["discharged_kwh"] > 0 and section["saved_tco2e"] < 0
     assert section["tariff_version"] == "2026.12-1"
+    # the flat price and the demand charge are placeholders: the report says so beside the yuan
+    assert [p["id"] for p in section["tariff_placeholders"]] == ["zhuhai-ci-10kv-2026", "gd-two-part-demand-2023"]
+    assert section["tariff_note"].startswith("placeholder, not confirmed: flat price 0.65 yuan/kWh")
     assert section["coverage"]["complete"] is False  # two days of a 31-day month

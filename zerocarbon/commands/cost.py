@@ -46,6 +46,8 @@ def cost(
 
 
 def render_text(r: dict) -> str:  # type: ignore[type-arg]
+    from planning.tariffs import placeholder_note
+
     cov = r["coverage"]
     lines = [f"{r['period']}: {r['total_yuan']:,.2f} yuan = energy {r['energy_yuan']:,.2f} + demand "
              f"{r['demand_yuan']:,.2f}   (tariff {r['tariff']['version']})"]
@@ -61,9 +63,11 @@ def render_text(r: dict) -> str:  # type: ignore[type-arg]
     lines.append(f"{'subsystem':<20} {'used kWh':>12} {'bought kWh':>12} {'yuan':>12}")
     lines += [f"{s['subsystem']:<20} {s['consumption_kwh']:>12,.1f} {s['purchased_kwh']:>12,.1f} "
               f"{s['energy_yuan']:>12,.2f}" for s in r["by_subsystem"]]
-    unconfirmed = [e["id"] for e in r["tariff"]["entries"] if e["status"] != "official"]
-    if unconfirmed:
-        lines.append(f"note: tariff entries not official: {', '.join(unconfirmed)} (check config/tariffs.yaml)")
+    if r.get("tariff_placeholders"):
+        lines.append(f"warning: {placeholder_note(r['tariff_placeholders'])}")
+    secondary = [e["id"] for e in r["tariff"]["entries"] if e["status"] == "secondary"]
+    if secondary:
+        lines.append(f"note: tariff entries from secondary sources: {', '.join(secondary)} (check config/tariffs.yaml)")
     return "\n".join(lines)
 
 

@@ -30,6 +30,8 @@ def plan(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Plan tomorrow's storage dispatch (advice only), or backtest a month against the rule-based dispatch."""
+    import pandas as pd
+
     from models.loader import load_site
     from planning.config import load_planning_config
     from zerocarbon.plan_wiring import load_plan_files
@@ -42,9 +44,13 @@ def plan(
     factor_of = grid_factor(settings.site, config.carbon.factor_region)
     if backtest_month:
         record = _backtest(site, files, config, factor_of, backtest_month, seed)
-        typer.echo(json.dumps(record, indent=1) if as_json else _month_text(record))
+        first = pd.Period(backtest_month, "M")
+        record["tariff_placeholders"] = files.tariffs.placeholders(first.start_time.date(), first.end_time.date())
+        typer.echo(json.dumps(record, indent=1, ensure_ascii=False) if as_json else _month_text(record))
         return
     record = _tomorrow(settings, site, files, config, factor_of, day, weather, _bookings(ev_bookings, site, day, seed))
+    planned = pd.Timestamp(record["day"]).date()
+    record["tariff_placeholders"] = files.tariffs.placeholders(planned, planned + pd.Timedelta(days=1))
     if save:
         from models.plan_file import PLANS_DIR, write_plan
 
@@ -133,10 +139,18 @@ def _month_text(r: dict) -> str:  # type: ignore[type-arg]
         o = r[name]
         lines.append(f"{name:<12} {o['total_yuan']:>12,.0f} {o['energy_yuan']:>12,.0f} {o['demand_yuan']:>10,.0f} "
                      f"{o['tco2e']:>9.2f} {o['peak_kw']:>9.0f}")
-    s = r["saved"]
+    s, c = r["saved"], r["carbon_trade_off"]
     lines.append(f"saved: {s['yuan']:,.0f} yuan, {s['tco2e']:.2f} tCO2e, peak {s['peak_kw_reduced']:.0f} kW lower "
                  f"(carbon price {r['carbon_price_yuan_per_tco2e']} yuan/t; net forecast nMAE "
                  f"{r['nmae_net_forecast']:.3f})")
+    if c["tco2e_added"] > 0:
+        lines.append(f"trade-off: the plan saves {c['yuan_saved']:,.0f} yuan and adds {c['tco2e_added']:.2f} tCO2e "
+                     f"({s['storage_losses_kwh_added']:,.0f} kWh more round-trip losses = "
+                     f"{c['tco2e_of_extra_losses']:.2f} tCO2e at {c['grid_factor_mean_kg_per_kwh']} kg/kWh, "
+                     f"{'hourly' if c['grid_factor_hourly'] else 'flat'} grid factor); at "
+                     f"{c['carbon_price_yuan_per_tco2e']} yuan/t that carbon is worth "
+                     f"{c['carbon_cost_of_added_tco2e_yuan']:,.0f} yuan. Knob: {c['knob']}")
+    lines += _placeholder_lines(r)
     lines.append(f"EV smart charging on top (expected, sessions known a day ahead, not simulated): "
                  f"{r['ev_smart_charging_expected_yuan']:,.0f} yuan")
     return "\n".join(lines)
@@ -148,11 +162,19 @@ def _day_text(r: dict) -> str:  # type: ignore[type-arg]
              f"expected: {e['plan_yuan']:,.0f} yuan with the plan vs {e['idle_yuan']:,.0f} with the storage idle "
              f"(saves {e['saved_yuan']:,.0f} yuan, {e['saved_tco2e']:.3f} tCO2e; peak {e['peak_kw_plan']:.0f} "
              f"vs {e['peak_kw_idle']:.0f} kW)",
+             *_placeholder_lines(r),
              f"{'time':<6} {'load kW':>9} {'PV kW':>8} {'storage kW':>11} {'grid kW':>9}"]
     for row in r["quarters"][::4]:
         lines.append(f"{row['time'][11:16]:<6} {row['load_kw']:>9.0f} {row['pv_kw']:>8.0f} {row['storage_kw']:>11.0f} "
                      f"{row['grid_kw']:>9.0f}")
     return "\n".join(lines)
+
+
+def _placeholder_lines(r: dict) -> list[str]:  # type: ignore[type-arg]
+    from planning.tariffs import placeholder_note
+
+    return [f"warning: yuan rest on a {placeholder_note(r['tariff_placeholders'])}"] if r.get("tariff_placeholders") \
+        else []
 
 
 def register(app: typer.Typer) -> None:

@@ -93,25 +93,11 @@ def _run(settings, period, fmt: str, out: Path, factors, carbon_config, stamp, c
 
 
 def add_storage_saving(report: dict, store, files, period) -> None:  # type: ignore[no-untyped-def,type-arg]
-    """降碳需: what the storage saved in the period under the site's tariff, as metered (planning.cost), when the
-    site has a tariff file; the report says why when it cannot."""
-    from models.errors import ZeroCarbonError
-    from planning.cost import storage_saving
-    from planning.tariffs import load_tariffs
-    from storage.energy import energy_by_role
+    """降碳需: what the storage saved in the period under the site's tariff, as metered (planning.realised)."""
+    from planning.realised import storage_dispatch_section
 
-    section = report["strategies"]["demand_reduction"]
-    tz = files.site.info.timezone
-    try:
-        tariff = load_tariffs(_site_dir() / "tariffs.yaml")
-        t0, t1 = period.local_bounds(tz)
-        energy = energy_by_role(store, files.site, t0.tz_convert("UTC"), t1.tz_convert("UTC"), "15min")
-        factor = files.factors.series("electricity_location", files.config.factors.location_region,
-                                      pd_index(energy, tz))[0]
-        section["storage_dispatch"] = storage_saving(energy, tariff, tz, factor.tz_convert("UTC"))
-        section["storage_dispatch"]["tariff_version"] = tariff.version
-    except (ZeroCarbonError, ValueError) as exc:  # a missing tariff must not stop the carbon report: it says why
-        section["storage_dispatch"] = {"saved_yuan": None, "saved_tco2e": None, "status": f"not computed: {exc}"}
+    report["strategies"]["demand_reduction"]["storage_dispatch"] = storage_dispatch_section(
+        store, files.site, period, files.factors, files.config.factors.location_region, _site_dir() / "tariffs.yaml")
 
 
 def _site_dir():  # type: ignore[no-untyped-def]
@@ -120,12 +106,6 @@ def _site_dir():  # type: ignore[no-untyped-def]
     from zerocarbon.settings import load_settings
 
     return Path(load_settings().site).parent
-
-
-def pd_index(energy, tz: str):  # type: ignore[no-untyped-def]
-    import pandas as pd
-
-    return pd.DatetimeIndex(sorted(energy["start"].unique())).tz_convert(tz)
 
 
 def register(app: typer.Typer) -> None:
