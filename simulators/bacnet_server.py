@@ -2,8 +2,9 @@
 
 The objects are bacpypes3's own local objects (``AnalogInputObject``...), so ReadPropertyMultiple,
 SubscribeCOV and its notifications, Who-Is/I-Am and the object list behave as bacpypes3 implements them, not
-as we would fake them. Faults act here: ``comm_loss`` closes the port (the device is offline),
-``out_of_service`` sets every object's out-of-service flag (values freeze where they were), ``fault_flag`` sets
+as we would fake them. Faults act here: ``comm_loss`` closes the port (the device is offline), ``slow`` delays
+every answer by ``delay_s`` (as the Modbus endpoint does; a delay past the collector's timeout is a lost
+answer), ``out_of_service`` sets every object's out-of-service flag (values freeze where they were), ``fault_flag`` sets
 the fault flag and ``reliability`` (``unreliable-other``) of every object.
 
 bacpypes3 binds with SO_REUSEPORT, so two applications on one port would silently share it: every endpoint
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from bacpypes3.app import Application
@@ -41,14 +43,19 @@ CLASSES: dict[str, Any] = {
 VENDOR_ID = 999  # bacpypes3's sample vendor id
 
 
-class CountingApplication(Application):  # type: ignore[misc]
-    """bacpypes3's application, counting the requests it serves (tests check batching and read-only)."""
+class CountingApplication(Application):  # type: ignore[misc]  # bacpypes3 is untyped
+    """bacpypes3's application, counting the requests it serves (tests check batching and read-only) and
+    holding each one for the device's ``slow`` fault before bacpypes3 answers it."""
 
     requests: dict[str, int]
+    delay_s: Callable[[], float]
 
     async def indication(self, apdu: Any) -> None:
         name = type(apdu).__name__
         self.requests[name] = self.requests.get(name, 0) + 1
+        delay = self.delay_s()
+        if delay > 0:
+            await asyncio.sleep(delay)
         await super().indication(apdu)
 
 
@@ -120,6 +127,11 @@ class BacnetEndpoint:
                                  objectName="NetworkPort-1")
         self._app = CountingApplication.from_object_list([device, port, *self.objects.values()])
         self._app.requests = self.requests
+        self._app.delay_s = self._slow_delay_s
+
+    def _slow_delay_s(self) -> float:
+        fault = self._faults.get(self.device.id)
+        return float(fault.param("delay_s")) if fault is not None and fault.kind == "slow" else 0.0
 
     async def stop(self) -> None:
         if self._app is not None:

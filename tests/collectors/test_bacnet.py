@@ -156,6 +156,38 @@ def test_offline_device_is_comm_loss_in_the_same_cycle_then_backs_off_and_recove
     assert values(back) == CHILLER and final == "ok"
 
 
+def test_slow_fault_delays_each_answer_and_past_the_timeout_is_comm_loss(tmp_path: Path) -> None:
+    faults: dict[str, Fault] = {}
+
+    async def run() -> tuple[list[Reading], float, list[Reading], list[Reading], dict[str, int]]:
+        endpoint, poller = pair(tmp_path, faults, cov=False, timeout_s=0.9)
+        endpoint.update(CHILLER)
+        await endpoint.start()
+        try:
+            await poller.poll("default")  # found and read before the fault
+            faults["chiller-1"] = Fault("slow", {"delay_s": 0.4})  # within the 0.9 s timeout: late but answered
+            t0 = time.monotonic()
+            late = list(await poller.poll("default"))
+            took = time.monotonic() - t0
+            faults["chiller-1"] = Fault("slow", {"delay_s": 3.0})  # past it: the answer is lost to the collector
+            lost = list(await poller.poll("default"))
+            del faults["chiller-1"]
+            await asyncio.sleep(3.0)  # the held request is answered late and dropped by the client
+            poller.health.retry_at = 0.0
+            back = list(await poller.poll("default"))
+            return late, took, lost, back, dict(endpoint.requests)
+        finally:
+            await poller.stop()
+            await endpoint.stop()
+
+    late, took, lost, back, requests = asyncio.run(run())
+    assert values(late) == CHILLER and {r.quality for r in late} == {Quality.GOOD}
+    assert took >= 0.4  # every answer waits delay_s in the device (a lower bound: sleep never returns early)
+    assert {r.quality for r in lost} == {Quality.COMM_LOSS}
+    assert values(back) == CHILLER
+    assert requests["ReadPropertyMultipleRequest"] >= 4  # the device saw every read, the lost one included
+
+
 def test_cov_notifications_reach_the_sink_and_subscribed_objects_are_not_read_again(tmp_path: Path) -> None:
     sink = ListSink()
 
