@@ -32,6 +32,7 @@ class ForecastWindows(_Strict):
     calibration_days: int = Field(default=14, ge=1)
     clearness_days: float = Field(default=7, gt=0)  # half-life of the weighted clearness, days
     history_days: int = Field(default=364, ge=7)
+    weather_topic: str = Field(default="zc/forecast/weather", min_length=1, pattern=r"^[^#+]+$")  # no wildcards
 
 
 class PlanningConfig(_Strict):

@@ -22,10 +22,17 @@ def forecast(
     seed: int = typer.Option(0, help="simulator seed"),
     retrain_days: int = typer.Option(28, help="refit the load models every N test days (the plan refits daily)"),
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+    listen: bool = typer.Option(False, "--listen", help="keep the weather forecasts published on the MQTT topic "
+                                                        "(config/planning.yaml forecast.weather_topic) until stopped"),
+    publish_simulated: str = typer.Option(None, "--publish-simulated", metavar="DAY",
+                                          help="publish the simulator's day-ahead weather forecast of DAY"),
 ) -> None:
-    """Backtest the day-ahead PV and load forecasts on a simulated year."""
+    """Backtest the day-ahead PV and load forecasts on a simulated year, or run the weather-forecast feed."""
+    if listen or publish_simulated:
+        _feed(listen, publish_simulated, seed)
+        return
     if not backtest:
-        raise typer.BadParameter("only --backtest is available here; tomorrow's forecast is part of "
+        raise typer.BadParameter("use --backtest, --listen or --publish-simulated; tomorrow's forecast is part of "
                                  "`zerocarbon plan`", param_hint="--backtest")
     record = run_backtest(year, days, seed, retrain_days)
     typer.echo(json.dumps(record, indent=1) if as_json else render_text(record))
@@ -66,6 +73,31 @@ def run_backtest(year: int, days: int, seed: int, retrain_days: int) -> dict:  #
                       "(simulators/weather_forecast.py), not a real forecast service")
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
+
+
+def _feed(listen: bool, day: str | None, seed: int) -> None:
+    import signal
+    import threading
+    from pathlib import Path
+
+    from models.loader import load_site
+    from planning.config import load_planning_config
+    from zerocarbon import weather_wiring
+    from zerocarbon.settings import load_settings
+
+    settings = load_settings()
+    site = load_site(settings.site)
+    topic = load_planning_config(Path(settings.site).parent / "planning.yaml").forecast.weather_topic
+    if day:
+        payload = weather_wiring.publish_simulated(site, topic, day, seed)
+        typer.echo(f"published the simulated forecast of {day} on {topic} ({len(payload)} bytes, retained)")
+    if listen:
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        typer.echo(f"keeping weather forecasts from {topic} in {weather_wiring.archive(settings).directory}")
+        feed = weather_wiring.listen(settings, site, topic, stop)
+        typer.echo(f"stopped: {feed.received} received, {feed.kept} kept, dead letters {dict(feed.dead.counts)}")
 
 
 def render_text(r: dict) -> str:  # type: ignore[type-arg]

@@ -21,7 +21,8 @@ import typer
 def plan(
     backtest_month: str = typer.Option(None, "--backtest-month", help="YYYY-MM: simulate the month both ways"),
     day: str = typer.Option(None, help="the day to plan (default: tomorrow in the site's zone)"),
-    weather: Path = typer.Option(None, help="weather forecast CSV: time, ghi_wm2, temp_c (default: clear sky)"),
+    weather: Path = typer.Option(None, help="weather forecast CSV: time, ghi_wm2, temp_c (default: the latest "
+                                            "forecast from the MQTT feed, else clear sky)"),
     seed: int = typer.Option(0, help="simulator seed (backtest, simulated EV bookings)"),
     carbon_price: float = typer.Option(None, min=0, help="yuan/tCO2e instead of planning.yaml's carbon price"),
     ev_bookings: str = typer.Option("none", help="'simulated': plan the EV fleet on the simulator's sessions of "
@@ -104,13 +105,14 @@ def _tomorrow(settings, site, files, config, factor_of, day: str | None, weather
     from planning.tomorrow import plan_tomorrow
     from zerocarbon.plan_wiring import read_weather_csv
     from zerocarbon.store_wiring import open_store
+    from zerocarbon.weather_wiring import latest_forecast
 
     tz = site.info.timezone
     try:
         when = pd.Timestamp(day).date() if day else (pd.Timestamp.now(tz) + pd.Timedelta(days=1)).date()
     except ValueError:
         raise InputError(f"--day {day!r}: use an ISO date, e.g. 2026-12-04") from None
-    forecast = read_weather_csv(weather, tz) if weather else None
+    forecast = read_weather_csv(weather, tz) if weather else latest_forecast(settings, site, pd.Timestamp(when))
     keep_in(settings.data_dir / MODELS_DIR)  # the load models are fitted once a day and kept in the data dir
     store = open_store(settings, site)
     try:
