@@ -128,6 +128,7 @@ def _load(page, url: str, clear: bool = False) -> float:  # type: ignore[no-unty
 def server_side(store: DuckDBStore, site) -> None:  # type: ignore[no-untyped-def]
     """Server-side time of the heavier views on ``store`` (no browser): what a click costs the server."""
     from carbon.period import parse_period
+    from dashboard.comparison import PeriodChoice
     from dashboard.context import Console
     from dashboard.pages import carbon, overview, renewables, subsystems
     from dashboard.report_bridge import report_bytes
@@ -137,8 +138,8 @@ def server_side(store: DuckDBStore, site) -> None:  # type: ignore[no-untyped-de
         month = f"{datetime.now(UTC):%Y-%m}"
         jobs = {
             "overview layout (after one warm-up)": lambda: overview.layout(console, "zh"),
-            "renewables, 1-year preset": lambda: renewables.body(console, "zh", "year"),
-            "subsystems, 1-year preset": lambda: subsystems.body(console, "zh", "year"),
+            "renewables, 1-year preset": lambda: renewables.body(console, "zh", PeriodChoice("year")),
+            "subsystems, 1-year preset": lambda: subsystems.body(console, "zh", PeriodChoice("year")),
             "carbon page model (this year)": lambda: carbon.year_model(console),
             **{f"report {month} {fmt}": (lambda fmt=fmt: report_bytes(console, parse_period(month), fmt))
                for fmt in ("json", "xlsx", "pdf")},

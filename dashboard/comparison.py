@@ -8,10 +8,12 @@ use differ by a factor of three in this building, more than most year-on-year ch
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dashboard.periods import resolution_for
+from dashboard.context import Console
+from dashboard.periods import resolution_for, snapshot_ttl_s, window
 from storage.base import Resolution
 
 COMPARE = ("none", "previous", "last_year")
@@ -51,3 +53,41 @@ def change(now_kwh: float | None, before_kwh: float | None) -> float | None:
     if now_kwh is None or not before_kwh:
         return None
     return now_kwh / before_kwh - 1.0
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    """What a period page's header says: a preset, a comparison and an optional free range (which wins)."""
+
+    preset: str = "day"
+    compare: str = "none"
+    first: str | None = None
+    last: str | None = None
+
+    @classmethod
+    def of(cls, preset: str | None, compare: str | None, first: str | None = None,
+           last: str | None = None) -> PeriodChoice:
+        """From the header's inputs; an unknown comparison (a forged request) is no comparison."""
+        return cls(preset or "day", compare if compare in COMPARE else "none", first, last)
+
+    @property
+    def key(self) -> str:
+        """The snapshot key: viewers of the same choice share one computation."""
+        return f"{self.preset}|{self.compare}|{self.first}|{self.last}"
+
+    @property
+    def ttl_s(self) -> float | None:
+        """A free range is days of history that barely move: shared like a long preset."""
+        return snapshot_ttl_s(self.preset if (self.first, self.last) == (None, None) else "year")
+
+    def span(self, console: Console) -> tuple[datetime, datetime, Resolution]:
+        chosen = free_range(self.first, self.last, console.timezone, console.now())
+        return chosen or window(self.preset, console.now(), console.local_midnight())
+
+    def earlier(self, start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
+        return compare_window(start, end, self.compare)
+
+
+def site_today(console: Console) -> date:
+    """The site's local date now: the last day a range picker offers."""
+    return console.now().astimezone(console.timezone).date()

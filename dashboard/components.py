@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import Input, dcc, html
 
+from dashboard.comparison import COMPARE, change
 from dashboard.i18n import t
 from dashboard.periods import PRESET_DAYS
 
@@ -113,3 +114,86 @@ def updated_note(when: Any, timezone: Any, lang: str) -> html.Div:
     """When the numbers below were computed (site time), so nobody takes a cached page for a live one."""
     return html.Div(t(lang, "common.updated", time=when.astimezone(timezone).strftime("%Y-%m-%d %H:%M:%S")),
                     className="updated")
+
+
+def period_header(page: str, lang: str, title: str, compare: str = "none", today: Any = None) -> list[Any]:
+    """The header of every period page: its title, the preset picker, a free date range (whole local days;
+    it wins over the preset) and the comparison. Ids are ``<page>-period``, ``-range``, ``-compare``; a page's
+    callback takes :func:`period_inputs` and builds a :class:`dashboard.comparison.PeriodChoice` of them."""
+    return [html.H2(title), period_controls(page, lang, compare, today=today)]
+
+
+def period_controls(page: str, lang: str, compare: str = "none", preset: str = "day", today: Any = None) -> html.Div:
+    """The header's controls alone (the Overview and Carbon pages place them in a card of their own). ``today``
+    (the site's local date) is the last day the range picker offers: there are no readings after it."""
+    return html.Div([
+        period_picker(f"{page}-period", lang, preset),
+        dcc.DatePickerRange(id=f"{page}-range", clearable=True, display_format="YYYY-MM-DD", max_date_allowed=today,
+                            initial_visible_month=today,
+                            start_date_placeholder_text=t(lang, "compare.from"),
+                            end_date_placeholder_text=t(lang, "compare.to")),
+        dcc.RadioItems(id=f"{page}-compare", value=compare, inline=True, className="period-picker",
+                       options=[{"label": t(lang, f"compare.{c}"), "value": c} for c in COMPARE]),
+    ], className="form-row")
+
+
+def period_inputs(page: str) -> list[Input]:
+    """The header's inputs in :meth:`PeriodChoice.of`'s order: preset, comparison, first day, last day."""
+    return [Input(f"{page}-period", "value"), Input(f"{page}-compare", "value"),
+            Input(f"{page}-range", "start_date"), Input(f"{page}-range", "end_date")]
+
+
+Row = tuple[str, float | None, float | None, str, int]  # label, this period, the earlier one, unit, digits
+
+
+def comparison_table(table_id: str, rows: list[Row], compare: str, earlier: tuple[Any, Any] | None,
+                     timezone: Any, lang: str) -> Any:
+    """This period beside the earlier one with the change, or nothing when no comparison is chosen. An
+    earlier period without data says so (the store's history may not reach back a year) instead of -100 %."""
+    if compare == "none" or earlier is None:
+        return html.Div(id=table_id)
+    days = f"{earlier[0].astimezone(timezone):%Y-%m-%d %H:%M} – {earlier[1].astimezone(timezone):%Y-%m-%d %H:%M}"
+    head = html.Tr([html.Th(t(lang, k)) for k in ("compare.what", "compare.this_period", "compare.earlier",
+                                                   "compare.change")])
+    body = [html.Tr([html.Td(label), html.Td(f"{number(now, digits)} {unit}"),
+                     html.Td(f"{number(before, digits)} {unit}" if before else t(lang, "compare.no_earlier")),
+                     html.Td(_change_text(now, before, unit, lang))]) for label, now, before, unit, digits in rows]
+    return html.Div([html.Div(t(lang, f"compare.{compare}") + f" · {days}", className="note"),
+                     html.Table([head, *body], className="table comparison"), export_buttons(table_id)],
+                    id=table_id, className="comparison-block")
+
+
+def _change_text(now: float | None, before: float | None, unit: str, lang: str) -> str:
+    """Relative change; a share (%) changes by percentage points (17.8 % after 13.9 % is +3.9 points, not +28 %)."""
+    if unit == "%":
+        delta = None if now is None or before is None else now - before
+        return "—" if delta is None else f"{'▲' if delta > 0 else '▼'}" + t(lang, "compare.points",
+                                                                           value=f"{abs(delta):.1f}")
+    ratio = change(now, before)
+    return "—" if ratio is None else f"{'▲' if ratio > 0 else '▼'}{abs(ratio) * 100:.1f}%"
+
+
+def summary_comparison(console: Any, lang: str, table_id: str, choice: Any) -> Any:
+    """The headline figures of the chosen period beside the earlier one (:func:`dashboard.kpis.period_summary`:
+    energy from the meters, self-sufficiency from carbon.offsets, Scope 2 from carbon.ledger)."""
+    from dashboard.kpis import PeriodSummary, period_summary
+
+    start, end, _ = choice.span(console)
+    earlier = choice.earlier(start, end)
+    now = period_summary(console, start, end)
+    before = period_summary(console, *earlier) if earlier else PeriodSummary()
+
+    def pct(v: float | None) -> float | None:
+        return None if v is None else v * 100
+
+    rows: list[Row] = [
+        (t(lang, "compare.consumption"), now.consumption_kwh, before.consumption_kwh, "kWh", 0),
+        (t(lang, "compare.generation"), now.generation_kwh, before.generation_kwh, "kWh", 0),
+        (t(lang, "compare.grid_import"), now.grid_import_kwh, before.grid_import_kwh, "kWh", 0),
+        (t(lang, "kpi.self_sufficiency"), pct(now.self_sufficiency), pct(before.self_sufficiency), "%", 1),
+        (t(lang, "compare.scope2"), now.scope2_location_kg, before.scope2_location_kg, "kgCO₂e", 0),
+    ]
+    if choice.compare == "none" or earlier is None:  # no comparison chosen: the period's own figures
+        return html.Table([html.Tr([html.Td(r[0]), html.Td(f"{number(r[1], r[4])} {r[3]}")]) for r in rows],
+                          className="table comparison", id=table_id)
+    return comparison_table(table_id, rows, choice.compare, earlier, console.timezone, lang)

@@ -107,3 +107,39 @@ def active_alarm_count(console: Console) -> int | None:
     if console.journal is None:
         return None
     return len(console.journal.active(include_shelved=False))
+
+
+@dataclass(frozen=True)
+class PeriodSummary:
+    """A period's headline figures for comparing it with another: all None when the store has no energy for it
+    (an earlier period before the history began), never zeros."""
+
+    consumption_kwh: float | None = None
+    generation_kwh: float | None = None
+    grid_import_kwh: float | None = None
+    self_sufficiency: float | None = None
+    scope2_location_kg: float | None = None
+
+
+def period_summary(console: Console, start: datetime, end: datetime) -> PeriodSummary:
+    """Consumption, generation, grid import, self-sufficiency (carbon.offsets) and location-based Scope 2
+    (carbon.ledger, via report_bridge) over ``[start, end)``: the figures the Overview and Carbon pages compare."""
+    frame = energy_frame(console, start, end, by="day")
+    if frame.empty:
+        return PeriodSummary()
+    totals = balance(frame)
+    try:
+        site_balance: EnergyBalance | None = carbon_balance(totals)
+    except EnergyBalanceError:
+        site_balance = None
+    try:
+        scope2: float | None = location_kg(console, start, end, by="day")  # monthly factors: days give the same kg
+    except ConfigError:
+        scope2 = None
+    return PeriodSummary(
+        consumption_kwh=site_balance.load_kwh if site_balance else None,
+        generation_kwh=totals.generation,
+        grid_import_kwh=totals.grid_import,
+        self_sufficiency=self_sufficiency_ratio(site_balance) if site_balance else None,
+        scope2_location_kg=scope2,
+    )

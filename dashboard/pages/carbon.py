@@ -17,7 +17,20 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, dcc, html
 
 from carbon.period import year_to_date
-from dashboard.components import ROLE_COLOURS, figure_layout, graph, kpi, number, percent, section
+from dashboard.comparison import PeriodChoice, site_today
+from dashboard.components import (
+    ROLE_COLOURS,
+    figure_layout,
+    graph,
+    kpi,
+    loading,
+    number,
+    percent,
+    period_controls,
+    period_inputs,
+    section,
+    summary_comparison,
+)
 from dashboard.context import Console
 from dashboard.i18n import t
 from dashboard.report_bridge import report_model, tariff_placeholder_text
@@ -29,11 +42,25 @@ TITLE = "page.carbon"
 MODEL_CACHE_S = 300.0
 
 
+COMPARED = PeriodChoice("month", "previous")  # month on month: the last 30 days against the 30 before
+
+
 def layout(console: Console, lang: str) -> html.Div:
     return html.Div([
         html.H2(t(lang, TITLE)),
         dcc.Loading(html.Div(id="carbon-body"), type="dot"),
+        section(t(lang, "compare.title"),
+                period_controls(NAME, lang, COMPARED.compare, COMPARED.preset, site_today(console)),
+                loading(html.Div(id="carbon-compare-body"), "carbon-compare-loading")),
     ], id="carbon-page")
+
+
+def compared(console: Console, lang: str, choice: PeriodChoice) -> Any:
+    """Scope 2 and the energy behind it, this period against the earlier one (carbon.ledger's location-based
+    Scope 2 through dashboard.kpis.period_summary; the page computes nothing itself)."""
+    return console.snapshot(NAME, f"compare|{choice.key}", lang,
+                            lambda: summary_comparison(console, lang, "carbon-comparison", choice),
+                            choice.ttl_s or MODEL_CACHE_S)
 
 
 def year_model(console: Console) -> dict[str, Any]:
@@ -207,6 +234,14 @@ def burn_down_figure(model: dict[str, Any], lang: str) -> go.Figure:
 
 
 def register(app: Dash, console: Console) -> None:
+    @app.callback(Output("carbon-compare-body", "children"), *period_inputs(NAME), Input("url", "pathname"),
+                  State("lang", "data"))
+    def _compare(preset: str, compare: str | None, first: str | None, last: str | None, path: str | None,
+                 lang: str) -> Any:
+        if path != PATH:
+            return []
+        return compared(console, lang, PeriodChoice.of(preset, compare, first, last))
+
     @app.callback(Output("carbon-body", "children"), Input("url", "pathname"), State("lang", "data"))
     def _fill(path: str | None, lang: str) -> list[Any]:
         if path != PATH:

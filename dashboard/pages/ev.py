@@ -12,11 +12,13 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Dash, Input, Output, State, html
+from dash import Dash, Output, State, html
 
 from carbon.offsets import renewable_share
+from dashboard.comparison import PeriodChoice, site_today
 from dashboard.components import (
     ROLE_COLOURS,
+    comparison_table,
     empty_figure,
     figure_layout,
     graph,
@@ -24,14 +26,15 @@ from dashboard.components import (
     loading,
     number,
     percent,
-    period_picker,
+    period_header,
+    period_inputs,
     section,
     updated_note,
 )
 from dashboard.context import Console
 from dashboard.i18n import t
 from dashboard.kpis import carbon_balance
-from dashboard.periods import energy_interval_for, snapshot_ttl_s, window
+from dashboard.periods import energy_interval_for
 from dashboard.sources import balance, energy_frame, latest_values, series
 from models.errors import EnergyBalanceError
 from models.vocabulary import EnergyRole
@@ -43,14 +46,13 @@ TITLE = "page.ev"
 
 def layout(console: Console, lang: str) -> html.Div:
     return html.Div([
-        html.H2(t(lang, TITLE)),
-        period_picker("ev-period", lang),
-        loading(html.Div(shared_body(console, lang, "day"), id="ev-body"), "ev-loading"),
+        *period_header(NAME, lang, t(lang, TITLE), today=site_today(console)),
+        loading(html.Div(shared_body(console, lang, PeriodChoice()), id="ev-body"), "ev-loading"),
     ], id="ev-page")
 
 
-def shared_body(console: Console, lang: str, preset: str) -> list[Any]:
-    return console.snapshot(NAME, preset, lang, lambda: body(console, lang, preset), snapshot_ttl_s(preset))
+def shared_body(console: Console, lang: str, choice: PeriodChoice) -> list[Any]:
+    return console.snapshot(NAME, choice.key, lang, lambda: body(console, lang, choice), choice.ttl_s)
 
 
 def _fleet_points(console: Console) -> dict[str, str]:
@@ -73,16 +75,44 @@ def renewable_ev(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return pd.DataFrame(rows, columns=["start", "ev_kwh", "renewable_kwh"]), skipped
 
 
-def body(console: Console, lang: str, preset: str) -> list[Any]:
-    start, end, resolution = window(preset, console.now(), console.local_midnight())
-    by = energy_interval_for(end - start)
-    frame = energy_frame(console, start, end, by=by)
-    frame = frame.assign(start=pd.to_datetime(frame["start"], utc=True).dt.tz_convert(console.timezone))  # local axis
-    per_interval, skipped = renewable_ev(frame)
+def charging(console: Console, start: Any, end: Any) -> tuple[pd.DataFrame, int]:
+    """:func:`renewable_ev` of ``[start, end)`` at the span's intervals, on the site's local time axis."""
+    frame = energy_frame(console, start, end, by=energy_interval_for(end - start))
+    frame = frame.assign(start=pd.to_datetime(frame["start"], utc=True).dt.tz_convert(console.timezone))
+    return renewable_ev(frame)
+
+
+def headline(console: Console, points: dict[str, str], per_interval: pd.DataFrame,
+             span: tuple[Any, Any]) -> tuple[float | None, float | None, float | None]:
+    """(EV kWh, sessions started, renewable share) of a period; None where it has no data."""
+    energy = float(per_interval["ev_kwh"].sum()) if not per_interval.empty else None
+    known = per_interval.dropna(subset=["renewable_kwh"])
+    share = float(known["renewable_kwh"].sum() / known["ev_kwh"].sum()) if not known.empty and known[
+        "ev_kwh"].sum() > 0 else None
+    return energy, sessions_started(console, points, span), share
+
+
+def compared(console: Console, lang: str, choice: PeriodChoice, points: dict[str, str],
+             now: tuple[float | None, float | None, float | None], span: tuple[Any, Any]) -> Any:
+    earlier = choice.earlier(*span)
+    before: tuple[float | None, ...] = (None, None, None)
+    if earlier is not None:
+        before = headline(console, points, charging(console, *earlier)[0], earlier)
+    pct = [None if v is None else v * 100 for v in (now[2], before[2])]
+    rows = [(t(lang, "ev.energy_kwh"), now[0], before[0], "kWh", 0), (t(lang, "ev.sessions"), now[1], before[1], "", 0),
+            (t(lang, "ev.renewable_share"), pct[0], pct[1], "%", 1)]
+    return comparison_table("ev-comparison", rows, choice.compare, earlier, console.timezone, lang)
+
+
+def body(console: Console, lang: str, choice: PeriodChoice) -> list[Any]:
+    start, end, resolution = choice.span(console)
+    per_interval, skipped = charging(console, start, end)
     points = _fleet_points(console)
     return [updated_note(end, console.timezone, lang),
             html.Div(tiles(console, lang, per_interval, skipped, points, (start, end)), className="kpi-row",
                      id="ev-kpis"),
+            compared(console, lang, choice, points, headline(console, points, per_interval, (start, end)),
+                     (start, end)),
             html.Div([section(t(lang, "ev.energy"), graph("ev-energy", energy_figure(per_interval, lang))),
                       section(t(lang, "ev.in_use"), graph("ev-in-use", in_use_figure(
                           console, points, start, end, resolution, lang)))], className="grid-2")]
@@ -94,16 +124,13 @@ def tiles(console: Console, lang: str, per_interval: pd.DataFrame, skipped: int,
     spaces = next((int(float(d.simulate["spaces"])) for d in console.site.devices if "spaces" in d.simulate), None)
     now = latest_values(console, [p for p in console.points if p.id in points.values()
                                   or p.device == "parking-guidance"])
-    energy = float(per_interval["ev_kwh"].sum()) if not per_interval.empty else None
-    known = per_interval.dropna(subset=["renewable_kwh"])
-    share = float(known["renewable_kwh"].sum() / known["ev_kwh"].sum()) if not known.empty and known[
-        "ev_kwh"].sum() > 0 else None
+    energy, sessions, share = headline(console, points, per_interval, span)
     note = t(lang, "ev.share_note", skipped=skipped) if skipped else t(lang, "ev.share_basis")
     return [
         kpi("ev-chargers-in-use", t(lang, "ev.chargers_in_use"), number(now.get(points.get("chargers_active", ""))),
             f"/ {number(fleet)}", t(lang, "ev.faulted", count=number(now.get(points.get("chargers_fault", ""))))),
         kpi("ev-energy-kwh", t(lang, "ev.energy_kwh"), number(energy), "kWh"),
-        kpi("ev-sessions", t(lang, "ev.sessions"), number(sessions_started(console, points, span)), ""),
+        kpi("ev-sessions", t(lang, "ev.sessions"), number(sessions), ""),
         kpi("ev-renewable-share", t(lang, "ev.renewable_share"), percent(share), "%", note),
         kpi("ev-parking", t(lang, "ev.parking"), number(now.get("parking-guidance.occupied")), f"/ {number(spaces)}"),
     ]
@@ -147,8 +174,8 @@ def in_use_figure(console: Console, points: dict[str, str], start: Any, end: Any
 
 
 def register(app: Dash, console: Console) -> None:
-    @app.callback(Output("ev-body", "children"), Input("ev-period", "value"), State("lang", "data"),
+    @app.callback(Output("ev-body", "children"), *period_inputs(NAME), State("lang", "data"),
                   prevent_initial_call=True)
-    def _period(preset: str, lang: str) -> list[Any]:
-        return shared_body(console, lang, preset)
+    def _period(preset: str, compare: str | None, first: str | None, last: str | None, lang: str) -> list[Any]:
+        return shared_body(console, lang, PeriodChoice.of(preset, compare, first, last))
 

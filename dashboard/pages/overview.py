@@ -12,16 +12,21 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, html
 
+from dashboard.comparison import PeriodChoice, site_today
 from dashboard.components import (
     ROLE_COLOURS,
     empty_figure,
     figure_layout,
     graph,
     kpi,
+    loading,
     number,
     percent,
+    period_controls,
+    period_inputs,
     plain_figure,
     section,
+    summary_comparison,
 )
 from dashboard.context import Console
 from dashboard.flows import LivePower, live_loads_figure, power_flow_figure, sankey_figure
@@ -78,9 +83,22 @@ def _layout(console: Console, lang: str) -> html.Div:
                 section(t(lang, "overview.carbon"), html.Div(carbon_tiles(console, lang), className="kpi-row",
                                                              id="overview-carbon")),
             ], className="grid-2"),
+            section(t(lang, "compare.title"), period_controls(NAME, lang, COMPARED.compare, today=site_today(console)),
+                    loading(html.Div(compared(console, lang, COMPARED), id="overview-compare-body"),
+                            "overview-compare-loading")),
         ],
         id="overview-page",
     )
+
+
+COMPARED = PeriodChoice("day", "previous")  # what an Overview opens with: today so far against yesterday
+
+
+def compared(console: Console, lang: str, choice: PeriodChoice) -> Any:
+    """The period comparison block, shared like the Overview's energy (its figures move with the 60 s polls)."""
+    return console.snapshot(NAME, f"compare|{choice.key}", lang,
+                            lambda: summary_comparison(console, lang, "overview-comparison", choice),
+                            max(TODAY_TTL_S, choice.ttl_s or 0.0))
 
 
 def live_graphs(console: Console, lang: str) -> list[Any]:
@@ -200,6 +218,11 @@ def register(app: Dash, console: Console) -> None:
                   Input("tick", "n_intervals"), State("lang", "data"), prevent_initial_call=True)
     def _refresh_flow(_n: int, lang: str) -> tuple[Any, Any]:
         return console.snapshot(NAME, "flow", lang, lambda: _flow_figures(console, lang))
+
+    @app.callback(Output("overview-compare-body", "children"), *period_inputs(NAME), State("lang", "data"),
+                  prevent_initial_call=True)
+    def _compare(preset: str, compare: str | None, first: str | None, last: str | None, lang: str) -> Any:
+        return compared(console, lang, PeriodChoice.of(preset, compare, first, last))
 
     @app.callback(Output("overview-kpis", "children"), Input("tick", "n_intervals"), State("lang", "data"),
                   prevent_initial_call=True)

@@ -7,11 +7,13 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Dash, Input, Output, State, html
+from dash import Dash, Output, State, html
 
 from carbon.efficiency import performance_ratio, wind_capacity_factor
+from dashboard.comparison import PeriodChoice, site_today
 from dashboard.components import (
     ROLE_COLOURS,
+    comparison_table,
     empty_figure,
     figure_layout,
     graph,
@@ -19,13 +21,14 @@ from dashboard.components import (
     loading,
     number,
     percent,
-    period_picker,
+    period_header,
+    period_inputs,
     section,
     updated_note,
 )
 from dashboard.context import Console
 from dashboard.i18n import t
-from dashboard.periods import energy_interval_for, snapshot_ttl_s, window
+from dashboard.periods import energy_interval_for
 from dashboard.sources import point_energy, series
 from models.vocabulary import EnergyRole, PointKind
 
@@ -37,22 +40,45 @@ INTERVAL_H = {"15min": 0.25, "hour": 1.0, "day": 24.0, "month": 730.0}
 
 def layout(console: Console, lang: str) -> html.Div:
     return html.Div([
-        html.H2(t(lang, TITLE)),
-        period_picker("renewables-period", lang),
-        loading(html.Div(id="renewables-body", children=shared_body(console, lang, "day")), "renewables-loading"),
+        *period_header(NAME, lang, t(lang, TITLE), today=site_today(console)),
+        loading(html.Div(id="renewables-body", children=shared_body(console, lang, PeriodChoice())),
+                "renewables-loading"),
     ], id="renewables-page")
 
 
-def shared_body(console: Console, lang: str, preset: str) -> list[Any]:
-    """:func:`body` computed once per tick (a minute for long ranges) for every viewer of the same preset."""
-    return console.snapshot(NAME, preset, lang, lambda: body(console, lang, preset), snapshot_ttl_s(preset))
+def shared_body(console: Console, lang: str, choice: PeriodChoice) -> list[Any]:
+    """:func:`body` computed once per tick (a minute for long ranges) for every viewer of the same choice."""
+    return console.snapshot(NAME, choice.key, lang, lambda: body(console, lang, choice), choice.ttl_s)
 
 
-def body(console: Console, lang: str, preset: str) -> list[Any]:
-    start, end, _ = window(preset, console.now(), console.local_midnight())
+def produced(console: Console, start: Any, end: Any) -> tuple[float | None, float | None, float | None]:
+    """(PV kWh, wind kWh, storage discharged kWh) over ``[start, end)`` from their counters; None without data."""
+    roles = (EnergyRole.PV, EnergyRole.WIND, EnergyRole.BATTERY_DISCHARGE)
+    points = [p for r in roles for p in console.points_by_role(r) if p.kind is PointKind.ENERGY_COUNTER]
+    energy = point_energy(console, points, start, end, "day")
+    if energy.empty:
+        return None, None, None
+    by_role = energy.groupby("role")["energy_kwh"].sum()
+    pv, wind, discharge = (float(by_role.get(str(r), 0.0)) for r in roles)
+    return pv, wind, discharge
+
+
+def compared(console: Console, lang: str, choice: PeriodChoice, start: Any, end: Any) -> Any:
+    earlier = choice.earlier(start, end)
+    if earlier is None:
+        return comparison_table("renewables-comparison", [], choice.compare, None, console.timezone, lang)
+    now, before = produced(console, start, end), produced(console, *earlier)
+    labels = ("renewables.pv", "renewables.wind", "renewables.discharged")
+    rows = [(t(lang, k), a, b, "kWh", 0) for k, a, b in zip(labels, now, before, strict=True)]
+    return comparison_table("renewables-comparison", rows, choice.compare, earlier, console.timezone, lang)
+
+
+def body(console: Console, lang: str, choice: PeriodChoice) -> list[Any]:
+    start, end, _ = choice.span(console)
     by = energy_interval_for(end - start)
     return [
         updated_note(end, console.timezone, lang),
+        compared(console, lang, choice, start, end),
         section(t(lang, "renewables.pv"), *pv_section(console, lang, start, end, by)),
         section(t(lang, "renewables.wind"), *wind_section(console, lang, start, end, by)),
         section(t(lang, "renewables.storage"), *storage_section(console, lang, start, end, by)),
@@ -175,7 +201,7 @@ def _peak_shaved_kw(console: Console, start: Any, end: Any) -> float | None:
 
 
 def register(app: Dash, console: Console) -> None:
-    @app.callback(Output("renewables-body", "children"), Input("renewables-period", "value"),
-                  State("lang", "data"), prevent_initial_call=True)
-    def _period(preset: str, lang: str) -> list[Any]:
-        return shared_body(console, lang, preset)
+    @app.callback(Output("renewables-body", "children"), *period_inputs(NAME), State("lang", "data"),
+                  prevent_initial_call=True)
+    def _period(preset: str, compare: str | None, first: str | None, last: str | None, lang: str) -> list[Any]:
+        return shared_body(console, lang, PeriodChoice.of(preset, compare, first, last))

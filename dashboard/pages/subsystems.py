@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, dcc, html
 
-from dashboard.comparison import COMPARE, change, compare_window, free_range
+from dashboard.comparison import PeriodChoice, change, site_today
 from dashboard.components import (
     ROLE_COLOURS,
     empty_figure,
@@ -20,13 +20,13 @@ from dashboard.components import (
     loading,
     number,
     percent,
-    period_picker,
+    period_header,
+    period_inputs,
     section,
     updated_note,
 )
 from dashboard.context import Console
 from dashboard.i18n import t
-from dashboard.periods import snapshot_ttl_s, window
 from dashboard.sources import balance, energy_frame, series
 from models.vocabulary import EnergyRole, PointKind
 
@@ -38,16 +38,8 @@ STALE_AFTER_POLLS = 3  # a point is stale after three missed polls: one late ans
 
 def layout(console: Console, lang: str) -> html.Div:
     return html.Div([
-        html.H2(t(lang, TITLE)),
-        html.Div([
-            period_picker("subsystems-period", lang),
-            dcc.DatePickerRange(id="subsystems-range", clearable=True, display_format="YYYY-MM-DD",
-                                start_date_placeholder_text=t(lang, "compare.from"),
-                                end_date_placeholder_text=t(lang, "compare.to")),
-            dcc.RadioItems(id="subsystems-compare", value="none", inline=True, className="period-picker",
-                           options=[{"label": t(lang, f"compare.{c}"), "value": c} for c in COMPARE]),
-        ], className="form-row"),
-        loading(html.Div(shared_body(console, lang, "day"), id="subsystems-body"), "subsystems-loading"),
+        *period_header(NAME, lang, t(lang, TITLE), today=site_today(console)),
+        loading(html.Div(shared_body(console, lang, PeriodChoice()), id="subsystems-body"), "subsystems-loading"),
         section(t(lang, "subsystems.drill"), *drill_controls(console, lang),
                 html.Div(id="subsystems-points", children=points_table(console, lang, None)),
                 export_buttons("subsystems-points")),
@@ -82,20 +74,16 @@ def _fresh_and_healthy(row: Any, interval_s: float, now: Any) -> bool:
     return now - row.ts.to_pydatetime() <= timedelta(seconds=interval_s * STALE_AFTER_POLLS + 60)
 
 
-def shared_body(console: Console, lang: str, preset: str, compare: str = "none",
-                dates: tuple[str | None, str | None] = (None, None)) -> list[Any]:
+def shared_body(console: Console, lang: str, choice: PeriodChoice) -> list[Any]:
     """:func:`body` computed once per tick (a minute for long ranges) for every viewer of the same choice."""
-    key = f"{preset}|{compare}|{dates[0]}|{dates[1]}"
-    return console.snapshot(NAME, key, lang, lambda: body(console, lang, preset, compare, dates),
-                            snapshot_ttl_s(preset if dates == (None, None) else "year"))
+    return console.snapshot(NAME, choice.key, lang, lambda: body(console, lang, choice), choice.ttl_s)
 
 
-def body(console: Console, lang: str, preset: str, compare: str = "none",
-         dates: tuple[str | None, str | None] = (None, None)) -> list[Any]:
-    chosen = free_range(dates[0], dates[1], console.timezone, console.now())
-    start, end, resolution = chosen or window(preset, console.now(), console.local_midnight())
+def body(console: Console, lang: str, choice: PeriodChoice) -> list[Any]:
+    start, end, resolution = choice.span(console)
+    compare = choice.compare
     totals = balance(energy_frame(console, start, end, by="day")).subsystems
-    earlier_span = compare_window(start, end, compare)
+    earlier_span = choice.earlier(start, end)
     earlier = balance(energy_frame(console, *earlier_span, by="day")).subsystems if earlier_span else None
     status = subsystem_status(console)
     cards = [html.Div([
@@ -192,11 +180,10 @@ def points_table(console: Console, lang: str, device_id: str | None) -> Any:
 
 
 def register(app: Dash, console: Console) -> None:
-    @app.callback(Output("subsystems-body", "children"), Input("subsystems-period", "value"),
-                  Input("subsystems-compare", "value"), Input("subsystems-range", "start_date"),
-                  Input("subsystems-range", "end_date"), State("lang", "data"), prevent_initial_call=True)
+    @app.callback(Output("subsystems-body", "children"), *period_inputs(NAME), State("lang", "data"),
+                  prevent_initial_call=True)
     def _period(preset: str, compare: str | None, first: str | None, last: str | None, lang: str) -> list[Any]:
-        return shared_body(console, lang, preset, compare if compare in COMPARE else "none", (first, last))
+        return shared_body(console, lang, PeriodChoice.of(preset, compare, first, last))
 
     @app.callback(Output("drill-device", "options"), Output("drill-device", "value"),
                   Input("drill-subsystem", "value"), State("lang", "data"), prevent_initial_call=True)

@@ -3,7 +3,7 @@ role, and the console served by waitress on a free port (one per session: starti
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -101,3 +101,59 @@ def running_console(site, console_store, console_now: datetime,  # type: ignore[
     yield RunningConsole(server.url, app, app.zerocarbon_console, journal, data_dir)  # type: ignore[attr-defined]
     server.stop()
     journal.close()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Chromium for every browser test of the session (Playwright driving Debian's chromium)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} missing: install Debian's chromium (make test does this)")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def sign_in_browser(browser, console: RunningConsole, name: str, viewport: dict | None = None):  # type: ignore[no-untyped-def]
+    """A fresh browser context signed in as ``name``, on the Overview (Chinese, the console's default)."""
+    context = browser.new_context(viewport=viewport or {"width": 1400, "height": 1000}, accept_downloads=True,
+                                  locale="zh-CN")
+    context.set_default_timeout(60_000)  # generous: the 2-core machine is shared with other suites
+    page = context.new_page()
+    page.goto(f"{console.url}/login")
+    page.fill("#username", name)
+    page.fill("#password", PASSWORDS[name])
+    page.click("#login-button")
+    page.wait_for_selector("#overview-page #kpi-consumption", timeout=60_000)
+    return page
+
+
+def goto(page, path: str):  # type: ignore[no-untyped-def]
+    """Follow the top bar's link to ``path`` (as a user does, no reload) and wait for that page's root."""
+    page.click(f'#topbar a[href="{path}"]')
+    page.wait_for_selector(f"#{path.strip('/') or 'overview'}-page")
+    return page
+
+
+@pytest.fixture
+def console_page(browser, running_console: RunningConsole) -> Iterator[Callable[..., object]]:  # type: ignore[no-untyped-def]
+    """``console_page("operator", "/alarms", viewport=...)``: a page signed in as that role and on that page;
+    its browser context is closed after the test."""
+    pages: list[object] = []
+
+    def open_page(name: str = "viewer", path: str = "/", viewport: dict | None = None):  # type: ignore[no-untyped-def]
+        page = sign_in_browser(browser, running_console, name, viewport)
+        pages.append(page)
+        return goto(page, path) if path != "/" else page
+
+    yield open_page
+    for page in pages:
+        page.context.close()  # type: ignore[attr-defined]

@@ -5,45 +5,15 @@ Screenshots land in tests/artifacts/ (check the Chinese labels render, not tofu 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.dashboard.conftest import PASSWORDS, RunningConsole
+from tests.dashboard.conftest import RunningConsole
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
 PAGES = ["/", "/renewables", "/subsystems", "/carbon", "/alarms", "/reports"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"{CHROMIUM} missing: install Debian's chromium (make test does this)")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def sign_in(browser, console: RunningConsole, name: str, viewport: dict | None = None):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport=viewport or {"width": 1400, "height": 1000}, accept_downloads=True,
-                                  locale="zh-CN")
-    context.set_default_timeout(60_000)  # generous: the 2-core machine is shared with other suites
-    page = context.new_page()
-    page.goto(f"{console.url}/login")
-    page.fill("#username", name)
-    page.fill("#password", PASSWORDS[name])
-    page.click("#login-button")
-    page.wait_for_selector("#overview-page #kpi-consumption", timeout=60_000)
-    return page
 
 
 def _choose(page, dropdown: str, label: str) -> None:  # type: ignore[no-untyped-def]
@@ -72,14 +42,14 @@ def _expected_kpis(console: RunningConsole) -> dict[str, str]:
         "#kpi-self-sufficiency": f"{self_sufficiency_ratio(balance) * 100:.1f}",
         "#kpi-self-consumption": f"{self_consumption_ratio(balance) * 100:.1f}" if balance.generation_kwh else "—",
         "#kpi-carbon-today": f"{sum(m.location_kg for m in months):,.0f}",
-        "#kpi-alarms": f"{len(console.journal.active()):,.0f}",  # type: ignore[attr-defined]
+        "#kpi-alarms": f"{len(console.journal.active(include_shelved=False)):,.0f}",  # as the top bar  # type: ignore[attr-defined]
     }
 
 
 def test_admin_visits_every_page_and_the_kpis_equal_the_carbon_module(
-    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
+    console_page, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
 ) -> None:
-    page = sign_in(browser, running_console, "admin")
+    page = console_page("admin")
     expected = _expected_kpis(running_console)
     shown = {selector: page.inner_text(selector) for selector in expected}
     assert shown == expected
@@ -103,12 +73,12 @@ def test_admin_visits_every_page_and_the_kpis_equal_the_carbon_module(
     page.screenshot(path=str(artifacts_dir / "dashboard-overview-en.png"), full_page=True)
 
 
-def test_live_power_flow_updates_without_reloading(browser, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
+def test_live_power_flow_updates_without_reloading(console_page, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
     from models.reading import Reading
 
-    page = sign_in(browser, running_console, "viewer")
+    page = console_page("viewer")
     page.evaluate("window.__not_reloaded = true")
     now = datetime.now(UTC).timestamp()
     # grid = sum of both meters' latest p_kw: 4,000 + 2,345 = 6,345 kW
@@ -127,20 +97,18 @@ def _check_carbon_page(page, console: RunningConsole) -> None:  # type: ignore[n
     assert page.inner_text("#carbon-budget") == f"{management['budget_tco2e']:,.0f}"
 
 
-def test_subsystem_drill_down_shows_points_with_quality(browser, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
-    page = sign_in(browser, running_console, "viewer")
-    page.goto(f"{running_console.url}/subsystems")
+def test_subsystem_drill_down_shows_points_with_quality(console_page, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
+    page = console_page("viewer", "/subsystems")
     _choose(page, "#drill-subsystem", "智能照明系统")
     _choose(page, "#drill-device", "meter-lighting")
     table = page.wait_for_selector("#points-table")
     assert "p_kw" in table.inner_text() and "良好" in table.inner_text()
 
 
-def test_operator_acknowledges_an_alarm_in_the_browser(browser, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
+def test_operator_acknowledges_an_alarm_in_the_browser(console_page, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
     journal = running_console.journal
     target = next(a for a in journal.active() if a.priority == "critical")  # type: ignore[attr-defined]
-    page = sign_in(browser, running_console, "operator")
-    page.click('#topbar a[href="/alarms"]')
+    page = console_page("operator", "/alarms")
     page.click(f"#alarm-row-{target.id} button.ack")
     page.wait_for_selector(f"#alarm-message:has-text('告警 #{target.id} 已确认')")
     after = journal.get(target.id)  # type: ignore[attr-defined]
@@ -148,9 +116,8 @@ def test_operator_acknowledges_an_alarm_in_the_browser(browser, running_console:
     page.wait_for_selector(f"#alarm-row-{target.id} button.ack", state="detached")  # list refreshed
 
 
-def test_auditor_downloads_the_carbon_report(browser, running_console: RunningConsole, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    page = sign_in(browser, running_console, "auditor")
-    page.click('#topbar a[href="/reports"]')
+def test_auditor_downloads_the_carbon_report(console_page, running_console: RunningConsole, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = console_page("auditor", "/reports")
     _choose(page, "#report-format", "JSON")
     page.wait_for_selector("#report-download[href*='format=json']")  # (wait_for_function's eval breaks the CSP)
     with page.expect_download(timeout=120_000) as download:
@@ -163,9 +130,8 @@ def test_auditor_downloads_the_carbon_report(browser, running_console: RunningCo
     assert report["energy_kwh"]["grid_import"] > 0
 
 
-def test_viewer_cannot_acknowledge_or_export_in_the_browser(browser, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
-    page = sign_in(browser, running_console, "viewer")
-    page.click('#topbar a[href="/alarms"]')
+def test_viewer_cannot_acknowledge_or_export_in_the_browser(console_page, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
+    page = console_page("viewer", "/alarms")
     page.wait_for_selector(".alarm-row")
     assert page.query_selector_all("button.ack") == []
     assert page.is_disabled("#shelve-button")

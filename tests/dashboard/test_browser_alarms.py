@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from tests.dashboard.conftest import RunningConsole
-from tests.dashboard.test_browser import browser, sign_in  # noqa: F401  (one Chromium per module)
 
 pytestmark = pytest.mark.browser
 
@@ -24,12 +23,11 @@ def _raise(console: RunningConsole, rule: str, point: str, message: str, value: 
 
 
 def test_an_alarm_reads_in_chinese_and_english_with_device_and_location(
-    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]  # noqa: F811
+    console_page, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
 ) -> None:
     alarm = _raise(running_console, "pv-inverter-events", "pv-inv-05.Evt1", "pv-inv-05.Evt1: GROUND_FAULT (0x0001)",
                    1.0)
-    page = sign_in(browser, running_console, "operator")
-    page.click('#topbar a[href="/alarms"]')
+    page = console_page("operator", "/alarms")
     row = page.wait_for_selector(f"#alarm-row-{alarm.id}")
     text = row.inner_text()
     assert "5号光伏逆变器" in text and "供配电系统" in text and "逆变器事件告警：接地故障" in text
@@ -45,10 +43,9 @@ def test_an_alarm_reads_in_chinese_and_english_with_device_and_location(
 
 
 def test_history_follows_raise_ack_and_shelve_without_a_filter_click(
-    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]  # noqa: F811
+    console_page, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
 ) -> None:
-    page = sign_in(browser, running_console, "operator")
-    page.click('#topbar a[href="/alarms"]')
+    page = console_page("operator", "/alarms")
     page.wait_for_selector("#alarm-history-table")
     low = _raise(running_console, "storage-soc-low", "storage-2.soc_pct", "storage-2.soc_pct = 4 % (low limit 10)", 4.0)
     rows = f"#alarm-history-table tr:has(td:text-is('#{low.id}'))"
@@ -74,9 +71,9 @@ def test_history_follows_raise_ack_and_shelve_without_a_filter_click(
 
 
 def test_phone_width_keeps_the_navigation_usable_and_dark_theme_applies(
-    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]  # noqa: F811
+    console_page, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
 ) -> None:
-    page = sign_in(browser, running_console, "viewer", viewport={"width": 390, "height": 844})
+    page = console_page("viewer", viewport={"width": 390, "height": 844})
     link = page.query_selector('#topbar a[href="/alarms"]')
     box = link.bounding_box()
     assert box is not None and box["width"] > box["height"]  # a word on one line, not a letter per line
@@ -94,7 +91,7 @@ def test_phone_width_keeps_the_navigation_usable_and_dark_theme_applies(
 
 
 def test_the_history_fill_shows_its_progress_on_every_page_in_both_languages(
-    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]  # noqa: F811
+    console_page, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
 ) -> None:
     from dashboard.fill_status import FillStatus, attach
 
@@ -103,7 +100,7 @@ def test_the_history_fill_shows_its_progress_on_every_page_in_both_languages(
     status.advance(12)
     attach(running_console.console, status)
     try:
-        page = sign_in(browser, running_console, "viewer")
+        page = console_page("viewer")
         banner = page.wait_for_selector("#fill-banner >> text=正在补录历史数据（模拟历史读数）：12/30 天")
         assert page.get_attribute("#fill-progress", "value") == "12"
         page.screenshot(path=str(artifacts_dir / "fill-banner-zh.png"))

@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 
 from tests.dashboard.conftest import RunningConsole
-from tests.dashboard.test_browser import browser, sign_in  # noqa: F401 - the module's Chromium fixture
 
 pytestmark = pytest.mark.browser
 
 
 def test_plan_page_shows_tomorrows_forecast_plan_and_saving_in_both_languages(
-    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]  # noqa: F811
+    console_page, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
 ) -> None:
     from dashboard.components import number
     from dashboard.pages.plan import compute, tomorrow
@@ -22,8 +21,7 @@ def test_plan_page_shows_tomorrows_forecast_plan_and_saving_in_both_languages(
     console = running_console.console
     day = tomorrow(console)  # type: ignore[arg-type]
     expected = compute(console, day)  # type: ignore[arg-type]
-    page = sign_in(browser, running_console, "admin")
-    page.click('#topbar a[href="/plan"]')
+    page = console_page("admin", "/plan")
     page.wait_for_selector("#plan-chart .main-svg .scatterlayer .trace", timeout=90_000)
     assert "明日计划" in page.inner_text("#plan-page h2")
     assert "明日预计节省" in page.inner_text("#plan-page .kpi-row")

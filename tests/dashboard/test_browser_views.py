@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.dashboard.conftest import RunningConsole
-from tests.dashboard.test_browser import browser, sign_in  # noqa: F401  (one Chromium per module)
 
 pytestmark = pytest.mark.browser
 
 
 def test_ev_view_shows_chargers_energy_sessions_and_renewable_share(
-    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]  # noqa: F811
+    console_page, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
 ) -> None:
     from dashboard.pages.ev import renewable_ev, sessions_started
     from dashboard.periods import energy_interval_for
@@ -33,8 +32,7 @@ def test_ev_view_shows_chargers_energy_sessions_and_renewable_share(
         "#ev-sessions": f"{sessions_started(c, {'sessions': 'ev-platform.sessions'}, (start, end)):,.0f}",  # type: ignore[arg-type]
         "#ev-renewable-share": f"{per_interval['renewable_kwh'].sum() / per_interval['ev_kwh'].sum() * 100:.1f}",
     }
-    page = sign_in(browser, running_console, "viewer")
-    page.click('#topbar a[href="/ev"]')
+    page = console_page("viewer", "/ev")
     page.wait_for_selector("#ev-energy .main-svg .barlayer")
     assert {k: page.inner_text(k) for k in expected} == expected
     assert int(page.inner_text("#ev-sessions").replace(",", "")) > 100
@@ -56,7 +54,7 @@ def test_ev_view_shows_chargers_energy_sessions_and_renewable_share(
 
 
 def test_overview_has_month_carbon_grid_intensity_day_curve_and_a_sankey_with_numbers(
-    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]  # noqa: F811
+    console_page, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
 ) -> None:
     import pandas as pd
 
@@ -73,7 +71,7 @@ def test_overview_has_month_carbon_grid_intensity_day_curve_and_a_sankey_with_nu
                                                   config))
     intensity = factors.series("electricity_location", config.factors.location_region,
                                pd.DatetimeIndex([pd.Timestamp(now).tz_convert(tz)]))[0].iloc[0]
-    page = sign_in(browser, running_console, "viewer")
+    page = console_page("viewer")
     page.wait_for_selector("#overview-day-curve .main-svg .scatterlayer .trace")
     assert page.inner_text("#kpi-carbon-month") == f"{month_kg / 1000:,.1f}"
     assert page.inner_text("#kpi-grid-intensity") == f"{intensity:,.3f}"
@@ -91,10 +89,9 @@ def test_overview_has_month_carbon_grid_intensity_day_curve_and_a_sankey_with_nu
 
 
 def test_subsystems_rank_all_17_with_share_and_area_and_split_power_distribution_by_kind(
-    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]  # noqa: F811
+    console_page, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
 ) -> None:
-    page = sign_in(browser, running_console, "viewer")
-    page.click('#topbar a[href="/subsystems"]')
+    page = console_page("viewer", "/subsystems")
     page.wait_for_selector("#subsystems-top .main-svg .barlayer")
     bars = page.query_selector_all("#subsystems-top .barlayer .point")
     assert len(bars) == 17  # every subsystem, not a top 10
@@ -125,14 +122,13 @@ def test_subsystems_rank_all_17_with_share_and_area_and_split_power_distribution
 
 
 def test_every_chart_and_table_downloads_as_csv_and_excel_what_it_shows(
-    browser, running_console: RunningConsole, tmp_path: Path  # type: ignore[no-untyped-def]  # noqa: F811
+    console_page, running_console: RunningConsole, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
     import csv
 
     from openpyxl import load_workbook
 
-    page = sign_in(browser, running_console, "viewer")
-    page.click('#topbar a[href="/subsystems"]')
+    page = console_page("viewer", "/subsystems")
     page.wait_for_selector("#subsystems-top .main-svg .barlayer")
     with page.expect_download() as download:
         page.click('button[title="CSV: subsystems-top"]')
@@ -156,12 +152,11 @@ def test_every_chart_and_table_downloads_as_csv_and_excel_what_it_shows(
 
 
 def test_an_auditor_picks_any_quarter_for_the_report_in_both_languages(
-    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]  # noqa: F811
+    console_page, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
 ) -> None:
     local = running_console.console.now().astimezone(running_console.console.timezone)  # type: ignore[attr-defined]
     quarter = f"{local.year - 1}-Q{(local.month - 1) // 3 + 1}"
-    page = sign_in(browser, running_console, "auditor")
-    page.click('#topbar a[href="/reports"]')
+    page = console_page("auditor", "/reports")
     page.click("#report-period")
     page.keyboard.type(quarter)
     page.click(f".dash-dropdown-option:has-text('{quarter}')")
@@ -174,7 +169,7 @@ def test_an_auditor_picks_any_quarter_for_the_report_in_both_languages(
 
 
 def test_subsystems_compare_with_yesterday_in_both_languages(
-    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]  # noqa: F811
+    console_page, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
 ) -> None:
     from datetime import timedelta
 
@@ -183,9 +178,8 @@ def test_subsystems_compare_with_yesterday_in_both_languages(
     c = running_console.console
     midnight, now = c.local_midnight(), c.now()  # type: ignore[attr-defined]
     yesterday = balance(energy_frame(c, midnight - timedelta(days=1), now - timedelta(days=1), by="day"))  # type: ignore[arg-type]
-    page = sign_in(browser, running_console, "viewer")
-    page.click('#topbar a[href="/subsystems"]')
-    page.click("#subsystems-compare >> text=环比（昨日/上期）")
+    page = console_page("viewer", "/subsystems")
+    page.click("#subsystems-compare >> text=环比（上一期）")
     versus = page.wait_for_selector("#sub-versus-chiller_plant")
     assert versus.inner_text().startswith(f"上期 {yesterday.subsystems['chiller_plant']:,.0f} kWh，")
     page.screenshot(path=str(artifacts_dir / "subsystems-compare-zh.png"), full_page=True)

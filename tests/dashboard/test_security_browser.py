@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from tests.dashboard.conftest import PASSWORDS, RunningConsole
-from tests.dashboard.test_browser import CHROMIUM_ARGS, browser  # noqa: F401  (the module's browser fixture)
 
 pytestmark = pytest.mark.browser
 PAGES = {"/": "#overview-sankey .main-svg", "/renewables": "#pv-inverters .main-svg", "/subsystems": "#sub-lighting",
@@ -21,7 +20,7 @@ document.addEventListener('securitypolicyviolation',
 """
 
 
-def test_every_page_renders_under_the_csp_without_violations(browser, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_every_page_renders_under_the_csp_without_violations(browser, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(60_000)
     context.add_init_script(RECORD_VIOLATIONS)
@@ -42,7 +41,7 @@ def test_every_page_renders_under_the_csp_without_violations(browser, running_co
     context.close()
 
 
-def test_another_site_cannot_frame_the_console(browser, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_another_site_cannot_frame_the_console(browser, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context()
     page = context.new_page()
     blocked: list[str] = []
