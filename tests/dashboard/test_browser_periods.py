@@ -33,6 +33,18 @@ def _download_rows(page, button: str, tmp_path: Path) -> list[list[str]]:  # typ
     return list(csv.reader(saved.read_text(encoding="utf-8-sig").splitlines()))
 
 
+def _rows_once_settled(page, button: str, tmp_path: Path, total: float) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """The download once the chart shows ``total`` (a re-render takes a moment; polled from here: the console's
+    CSP forbids the eval wait_for_function uses); the last rows after 60 s, for the assertion to report."""
+    rows: list[list[str]] = []
+    for _ in range(120):
+        rows = _download_rows(page, button, tmp_path)
+        if len(rows) > 1 and sum(float(r[1]) for r in rows[1:]) == pytest.approx(total, rel=1e-6):
+            break
+        page.wait_for_timeout(500)
+    return rows
+
+
 def _range_days(console: RunningConsole) -> tuple[date, date, datetime, datetime]:
     """The last two whole site days with history (one, on the 1st of a month: the picker shows one month)."""
     c = console.console
@@ -54,11 +66,8 @@ def test_a_date_range_moves_the_charts_and_their_downloads_in_both_languages(
     today_rows = _download_rows(page, "CSV: pv-inverters", tmp_path)
     _pick_range(page, "#renewables-range", first, last)
     page.keyboard.press("Escape")
-    for _ in range(600):  # polled: the console's CSP forbids the eval wait_for_function uses
-        rows = _download_rows(page, "CSV: pv-inverters", tmp_path)
-        if rows != today_rows:
-            break
-        page.wait_for_timeout(200)
+    rows = _rows_once_settled(page, "CSV: pv-inverters", tmp_path, pv_kwh)
+    assert first == last or rows != today_rows
     shown = sum(float(r[1]) for r in rows[1:])
     assert len(rows) == 17 and shown == pytest.approx(pv_kwh, rel=1e-6)  # 16 inverters, the range's energy
     soc = _download_rows(page, "CSV: storage-soc", tmp_path)
@@ -68,8 +77,8 @@ def test_a_date_range_moves_the_charts_and_their_downloads_in_both_languages(
     page.click("#lang-en")
     page.wait_for_selector("#renewables-page >> text=vs a year earlier")
     _pick_range(page, "#renewables-range", first, last)
-    page.wait_for_selector("#pv-inverters .main-svg .barlayer")
-    rows = _download_rows(page, "CSV: pv-inverters", tmp_path)
+    page.keyboard.press("Escape")
+    rows = _rows_once_settled(page, "CSV: pv-inverters", tmp_path, pv_kwh)
     assert sum(float(r[1]) for r in rows[1:]) == pytest.approx(pv_kwh, rel=1e-6)
     page.screenshot(path=str(artifacts_dir / "range-renewables-en.png"), full_page=True)
     page.click("#lang-zh")
