@@ -7,6 +7,12 @@ endpoints, :func:`authorize` inside each sensitive callback): a hidden button is
 
 An unknown user name costs the same scrypt check as a wrong password (against a dummy hash), so the answer
 time does not tell which names exist (issue 15 measured 3-5 ms against 158-209 ms before).
+
+Hashes are scrypt with N=2^14, r=8, p=1 (:data:`HASH_METHOD`): the parameters scrypt's author gives for
+interactive logins and Django's default, 16 MiB per check. werkzeug's default (N=2^15) cost 0.18-0.21 s of a
+core per sign-in on the 2-core machine, most of a sign-in, and the check is made while twenty others load pages
+(issue 15: sign-in < 1 s under load). A stored hash made with other parameters still verifies and is rewritten
+with these at its user's next good sign-in.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from models.errors import UserError
 
 ADMIN_PASSWORD_ENV = "ZEROCARBON_ADMIN_PASSWORD"
+HASH_METHOD = "scrypt:16384:8:1"  # see the module docstring
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -102,7 +109,7 @@ class UserBook:
             users = self._load()
             if name in users:
                 raise UserError(f"user {name!r} already exists in {self.path}: use 'zerocarbon users passwd {name}'")
-            users[name] = {"role": str(Role(role)), "password_hash": generate_password_hash(password)}
+            users[name] = {"role": str(Role(role)), "password_hash": hash_password(password)}
             self._save(users)
         return User(name, Role(role))
 
@@ -115,7 +122,7 @@ class UserBook:
             users = self._load()
             if name not in users:
                 raise UserError(f"no user {name!r} in {self.path}: add one with 'zerocarbon users add {name}'")
-            users[name]["password_hash"] = generate_password_hash(password)
+            users[name]["password_hash"] = hash_password(password)
             self._save(users)
         sessions = SessionBook(self.path.parent)
         try:
@@ -132,13 +139,28 @@ class UserBook:
             return None
         if not check_password_hash(entry["password_hash"], password):
             return None
+        if not entry["password_hash"].startswith(HASH_METHOD + "$"):
+            self._rehash(name, entry["password_hash"], password)
         return User(name, Role(entry["role"]))
+
+    def _rehash(self, name: str, old: str, password: str) -> None:
+        """Store the hash with :data:`HASH_METHOD` (unless the password changed meanwhile)."""
+        new = hash_password(password)
+        with self._lock:
+            users = self._load()
+            if name in users and users[name]["password_hash"] == old:
+                users[name]["password_hash"] = new
+                self._save(users)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=HASH_METHOD)
 
 
 @cache
 def _dummy_hash() -> str:
-    """A hash made like real ones (werkzeug's default scrypt), of a password nobody knows."""
-    return generate_password_hash(secrets.token_urlsafe(16))
+    """A hash made like real ones (:data:`HASH_METHOD`), of a password nobody knows."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def _check_password(password: str) -> None:

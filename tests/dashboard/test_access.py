@@ -112,6 +112,29 @@ def test_fresh_install_without_env_generates_a_password_once(tmp_path: Path) -> 
     assert first.check("admin", "admin") is None
 
 
+def test_hashes_use_the_interactive_scrypt_parameters_and_older_hashes_are_rewritten_on_sign_in(
+        tmp_path: Path) -> None:
+    from werkzeug.security import generate_password_hash
+
+    book = UserBook(tmp_path / "users.json")
+    book.add("ops", "long-enough", Role.OPERATOR)
+
+    def stored(name: str) -> str:
+        return str(json.loads(book.path.read_text())["users"][name]["password_hash"])
+
+    assert stored("ops").startswith("scrypt:16384:8:1$")
+    # a users file written before (werkzeug's default scrypt, N=2^15) still signs in, and is then rewritten
+    users = json.loads(book.path.read_text())
+    users["users"]["old"] = {"role": "viewer", "password_hash": generate_password_hash("old-password")}
+    book.path.write_text(json.dumps(users))
+    assert stored("old").startswith("scrypt:32768:8:1$")
+    assert book.check("old", "wrong-password") is None
+    assert stored("old").startswith("scrypt:32768:8:1$")  # a wrong password rewrites nothing
+    assert book.check("old", "old-password") == book.get("old")
+    assert stored("old").startswith("scrypt:16384:8:1$")
+    assert book.check("old", "old-password") == book.get("old")
+
+
 def test_weak_passwords_and_duplicate_users_are_refused(tmp_path: Path) -> None:
     book = UserBook(tmp_path / "users.json")
     with pytest.raises(UserError, match="at least 8"):
