@@ -143,5 +143,6 @@ def template_yaml(template_id: str, peer: Peer, found: list[FoundObject]) -> str
     doc = {"id": template_id, "protocol": "bacnet",
            "description": f"discovered from device {peer.instance} (vendor {peer.vendor_id}, max APDU "
                           f"{peer.max_apdu}, {peer.segmentation})", "points": points}
-    head = "# Written by `zerocarbon discover`: check each point's unit and kind (kilowatts of heat are kW_th).\n"
+    head = ("# Written by `zerocarbon discover`: check each point's unit and kind (kilowatts of heat are kW_th).\n"
+            f"# Save as config/templates/{template_id}.yaml: a template's file name is its id (change both).\n")
     return head + str(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120))

@@ -7,18 +7,17 @@ Nothing starts with an invalid config: :func:`load_site` either returns a comple
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections import Counter
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
-from models import bacnet as bacnet_models
 from models import protocols as protocol_models
 from models import site as site_models
 from models import template as template_models
-from models.bacnet import BacnetConnection
 from models.errors import ConfigError, ConfigProblem, SourceProblem
-from models.protocols import AnyTemplate, Template
+from models.protocols import PROTOCOLS, AnyTemplate, Template, listening_port
 from models.resolve import register_points, template_points
 from models.site import Device, ModbusConnection, Site, SiteFile
 from models.template import ModbusTemplate, MqttPoint
@@ -30,9 +29,12 @@ def _is_model(obj: object) -> bool:
 
 
 _TEMPLATE = TypeAdapter(Template)
-_SITE_WORDS = known_fields(*(m for mod in (site_models, protocol_models, bacnet_models)
+# every protocol's models, found through its row in PROTOCOLS: a new protocol's words need no line here
+_CONNECTION_MODULES = {sys.modules[p.connection.__module__] for p in PROTOCOLS.values()}
+_TEMPLATE_MODULES = {sys.modules[p.template.__module__] for p in PROTOCOLS.values()}
+_SITE_WORDS = known_fields(*(m for mod in (site_models, protocol_models, *_CONNECTION_MODULES)
                               for m in vars(mod).values() if _is_model(m)))
-_TEMPLATE_WORDS = known_fields(*(m for mod in (template_models, bacnet_models)
+_TEMPLATE_WORDS = known_fields(*(m for mod in (template_models, *_TEMPLATE_MODULES)
                                   for m in vars(mod).values() if _is_model(m)))
 
 
@@ -104,7 +106,7 @@ def cross_check(
     problems += _duplicates(source, "devices", [d.id for d in site.devices])
     subsystem_ids = [s.id for s in site.subsystems]
     addresses: dict[tuple[str, int, int], list[tuple[str, ModbusTemplate]]] = {}
-    bacnet: dict[tuple[str, int, int], str] = {}
+    taken: dict[tuple[str, str, int, object], str] = {}  # (protocol, host, port, its key) -> device id
     for i, device in enumerate(site.devices):
         loc = ("devices", i)
         if device.subsystem not in subsystem_ids:
@@ -126,15 +128,23 @@ def cross_check(
                            "when their registers do not overlap: fix the unit id or the templates' addresses")
                     problems.append(source.problem((*loc, "connection"), msg))
             addresses.setdefault(key, []).append((device.id, template))
-        c = device.connection
-        if isinstance(c, BacnetConnection):
-            key = (c.host, c.port, c.device_instance)
-            if key in bacnet:
-                msg = f"same host, port and device instance as device {bacnet[key]!r}"
-                problems.append(source.problem((*loc, "connection"), msg))
-            bacnet[key] = device.id
+        elif (address := _address(device)) is not None:  # one device per address; Modbus units may share
+            if address in taken:
+                what = PROTOCOLS[device.protocol].key.replace("_", " ")
+                problems.append(source.problem((*loc, "connection"), f"same host, port and {what} as device "
+                                               f"{taken[address]!r}"))
+            taken[address] = device.id
     problems += _energy_system_refs(site, source)
     return problems
+
+
+def _address(device: Device) -> tuple[str, str, int, object] | None:
+    """Where a device listens, with the field that tells devices apart there (``device_instance``...)."""
+    listens = listening_port(device.protocol, device.connection)
+    if listens is None:
+        return None
+    key = PROTOCOLS[device.protocol].key
+    return device.protocol, str(getattr(device.connection, "host", "")), listens[1], getattr(device.connection, key)
 
 
 def shared_registers(a: ModbusTemplate, b: ModbusTemplate) -> str:

@@ -175,7 +175,7 @@ def simulate(
                                       help="storage and EV charging follow <data_dir>/plans/<day>.json where a plan "
                                            "covers the instant (zerocarbon plan writes it); rules elsewhere"),
 ) -> None:
-    """The simulated Zhuhai service centre: every device over real Modbus TCP and MQTT, faults on demand."""
+    """The simulated Zhuhai service centre: every device over real Modbus TCP, BACnet/IP and MQTT, faults on demand."""
     if set_fault or clear_fault or list_faults:
         return _control(control_port, set_fault, clear_fault, list_faults)
     from models.plan_file import PLANS_DIR
