@@ -73,7 +73,7 @@ def _normalise(frame: pd.DataFrame, spans: bool) -> Spans:
         return out.reset_index(drop=True), None, None
     us = out["ts"].to_numpy(dtype="datetime64[ns]").view(np.int64) // 1000
     out = out.reset_index(drop=True)
-    runs = _point_runs(out, us)
+    runs = point_runs(arrow_column(out["point_id"]), us)
     if runs is not None:  # one run per point, time increasing: no duplicates, spans at the run ends
         starts, ends = runs
         return out, ends - 1, us[starts]
@@ -111,16 +111,21 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
             "quality": frame["quality"].astype("str"),
         }
     )
-    unknown = _distinct(out["quality"]) - _QUALITIES
-    if unknown:
-        raise StoreError(f"unknown quality value(s) {sorted(unknown)}; use one of {sorted(_QUALITIES)}")
+    check_qualities(arrow_column(out["quality"]))
     return out
 
 
-def _distinct(column: pd.Series) -> set[str]:
+def check_qualities(quality: pa.Array) -> None:
+    if quality.null_count == 0 and pc.all(pc.equal(quality, "good")).as_py():  # the usual bulk frame: one pass
+        return
+    unknown = _distinct(quality) - _QUALITIES
+    if unknown:
+        raise StoreError(f"unknown quality value(s) {sorted(unknown)}; use one of {sorted(_QUALITIES)}")
+
+
+def _distinct(values: pa.Array) -> set[str]:
     """The distinct strings of a column, looked for only at the heads of its runs of equal neighbours (a quality
     column is long runs of 'good'): comparing neighbours is several times cheaper than hashing every row."""
-    values = _arrow(column)
     if len(values) < 2:
         return {str(v) for v in values.to_pylist()}
     same = pc.equal(values.slice(1), values.slice(0, len(values) - 1)).to_numpy(zero_copy_only=False).astype(bool)
@@ -128,17 +133,16 @@ def _distinct(column: pd.Series) -> set[str]:
     return {str(v) for v in pc.unique(heads).to_pylist()}
 
 
-def _arrow(column: pd.Series) -> pa.Array:
+def arrow_column(column: pd.Series) -> pa.Array:
     values = pa.array(column)
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
-def _point_runs(out: pd.DataFrame, us: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def point_runs(ids: pa.Array, us: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """First and end row of each point when every point is one contiguous run of rows with strictly increasing
     timestamps (a per-point series or a backfill's day: the common bulk frame), else None. Comparing neighbours
     costs a fifth of factorising the point ids (measured, docs/benchmarks.md storage)."""
-    n = len(out)
-    ids = _arrow(out["point_id"])
+    n = len(ids)
     same = pc.equal(ids.slice(1), ids.slice(0, n - 1)).to_numpy(zero_copy_only=False).astype(bool)
     starts = np.concatenate(([0], np.flatnonzero(~same) + 1))
     if len(starts) > n // 2 or not bool(np.all(np.diff(us)[same] > 0)):

@@ -55,3 +55,52 @@ def test_spans_match_a_plain_groupby_whatever_the_row_order(layout: str) -> None
     newest = by_point.tail(1).set_index("point_id")
     got = spans.set_index("point_id")
     assert got["ts"].to_dict() == newest["ts"].to_dict() and got["value"].to_dict() == newest["value"].to_dict()
+
+
+def test_a_frame_in_contract_dtypes_goes_straight_to_arrow_with_the_same_rows_and_spans() -> None:
+    from storage.arrow_batch import _direct, arrow_batch
+
+    frame = pd.concat([minute_frame(f"p{i}.x", 20, step_kwh=i + 1) for i in range(3)], ignore_index=True)
+    frame["ts"] = frame["ts"].astype("datetime64[ns, UTC]")
+    frame.loc[3, "ts"] += pd.Timedelta(nanoseconds=999)  # below a microsecond: stored truncated
+    frame.loc[5, "value"] = float("nan")  # a missing value
+    frame.loc[7, "quality"] = "suspect"
+    assert _direct(frame) is not None  # the fast path was taken, not the pandas one
+    batch = arrow_batch(frame)
+    assert batch is not None
+    rows = batch.rows.to_pandas()
+    expected = normalise_raw(frame)
+    assert (rows["ts"].astype("datetime64[ns, UTC]") == expected["ts"]).all()
+    assert rows["point_id"].tolist() == expected["point_id"].tolist()
+    assert rows["quality"].tolist() == expected["quality"].tolist()
+    assert rows["value"].isna().tolist() == expected["value"].isna().tolist() and batch.rows["value"].null_count == 1
+    _, spans = raw_batch(frame)
+    got = batch.spans.to_pandas()
+    assert got["point_id"].tolist() == spans["point_id"].tolist() and got["value"].tolist() == spans["value"].tolist()
+    assert (got["lo"].astype("datetime64[ns, UTC]") == spans["lo"]).all()
+    assert batch.lo == spans["lo"].min() and batch.hi == spans["ts"].max()
+
+
+def test_frames_the_fast_path_cannot_prove_still_get_the_checks_and_errors() -> None:
+    from models.errors import StoreError
+    from storage.arrow_batch import _direct, arrow_batch
+
+    frame = pd.concat([minute_frame("a.x", 5), minute_frame("b.x", 5)], ignore_index=True)
+    frame.loc[2, "quality"] = "splendid"
+    with pytest.raises(StoreError, match="unknown quality value.*splendid"):
+        arrow_batch(frame)
+    twice = pd.concat([minute_frame("a.x", 5), minute_frame("a.x", 5).assign(value=-1.0)], ignore_index=True)
+    assert _direct(twice) is None  # a point in two runs (a duplicate): the general path keeps the later row
+    batch = arrow_batch(twice)
+    assert batch is not None and batch.num_rows == 5 and set(batch.rows["value"].to_pylist()) == {-1.0}
+
+
+def test_missing_values_written_through_the_fast_path_read_back_missing(duck: DuckDBStore) -> None:
+    from storage.arrow_batch import _direct
+
+    frame = minute_frame("m.e", 10)  # microsecond timestamps (pandas' own choice for a date_range)
+    frame.loc[4, "value"] = float("nan")
+    assert _direct(frame) is not None
+    duck.write_frame(frame)
+    back = duck.read(["m.e"], T0, T0 + timedelta(hours=1))
+    assert len(back) == 10 and back["value"].isna().tolist() == [i == 4 for i in range(10)]
