@@ -27,6 +27,7 @@ from dashboard.components import (
 )
 from dashboard.context import Console
 from dashboard.i18n import t
+from dashboard.pages.subsystem_detail import POWER_DISTRIBUTION, focus_body, split_section
 from dashboard.sources import balance, energy_frame, series
 from models.vocabulary import EnergyRole, PointKind
 
@@ -40,6 +41,12 @@ def layout(console: Console, lang: str) -> html.Div:
     return html.Div([
         *period_header(NAME, lang, t(lang, TITLE), today=site_today(console)),
         loading(html.Div(shared_body(console, lang, PeriodChoice()), id="subsystems-body"), "subsystems-loading"),
+        section(t(lang, "subsystems.focus"),
+                dcc.Dropdown(id="subsystem-focus", options=[{"label": _name(console, s.id, lang), "value": s.id}
+                                                            for s in console.site.subsystems],
+                             placeholder=t(lang, "subsystems.choose_subsystem")),
+                loading(html.Div(focus_body(console, None, PeriodChoice(), lang), id="subsystem-focus-body"),
+                        "subsystem-focus-loading"), section_id="subsystem-focus-section"),
         section(t(lang, "subsystems.drill"), *drill_controls(console, lang),
                 html.Div(id="subsystems-points", children=points_table(console, lang, None)),
                 export_buttons("subsystems-points")),
@@ -93,6 +100,8 @@ def body(console: Console, lang: str, choice: PeriodChoice) -> list[Any]:
         _versus(earlier, totals, s.id, compare, lang),
     ], className="sub-card", id=f"sub-{s.id}") for s in console.site.subsystems]
     return [updated_note(end, console.timezone, lang), html.Div(cards, className="sub-grid"),
+            section(t(lang, "subsystems.split", name=_name(console, POWER_DISTRIBUTION, lang)),
+                    *split_section(console, POWER_DISTRIBUTION, start, end, lang, "power-distribution-split")[1:]),
             html.Div([section(t(lang, "subsystems.top"), graph("subsystems-top", top_figure(console, totals, lang))),
                       section(t(lang, "subsystems.trend"), graph("subsystems-trend", trend_figure(
                           console, start, end, resolution, lang)))], className="grid-2")]
@@ -184,6 +193,14 @@ def register(app: Dash, console: Console) -> None:
                   prevent_initial_call=True)
     def _period(preset: str, compare: str | None, first: str | None, last: str | None, lang: str) -> list[Any]:
         return shared_body(console, lang, PeriodChoice.of(preset, compare, first, last))
+
+    @app.callback(Output("subsystem-focus-body", "children"), Input("subsystem-focus", "value"),
+                  *period_inputs(NAME), State("lang", "data"), prevent_initial_call=True)
+    def _focus(subsystem_id: str | None, preset: str, compare: str | None, first: str | None, last: str | None,
+               lang: str) -> list[Any]:
+        choice = PeriodChoice.of(preset, compare, first, last)
+        return console.snapshot(NAME, f"focus|{subsystem_id}|{choice.key}", lang,
+                                lambda: focus_body(console, subsystem_id, choice, lang), choice.ttl_s)
 
     @app.callback(Output("drill-device", "options"), Output("drill-device", "value"),
                   Input("drill-subsystem", "value"), State("lang", "data"), prevent_initial_call=True)

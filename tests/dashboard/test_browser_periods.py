@@ -139,3 +139,38 @@ def test_overview_carbon_ev_and_renewables_compare_with_the_previous_period_in_b
     page.wait_for_selector("#ev-comparison >> text=Earlier period")
     page.screenshot(path=str(artifacts_dir / "compare-ev-en.png"), full_page=True)
     page.click("#lang-zh")
+
+
+def test_one_subsystems_trend_share_and_intensity_and_power_distribution_by_kind_in_both_languages(
+    console_page, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
+) -> None:
+    from dashboard.pages.subsystem_detail import figures, split_by_kind
+    from tests.dashboard.test_browser import _choose
+
+    c = running_console.console
+    today, now = c.local_midnight(), c.now()  # type: ignore[attr-defined]
+    kwh, share, per_m2 = figures(c, "chiller_plant", today, now)  # type: ignore[arg-type]
+    before = figures(c, "chiller_plant", today - timedelta(days=1), now - timedelta(days=1))  # type: ignore[arg-type]
+    split = split_by_kind(c, "power_distribution", today, now)  # type: ignore[arg-type]
+    assert {"grid_meter", "pv_inverter", "storage", "wind", "sub_meter"} <= set(split["kind"])
+    page = console_page("viewer", "/subsystems")
+    bars = page.wait_for_selector("#power-distribution-split .main-svg .barlayer")  # without any drill-down
+    assert "光伏逆变器 · 发电" in page.inner_text("#power-distribution-split")
+    pv = split[(split["kind"] == "pv_inverter") & (split["role"] == "pv")]["energy_kwh"].sum()
+    assert f"{pv:,.0f} kWh" in (bars.text_content() or "")
+    page.wait_for_selector("#subsystem-focus-body >> text=请在上方选择一个子系统")
+    _choose(page, "#subsystem-focus", "冷站系统")
+    page.wait_for_selector("#subsystem-focus-trend .main-svg .scatterlayer .trace")
+    assert page.inner_text("#focus-kwh") == f"{kwh:,.0f}"
+    assert page.inner_text("#focus-share") == f"{share * 100:.1f}"
+    assert page.inner_text("#focus-intensity") == f"{per_m2:,.3f}"
+    page.click("#subsystems-compare >> text=环比")
+    page.wait_for_selector("#focus-comparison table")
+    assert len(page.query_selector_all("#subsystem-focus-trend .scatterlayer .trace")) == 2  # and yesterday, dashed
+    assert _comparison(page, "#focus-comparison")["用电量"][1] == f"{before[0]:,.0f} kWh"
+    page.locator("#subsystem-focus-section").screenshot(path=str(artifacts_dir / "subsystem-focus-zh.png"))
+    page.click("#lang-en")
+    page.wait_for_selector("#power-distribution-split >> text=PV inverter · generated")
+    page.wait_for_selector("#subsystem-focus-section >> text=Share of the building")
+    page.screenshot(path=str(artifacts_dir / "subsystems-split-en.png"), full_page=True)
+    page.click("#lang-zh")
