@@ -91,7 +91,7 @@ def _skill_table(predicted: pd.DataFrame, actual: pd.DataFrame, test: np.ndarray
 
 
 def backtest(site: Site, inverters: list[Inverter], calendar: WorkCalendar, frame: pd.DataFrame,
-             test_days: pd.DatetimeIndex, retrain_days: int = 28, window_days: int | None = 364,
+             test_days: pd.DatetimeIndex, retrain_days: int = 91, window_days: int | None = 364,
              clearness_days: float = 7) -> dict[str, Any]:
     """nMAE and skills of the PV and load forecasts over ``test_days`` (naive local midnights); the load models
     refitted every ``retrain_days`` on the ``window_days`` before (the plan refits daily: the output says so)."""

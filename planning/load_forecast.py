@@ -64,13 +64,16 @@ def features(index: pd.DatetimeIndex, weather: pd.DataFrame, calendar: WorkCalen
 def expected_visitors(daily_tickets: pd.Series, calendar: WorkCalendar, days: pd.DatetimeIndex) -> pd.Series:
     """Expected tickets of each day in ``days``: the mean of the four latest earlier days of the same day type
     (NaN without history; the trees handle missing values)."""
-    history = daily_tickets.dropna()
-    kinds = pd.Series(calendar.day_types(pd.DatetimeIndex(history.index)), index=history.index)
-    out = {}
-    for day, kind in zip(days, calendar.day_types(days), strict=True):
-        same = history[(kinds == kind) & (history.index < day)]
-        out[day] = float(same.iloc[-4:].mean()) if len(same) else np.nan
-    return pd.Series(out, dtype=float)
+    history = daily_tickets.dropna().sort_index()
+    kinds, wanted = calendar.day_types(pd.DatetimeIndex(history.index)), calendar.day_types(days)
+    out = np.full(len(days), np.nan)
+    for kind in np.unique(wanted):
+        same = history[kinds == kind]
+        latest_four = same.rolling(4, min_periods=1).mean().to_numpy()  # up to and including each day
+        rows = wanted == kind
+        before = pd.DatetimeIndex(same.index).searchsorted(days[rows], side="left") - 1  # latest strictly earlier
+        out[rows] = np.where(before >= 0, latest_four[np.maximum(before, 0)], np.nan) if len(same) else np.nan
+    return pd.Series(out, index=days, dtype=float)
 
 
 def fit(x: pd.DataFrame, loads: pd.DataFrame, max_iter: int = TREE_PARAMS["max_iter"], seed: int = 0) -> Models:
