@@ -14,7 +14,8 @@ integration see the same regular series whatever the protocol:
   value is unreliable), *out-of-service* keeps the value with ``out_of_service`` (it was set by hand),
   *in-alarm* and *overridden* keep ``good`` (the value is real).
 - A device that does not answer marks every point of the group ``comm_loss`` in that cycle, then backs off
-  like a Modbus device (:class:`~collectors.modbus.DevicePoller`): the next cycle, then 2, 4, 8... intervals.
+  by the rule every poller shares (:meth:`collectors.interface.DeviceHealth.note_comm_loss`): the next cycle,
+  then 2, 4, 8... intervals.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ class BacnetPoller:
         """One cycle of ``group``: its values, or comm-loss marks when the device does not answer."""
         points = self.groups[group]
         started = time.monotonic()
-        if started < self.health.retry_at:
+        if self.health.backing_off(started):
             return self._marks(group, Quality.COMM_LOSS)
         try:
             if self.peer is None:
@@ -117,17 +118,15 @@ class BacnetPoller:
             got = await self._read(self._to_read(points))
         except DeviceError as exc:
             await self._forget_device()
-            self._note_comm_loss(exc, group)
+            self.health.note_comm_loss(exc, self.intervals[group], self.max_backoff_s)
             return self._marks(group, Quality.COMM_LOSS)
         values, qualities = self._values(points, got)
         self.health.last_cycle_ms = (time.monotonic() - started) * 1000
         ts = time.time()
         if Quality.DEVICE_ERROR in qualities:  # an unknown object or a fault flag: answering, but not well
-            self.health.cycles += 1
-            self.health.failed_cycles += 1
-            self.health.state = "device_error"
+            self.health.note_failed_cycle()
         else:
-            self._note_ok(ts)
+            self.health.note_ok(ts)
         self._upkeep_cov()
         all_good = all(q is Quality.GOOD for q in qualities)
         return ReadingBatch(self.ids[group], ts, values, None if all_good else qualities)
@@ -163,7 +162,7 @@ class BacnetPoller:
             try:
                 rows = await self.link.read(objects, PROPERTIES)
             except DeviceExceptionResponse as exc:
-                self._note_error(exc)
+                self.health.note_error(exc)
                 got.update({o: (exc, None) for o in objects})
                 continue
             for objid, prop, _index, value in rows:
@@ -189,7 +188,7 @@ class BacnetPoller:
                 w = self.watched[p.object_id]
                 pv, flags = w.value, w.flags
             if is_error(pv):
-                self._note_error(DeviceExceptionResponse(f"{self.link.where([p.object_id])}: {_error_text(pv)}",
+                self.health.note_error(DeviceExceptionResponse(f"{self.link.where([p.object_id])}: {_error_text(pv)}",
                                                          device=self.device.id))
                 values.append(NAN)
                 qualities.append(Quality.DEVICE_ERROR)
@@ -306,28 +305,6 @@ class BacnetPoller:
     def _marks(self, group: str, quality: Quality) -> ReadingBatch:
         n = len(self.groups[group])
         return ReadingBatch(self.ids[group], time.time(), [NAN] * n, [quality] * n)
-
-    def _note_ok(self, ts: float) -> None:
-        h = self.health
-        if h.state in ("comm_loss", "device_error"):
-            log.info("%s: answering again after %d failed cycle(s)", self.device.id, h.consecutive_failures)
-        h.state, h.last_ok_ts, h.consecutive_failures, h.retry_at, h.last_error = "ok", ts, 0, 0.0, ""
-        h.cycles += 1
-
-    def _note_error(self, exc: DeviceError) -> None:
-        h = self.health
-        (log.error if h.last_error != str(exc) else log.debug)("%s", exc)
-        h.last_error = str(exc)
-
-    def _note_comm_loss(self, exc: DeviceError, group: str) -> None:
-        h = self.health
-        (log.error if h.state != "comm_loss" else log.debug)("%s; marking its points comm_loss", exc)
-        h.state, h.last_error = "comm_loss", str(exc)
-        h.cycles += 1
-        h.failed_cycles += 1
-        h.consecutive_failures += 1
-        backoff = min(self.intervals[group] * 2 ** (h.consecutive_failures - 1), self.max_backoff_s)
-        h.retry_at = time.monotonic() + backoff - 0.5 * self.intervals[group]
 
 
 def _error_text(value: Any) -> str:

@@ -36,7 +36,6 @@ from models.site import Device, ModbusConnection
 from models.template import ModbusTemplate, RegisterPoint
 from models.vocabulary import DataType, ModbusTransport
 
-log = logging.getLogger(__name__)
 NAN, INF = math.nan, math.inf
 logging.getLogger("pymodbus").setLevel(logging.CRITICAL)  # it logs every timeout at ERROR; we log per device
 
@@ -196,7 +195,7 @@ class DevicePoller:
         """One cycle of ``group``: its values, or comm-loss marks when the device does not answer."""
         plan = self.groups[group]
         started = time.monotonic()
-        if started < self.health.retry_at:
+        if self.health.backing_off(started):
             return self._marks(plan, Quality.COMM_LOSS)
         values: list[Any] = []
         qualities: list[Quality] | None = None
@@ -206,15 +205,16 @@ class DevicePoller:
                 try:
                     values += decoder.values(await self.reader.read_bytes(block))
                 except DeviceExceptionResponse as exc:
-                    self._note_error(exc, "device_error")
+                    self.health.note_error(exc, "device_error")
                     values += [NAN] * (hi - lo)
                     qualities = qualities or [Quality.GOOD] * len(plan.points)
                     qualities[lo:hi] = [Quality.DEVICE_ERROR] * (hi - lo)
         except ValueError as exc:  # a short answer: the device is not speaking the template's map
-            self._note_comm_loss(DecodeError(str(exc), device=self.device.id), group)
+            self.health.note_comm_loss(DecodeError(str(exc), device=self.device.id), self.intervals[group],
+                                       self.max_backoff_s)
             return self._marks(plan, Quality.DEVICE_ERROR)
         except DeviceError as exc:
-            self._note_comm_loss(exc, group)
+            self.health.note_comm_loss(exc, self.intervals[group], self.max_backoff_s)
             return self._marks(plan, Quality.COMM_LOSS)
         qualities = finish_values(plan, values, qualities)
         if qualities is not None:
@@ -222,41 +222,14 @@ class DevicePoller:
         ts = time.time()
         self.health.last_cycle_ms = (time.monotonic() - started) * 1000
         if qualities is not None and Quality.DEVICE_ERROR in qualities:
-            self.health.cycles += 1
-            self.health.failed_cycles += 1
+            self.health.note_failed_cycle()
         else:
-            self._note_ok(ts)
+            self.health.note_ok(ts)
         return ReadingBatch(plan.point_ids, ts, values, qualities, plan.pid_blob)
 
     def _marks(self, plan: GroupPlan, quality: Quality) -> ReadingBatch:
         n = len(plan.points)
         return ReadingBatch(plan.point_ids, time.time(), [NAN] * n, [quality] * n, plan.pid_blob)
-
-    def _note_ok(self, ts: float) -> None:
-        h = self.health
-        if h.state in ("comm_loss", "device_error"):
-            log.info("%s: answering again after %d failed cycle(s)", self.device.id, h.consecutive_failures)
-        h.state, h.last_ok_ts, h.consecutive_failures, h.retry_at, h.last_error = "ok", ts, 0, 0.0, ""
-        h.cycles += 1
-
-    def _note_error(self, exc: DeviceError, state: str) -> None:
-        h = self.health
-        first = h.state != state or h.last_error != str(exc)
-        (log.error if first else log.debug)("%s", exc)
-        h.state, h.last_error = state, str(exc)
-
-    def _note_comm_loss(self, exc: DeviceError, group: str) -> None:
-        h = self.health
-        if h.state != "comm_loss":
-            log.error("%s; marking its points comm_loss and retrying with backoff", exc)
-        else:
-            log.debug("still not answering: %s", exc)
-        h.state, h.last_error = "comm_loss", str(exc)
-        h.cycles += 1
-        h.failed_cycles += 1
-        h.consecutive_failures += 1
-        backoff = min(self.intervals[group] * 2 ** (h.consecutive_failures - 1), self.max_backoff_s)
-        h.retry_at = time.monotonic() + backoff - 0.5 * self.intervals[group]  # due by the cycle after backoff
 
     protocol = "modbus"
 
