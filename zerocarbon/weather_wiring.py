@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from collectors.weather_feed import WeatherFeed
-from models.site import Site
+from models.site import MqttBroker, Site
 from storage.weather_forecasts import FORECASTS_DIR, ForecastArchive
 from zerocarbon.settings import Settings
 
@@ -24,9 +24,16 @@ def archive(settings: Settings) -> ForecastArchive:
     return ForecastArchive(Path(settings.data_dir) / FORECASTS_DIR)
 
 
+def broker(settings: Settings, site: Site) -> MqttBroker:
+    """The site file's broker with the ``ZEROCARBON_MQTT_*`` overrides, as the collectors take it."""
+    update = {"host": settings.mqtt_host, "port": settings.mqtt_port, "username": settings.mqtt_username,
+              "password": settings.mqtt_password}
+    return site.mqtt.model_copy(update={k: v for k, v in update.items() if v is not None})
+
+
 def feed(settings: Settings, site: Site, topic: str) -> WeatherFeed:
     """The listener, keeping forecasts in the data dir and dead letters beside them."""
-    return WeatherFeed(site.mqtt, topic, archive(settings).keep, Path(settings.data_dir) / DEAD_LETTERS)
+    return WeatherFeed(broker(settings, site), topic, archive(settings).keep, Path(settings.data_dir) / DEAD_LETTERS)
 
 
 def listen(settings: Settings, site: Site, topic: str, stop: threading.Event) -> WeatherFeed:
@@ -50,10 +57,10 @@ def latest_forecast(settings: Settings, site: Site, day: pd.Timestamp) -> pd.Dat
     return found.frame.tz_convert(site.info.timezone)
 
 
-def publish_simulated(site: Site, topic: str, day: str, seed: int) -> bytes:
+def publish_simulated(settings: Settings, site: Site, topic: str, day: str, seed: int) -> bytes:
     """Publish the simulator's day-ahead forecast of ``day`` on ``topic`` (retained); returns the payload."""
     from simulators.weather_forecast import day_ahead_payload, publish
 
     payload = day_ahead_payload(site, day, seed)
-    publish(site.mqtt, topic, payload)
+    publish(broker(settings, site), topic, payload)
     return payload

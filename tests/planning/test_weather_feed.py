@@ -117,3 +117,29 @@ def test_the_plan_takes_the_kept_forecast(site, tmp_path: Path) -> None:  # type
     frame = latest_forecast(settings, site, pd.Timestamp("2026-12-05"))
     assert frame is not None and len(frame) == 96 and str(frame.index.tz) == site.info.timezone
     assert frame.index[0] == pd.Timestamp("2026-12-05", tz=site.info.timezone)
+
+
+def test_the_cli_publishes_the_simulated_forecast_for_the_feed(site, site_file: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                               fresh_mosquitto: Mosquitto,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from zerocarbon.cli import app
+    from zerocarbon.settings import load_settings
+    from zerocarbon.weather_wiring import feed, latest_forecast
+
+    for key, value in {"SITE": str(site_file), "DATA_DIR": str(tmp_path), "MQTT_HOST": "127.0.0.1",
+                       "MQTT_PORT": str(fresh_mosquitto.port)}.items():
+        monkeypatch.setenv(f"ZEROCARBON_{key}", value)
+    result = CliRunner().invoke(app, ["forecast", "--publish-simulated", "2026-12-05", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    assert f"published the simulated forecast of 2026-12-05 on {TOPIC}" in result.output
+    settings = load_settings()
+    listener = feed(settings, site, TOPIC)  # what `zerocarbon forecast --listen` runs
+    listener.start()
+    try:
+        wait_for(lambda: listener.kept == 1)  # the retained forecast, published before the listener started
+    finally:
+        listener.stop()
+    frame = latest_forecast(settings, site, pd.Timestamp("2026-12-05"))
+    assert frame is not None and len(frame) == 96 and frame["ghi_wm2"].max() > 0

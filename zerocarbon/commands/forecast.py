@@ -90,7 +90,7 @@ def _feed(listen: bool, day: str | None, seed: int) -> None:
     site = load_site(settings.site)
     topic = load_planning_config(Path(settings.site).parent / "planning.yaml").forecast.weather_topic
     if day:
-        payload = weather_wiring.publish_simulated(site, topic, day, seed)
+        payload = weather_wiring.publish_simulated(settings, site, topic, day, seed)
         typer.echo(f"published the simulated forecast of {day} on {topic} ({len(payload)} bytes, retained)")
     if listen:
         stop = threading.Event()
