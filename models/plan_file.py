@@ -8,7 +8,8 @@ a reader never sees half a plan)::
     {"kind": "zerocarbon.plan", "version": 1, "day": "2026-12-05", "timezone": "Asia/Shanghai",
      "start": "2026-12-05T00:00:00+08:00", "interval_min": 15, "advice_only": true,
      "setpoints": {"storage_kw/storage-1": [96 numbers, kW, + discharge / - charge],
-                   "ev_kw": [96 numbers, kW, the EV fleet's charging power]  (optional)},
+                   "ev_kw": [96 numbers, kW, the EV fleet's charging power]  (optional),
+                   "grid_limit_kw": [96 numbers, kW, the demand limit the plan keeps]  (optional)},
      ...the plan record (forecast, expected saving) for people}
 
 :func:`read_plan` gives the setpoints as a frame on the plan's quarter hours, or raises :class:`PlanFileError`

@@ -56,7 +56,7 @@ class Prices:
 
 @dataclass(frozen=True)
 class Plan:
-    frame: pd.DataFrame  # storage_kw/<device> (+ discharge), soc/<device>, grid_kw, net_kw
+    frame: pd.DataFrame  # storage_kw/<device> (+ discharge), soc/<device>, grid_kw, net_kw, grid_limit_kw
     objective_yuan: float
     peak_kw: float
     status: str
@@ -142,6 +142,9 @@ def plan_storage(index: pd.DatetimeIndex, net_kw: np.ndarray, batteries: list[Ba
         raise ValueError(f"dispatch LP not solved: {result.message} (check storage limits and the net forecast)")
     v = result.x
     frame = pd.DataFrame({"net_kw": net_kw, "grid_kw": v[cols["g"]] - v[cols["x"]]}, index=index)
+    # the demand limit the plan keeps (the month's peak, paid or planned): a follower guards it against the
+    # forecast's errors instead of charging up to it blind (simulators.storage_dispatch)
+    frame["grid_limit_kw"] = float(v[cols["P"]][0])
     if ev is not None:
         frame["ev_kw"] = v[cols["v"]]
     for u, b in enumerate(batteries):

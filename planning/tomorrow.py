@@ -145,4 +145,4 @@ def _record(day, index, fc, priced, plan, net, factor, rate, month_peak, source,
                          "peak_kw_plan": round(with_plan["peak_kw"], 1), "peak_kw_idle": round(idle["peak_kw"], 1)},
             "solver": plan.status, "ev_planned": "ev_kw" in plan.frame.columns,
             "setpoints": {c: [round(float(v), 3) for v in plan.frame[c]] for c in plan.frame.columns
-                          if c.startswith("storage_kw/") or c == "ev_kw"}}
+                          if c.startswith("storage_kw/") or c in ("ev_kw", "grid_limit_kw")}}

@@ -122,11 +122,13 @@ def _storage_and_grid(site: Site, index: pd.DatetimeIndex, cols: dict[str, np.nd
     units = site.energy_systems.storage
     battery = np.zeros(len(index))
     rated = sum(u.power_kw for u in units)
+    limit = setpoint(plan, "grid_limit_kw", index)  # the plan's demand limit: the PCS guard holds it
     for unit in units:
         share = unit.power_kw / rated  # a bigger PCS takes a bigger part of the PV and the peak
         result = storage_dispatch.dispatch_unit(unit, minute / 60.0, day, step_hours(index), pv * share, net * share,
                                                 storage_dispatch.discharge_start_h(unit, seed),
-                                                planned_kw=setpoint(plan, f"storage_kw/{unit.device}", index))
+                                                planned_kw=setpoint(plan, f"storage_kw/{unit.device}", index),
+                                                grid_limit_kw=None if limit is None else limit * share)
         cols[f"storage_kw/{unit.device}"], cols[f"soc/{unit.device}"] = result.power_kw, result.soc
         battery = battery + result.power_kw
     grid_net = net - battery

@@ -36,25 +36,29 @@ def dispatch_unit(
     net_demand_kw: np.ndarray,
     discharge_from_h: float = DISCHARGE_HOURS[0],
     planned_kw: np.ndarray | None = None,
+    grid_limit_kw: np.ndarray | None = None,
 ) -> Dispatch:
     """Step through one unit's day(s). ``net_demand_kw`` is this unit's share of load minus PV and wind;
     the unit charges until ``discharge_from_h`` and discharges from then until 22:00.
 
     ``planned_kw`` (+ discharge, - charge; NaN where no plan covers the step): where it holds a number the unit
     follows it as the PCS would, within its rating and between reserve and full; elsewhere the rule above runs,
-    on the same state of charge."""
+    on the same state of charge. ``grid_limit_kw`` (this unit's share of the plan's demand limit, NaN: none):
+    on a planned step the PCS charges less or discharges more so its share of the import stays under the limit
+    (a demand guard, as an EMS holds the month's peak; the plan met the limit only on the forecast)."""
     e_min = RESERVE_SOC * unit.capacity_kwh
     power = np.zeros(len(hours))
     soc = np.zeros(len(hours))
     planned = np.full(len(hours), np.nan) if planned_kw is None else np.asarray(planned_kw, dtype=float)
+    limit = np.full(len(hours), np.nan) if grid_limit_kw is None else np.asarray(grid_limit_kw, dtype=float)
     energy, previous_day = e_min, None
     steps = zip(hours.tolist(), day.tolist(), pv_share_kw.tolist(), net_demand_kw.tolist(), planned.tolist(),
-                strict=True)
-    for i, (h, d, pv, net, want) in enumerate(steps):
+                limit.tolist(), strict=True)
+    for i, (h, d, pv, net, want, cap) in enumerate(steps):
         if d != previous_day:
             energy, previous_day = e_min, d
         if want == want:  # a planned step (NaN != NaN)
-            p = float(np.clip(want, -unit.power_kw, unit.power_kw))
+            p = float(np.clip(want if cap != cap else max(want, net - cap), -unit.power_kw, unit.power_kw))
         elif CHARGE_HOURS[0] <= h < discharge_from_h:
             p = -max(-net, PV_SHARE_WHEN_NO_SURPLUS * pv)
         elif discharge_from_h <= h < DISCHARGE_HOURS[1]:

@@ -79,15 +79,16 @@ def forecasts_for(site: Site, files: PlanFiles, first_day: str, days: int, seed:
 
 
 def ev_flexibility(site: Site, day: pd.DataFrame, batteries: list[Battery], prices: Prices, config: PlanningConfig,
-                   seed: int) -> float:
+                   seed: int) -> tuple[float, pd.DataFrame | None]:
     """Expected yuan saved on one day by planning the EV fleet's charging too (the simulator's sessions of the
     day taken as known the evening before, as bookings would be): the LP with the fleet's envelope against the
-    LP with the fleet charging at full power from arrival. Not followed by the simulator."""
+    LP with the fleet charging at full power from arrival; and that plan (storage and ``ev_kw``), which the
+    simulator then follows."""
     from simulators.ev_sessions import charging_sessions, ev_platform
 
     platform = ev_platform(site)
     if platform is None:
-        return 0.0
+        return 0.0, None
     end = day.index[-1] + pd.Timedelta("15min")
     sessions = charging_sessions(site, day.index[0].tz_convert("UTC"), end.tz_convert("UTC"), seed)
     base_kw = float(next(d for d in site.devices if d.subsystem == "ev_charging" and "base_kw" in d.simulate)
@@ -97,7 +98,7 @@ def ev_flexibility(site: Site, day: pd.DataFrame, batteries: list[Battery], pric
                            ev=envelope(sessions, day.index))
     unmanaged = plan_storage(day.index, fixed + unmanaged_kw(sessions, day.index), batteries, prices,
                              config.storage.grid_charging)
-    return unmanaged.objective_yuan - managed.objective_yuan
+    return unmanaged.objective_yuan - managed.objective_yuan, managed.frame
 
 
 def compare_month(site: Site, files: PlanFiles, config: PlanningConfig, factor_of, month: str,  # type: ignore[no-untyped-def]
@@ -109,7 +110,7 @@ def compare_month(site: Site, files: PlanFiles, config: PlanningConfig, factor_o
     minute = pd.date_range(fc.index[0], fc.index[-1] + pd.Timedelta("15min"), freq="1min", inclusive="left")
     factor = factor_of(fc.index)
     rule = simulated_truth(site, minute, seed)
-    batteries, plans, peak, expected, ev_saved = batteries_of(site, config), [], 0.0, 0.0, 0.0
+    batteries, plans, ev_plans, peak, expected, ev_saved = batteries_of(site, config), [], [], 0.0, 0.0, 0.0
     for _, day in fc.groupby(fc.index.tz_localize(None).normalize()):
         prices = Prices(files.tariffs.prices(day.index)["price_yuan_per_kwh"].to_numpy(),
                         factor.reindex(day.index).to_numpy(), config.carbon.price_yuan_per_tco2e,
@@ -118,7 +119,9 @@ def compare_month(site: Site, files: PlanFiles, config: PlanningConfig, factor_o
         plan = plan_storage(day.index, (day["load_kw"] - day["pv_kw"]).to_numpy(), batteries, prices,
                             config.storage.grid_charging)
         expected += plan.objective_yuan
-        ev_saved += ev_flexibility(site, day, batteries, prices, config, seed)
+        saving, ev_plan = ev_flexibility(site, day, batteries, prices, config, seed)
+        ev_saved += saving
+        ev_plans += [ev_plan] if ev_plan is not None else []
         plans.append(plan.frame)
         today = minute[(minute >= day.index[0]) & (minute < day.index[-1] + pd.Timedelta("15min"))]
         done = simulated_truth(site, today, seed, plan=plan.frame)
@@ -126,6 +129,8 @@ def compare_month(site: Site, files: PlanFiles, config: PlanningConfig, factor_o
         peak = max(peak, float(grid.groupby(grid.index.floor("15min")).mean().max()))
     followed = simulated_truth(site, minute, seed, plan=pd.concat(plans))
     base, new = outcome(site, files, rule, factor), outcome(site, files, followed, factor)
+    with_ev = (outcome(site, files, simulated_truth(site, minute, seed, plan=pd.concat(ev_plans)), factor)
+               if ev_plans else None)
     return {"month": month, "days": days, "seed": seed, "rule_based": base, "lp_plan": new,
             "saved": {"yuan": round(base["total_yuan"] - new["total_yuan"], 2),
                       "tco2e": round(base["tco2e"] - new["tco2e"], 3),
@@ -135,8 +140,14 @@ def compare_month(site: Site, files: PlanFiles, config: PlanningConfig, factor_o
             "carbon_price_yuan_per_tco2e": config.carbon.price_yuan_per_tco2e,
             "grid_charging": config.storage.grid_charging, "forecast": "day-ahead (simulated weather forecast)",
             "ev_smart_charging_expected_yuan": round(ev_saved, 2),
-            "ev_note": "EV charging planned with the fleet envelope of simulators/ev_sessions.py sessions, known a "
-                       "day ahead; expected (LP objective), not followed by the simulator",
+            "lp_plan_with_ev": with_ev,
+            "saved_with_ev": None if with_ev is None else {
+                "yuan": round(base["total_yuan"] - with_ev["total_yuan"], 2),
+                "tco2e": round(base["tco2e"] - with_ev["tco2e"], 3),
+                "peak_kw_reduced": round(base["peak_kw"] - with_ev["peak_kw"], 1)},
+            "ev_note": "lp_plan_with_ev: storage and EV charging planned together on the fleet envelope of "
+                       "simulators/ev_sessions.py sessions taken as known a day ahead, and followed by the simulator "
+                       "(every car still charged before it leaves); its month peak so far is the storage-only run's",
             "nmae_net_forecast": round(bt.nmae(fc["load_kw"].to_numpy() - fc["pv_kw"].to_numpy(),
                                                _actual_net(site, rule, fc.index)), 4)}
 
