@@ -110,23 +110,20 @@ def compare_month(site: Site, files: PlanFiles, config: PlanningConfig, factor_o
     minute = pd.date_range(fc.index[0], fc.index[-1] + pd.Timedelta("15min"), freq="1min", inclusive="left")
     factor = factor_of(fc.index)
     rule = simulated_truth(site, minute, seed)
-    batteries, plans, ev_plans, peak, expected, ev_saved = batteries_of(site, config), [], [], 0.0, 0.0, 0.0
+    batteries, plans, ev_plans, ev_saved = batteries_of(site, config), [], [], 0.0
+    peaks = {"lp": 0.0, "ev": 0.0}  # each run's month peak realised so far: its next plan's demand already paid
     for _, day in fc.groupby(fc.index.tz_localize(None).normalize()):
-        prices = Prices(files.tariffs.prices(day.index)["price_yuan_per_kwh"].to_numpy(),
-                        factor.reindex(day.index).to_numpy(), config.carbon.price_yuan_per_tco2e,
-                        files.tariffs.demand_rate(day.index[0].date().replace(day=1)), peak,
-                        config.storage.throughput_yuan_per_kwh)
-        plan = plan_storage(day.index, (day["load_kw"] - day["pv_kw"]).to_numpy(), batteries, prices,
-                            config.storage.grid_charging)
-        expected += plan.objective_yuan
-        saving, ev_plan = ev_flexibility(site, day, batteries, prices, config, seed)
-        ev_saved += saving
-        ev_plans += [ev_plan] if ev_plan is not None else []
-        plans.append(plan.frame)
         today = minute[(minute >= day.index[0]) & (minute < day.index[-1] + pd.Timedelta("15min"))]
-        done = simulated_truth(site, today, seed, plan=plan.frame)
-        grid = done[[c for c in done.columns if c.startswith("grid_kw/")]].sum(axis=1)
-        peak = max(peak, float(grid.groupby(grid.index.floor("15min")).mean().max()))
+        plan = plan_storage(day.index, (day["load_kw"] - day["pv_kw"]).to_numpy(), batteries,
+                            _prices(files, config, factor, day.index, peaks["lp"]), config.storage.grid_charging)
+        plans.append(plan.frame)
+        peaks["lp"] = max(peaks["lp"], _realised_peak(site, today, seed, plan.frame))
+        saving, ev_plan = ev_flexibility(site, day, batteries, _prices(files, config, factor, day.index, peaks["ev"]),
+                                         config, seed)
+        ev_saved += saving
+        if ev_plan is not None:
+            ev_plans.append(ev_plan)
+            peaks["ev"] = max(peaks["ev"], _realised_peak(site, today, seed, ev_plan))
     followed = simulated_truth(site, minute, seed, plan=pd.concat(plans))
     base, new = outcome(site, files, rule, factor), outcome(site, files, followed, factor)
     with_ev = (outcome(site, files, simulated_truth(site, minute, seed, plan=pd.concat(ev_plans)), factor)
@@ -147,9 +144,23 @@ def compare_month(site: Site, files: PlanFiles, config: PlanningConfig, factor_o
                 "peak_kw_reduced": round(base["peak_kw"] - with_ev["peak_kw"], 1)},
             "ev_note": "lp_plan_with_ev: storage and EV charging planned together on the fleet envelope of "
                        "simulators/ev_sessions.py sessions taken as known a day ahead, and followed by the simulator "
-                       "(every car still charged before it leaves); its month peak so far is the storage-only run's",
+                       "(every car still charged before it leaves), with its own month peak so far",
             "nmae_net_forecast": round(bt.nmae(fc["load_kw"].to_numpy() - fc["pv_kw"].to_numpy(),
                                                _actual_net(site, rule, fc.index)), 4)}
+
+
+def _prices(files: PlanFiles, config: PlanningConfig, factor: pd.Series, index: pd.DatetimeIndex,
+            month_peak_kw: float) -> Prices:
+    return Prices(files.tariffs.prices(index)["price_yuan_per_kwh"].to_numpy(), factor.reindex(index).to_numpy(),
+                  config.carbon.price_yuan_per_tco2e, files.tariffs.demand_rate(index[0].date().replace(day=1)),
+                  month_peak_kw, config.storage.throughput_yuan_per_kwh)
+
+
+def _realised_peak(site: Site, today: pd.DatetimeIndex, seed: int, plan: pd.DataFrame) -> float:
+    """The day's highest quarter-hour import when the simulator follows ``plan``."""
+    done = simulated_truth(site, today, seed, plan=plan)
+    grid = done[[c for c in done.columns if c.startswith("grid_kw/")]].sum(axis=1)
+    return float(grid.groupby(grid.index.floor("15min")).mean().max())
 
 
 def carbon_trade_off(base: dict[str, float], new: dict[str, float], factor: pd.Series,

@@ -66,6 +66,21 @@ def test_the_carbon_price_moves_energy_to_cleaner_hours_when_tariff_is_flat():
     assert kw[DAY.hour < 12].min() < -1.0 and kw[DAY.hour >= 12].max() > 1.0
 
 
+def test_with_a_flat_factor_the_carbon_price_trades_losses_against_arbitrage():
+    # Valley 0.247 -> peak 1.105 yuan/kWh: a kWh bought at night returns 0.95² kWh at the peak, worth
+    # 1.105 × 0.9025 − 0.247 = 0.750 yuan; its 0.0975 kWh of losses emit 0.0975 × 0.4 = 0.039 kg. Under a flat
+    # grid factor cycling always adds emissions, so the carbon price decides: it pays below 0.750 / 0.039e-3 =
+    # 19,231 yuan/t and stops above it (the flat-to-peak cycle stops sooner: (1.105 × 0.9025 − 0.65) / 0.039e-3).
+    night = DAY.hour < 8
+    cheap = plan_storage(DAY, np.full(96, 1000.0), [UNIT], _prices(carbon_yuan_per_t=97.49))
+    dear = plan_storage(DAY, np.full(96, 1000.0), [UNIT], _prices(carbon_yuan_per_t=19_500.0))
+    charged = {name: -p.frame["storage_kw/storage-1"].clip(upper=0)[night].sum() * STEP_H
+               for name, p in (("cheap", cheap), ("dear", dear))}
+    assert charged["cheap"] == pytest.approx(170.0 / 0.95)  # fills from the valley at the shipped price
+    assert charged["dear"] == pytest.approx(0.0, abs=1e-6)  # above the break-even the unit stays idle at night
+    assert dear.frame["storage_kw/storage-1"].abs().max() < 1e-6
+
+
 def test_without_grid_charging_the_unit_charges_only_from_surplus():
     net = np.full(96, 1000.0)
     net[44:48] = -80.0  # 11:00-12:00 PV surplus
