@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from carbon.offsets import building_load_kwh
+from carbon.offsets import building_load_total_kwh
 from dashboard.context import Console
 from models.site import PointInfo
 from models.vocabulary import EnergyRole, PointKind
@@ -44,7 +44,7 @@ class Balance:
         """Energy the building used: L = I + G - X - C + D, by the carbon module's one balance."""
         flows = {"grid_import": self.grid_import, "grid_export": self.grid_export, "pv": self.pv, "wind": self.wind,
                  "battery_charge": self.battery_charge, "battery_discharge": self.battery_discharge}
-        return float(building_load_kwh(pd.DataFrame([flows])).iloc[0])
+        return building_load_total_kwh(flows)
 
 
 def energy_frame(console: Console, start: datetime, end: datetime, by: str = "day") -> pd.DataFrame:

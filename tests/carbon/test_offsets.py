@@ -12,6 +12,7 @@ import pytest
 from carbon.offsets import (
     avoided_emissions_kg,
     building_load_kwh,
+    building_load_total_kwh,
     energy_balance,
     renewable_share,
     self_consumption_ratio,
@@ -92,6 +93,9 @@ def test_building_load_per_row_with_absent_roles_as_zero_and_nan_kept():
     assert np.isnan(load.iloc[2])  # an unknown import is not a zero import
     with_wind = building_load_kwh(flows.assign(wind=[0.0, 200.0, 0.0]))
     assert with_wind.iloc[1] == pytest.approx(2870.0)  # the energy_balance example above: 2000 + 1000 - 100 - 150 + 120
+    # one period's totals give the same number by the same terms
+    assert building_load_total_kwh(flows.iloc[1].to_dict()) == pytest.approx(load.iloc[1])
+    assert building_load_total_kwh({"grid_import": 100.0, "battery_discharge": 10.0}) == pytest.approx(110.0)
 
 
 def test_the_load_balance_is_written_only_in_carbon_offsets():
