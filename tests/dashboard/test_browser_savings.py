@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from tests.dashboard.conftest import RunningConsole
-from tests.dashboard.test_browser import _choose, browser, sign_in  # noqa: F401 - the module's Chromium fixture
+from tests.dashboard.test_browser import _choose
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +34,7 @@ def _expected(console, period) -> dict:  # type: ignore[no-untyped-def,type-arg]
 
 
 def test_storage_saving_shows_on_the_carbon_page_in_both_languages(
-    browser, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]  # noqa: F811
+    console_page, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
 ) -> None:
     from datetime import timedelta
 
@@ -45,8 +45,7 @@ def test_storage_saving_shows_on_the_carbon_page_in_both_languages(
     local = console.now().astimezone(console.timezone)  # type: ignore[attr-defined]
     expected = _expected(console, year_to_date(local.year, local.date() + timedelta(days=1)))
     assert expected["discharged_kwh"] > 0  # three days of simulated storage cycles: a saving to show
-    page = sign_in(browser, running_console, "admin")
-    page.click('#topbar a[href="/carbon"]')
+    page = console_page("admin", "/carbon")
     page.wait_for_selector("#carbon-storage-saved-yuan", timeout=90_000)
     assert page.inner_text("#carbon-storage-saved-yuan") == number(expected["saved_yuan"])
     assert page.inner_text("#carbon-storage-saved-co2") == number(expected["saved_tco2e"], 2)
@@ -61,15 +60,14 @@ def test_storage_saving_shows_on_the_carbon_page_in_both_languages(
 
 
 def test_the_report_downloaded_from_the_reports_page_counts_the_storage_saving(
-    browser, running_console: RunningConsole, tmp_path: Path  # type: ignore[no-untyped-def]  # noqa: F811
+    console_page, running_console: RunningConsole, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
     from carbon.period import parse_period
     from dashboard.downloads import period_label
 
     console = running_console.console
     expected = _expected(console, parse_period(period_label("this_month", console.now(), console)))  # type: ignore[attr-defined]
-    page = sign_in(browser, running_console, "auditor")
-    page.click('#topbar a[href="/reports"]')
+    page = console_page("auditor", "/reports")
     _choose(page, "#report-format", "CSV")
     page.wait_for_selector("#report-download[href*='format=csv']")  # (wait_for_function's eval breaks the CSP)
     with page.expect_download(timeout=120_000) as download:
