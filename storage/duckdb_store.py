@@ -15,7 +15,9 @@ the delete path, so writes stay idempotent.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +33,8 @@ from storage.base import Resolution
 from storage.frames import ALL_ROLLUP_COLUMNS, TS_DTYPE, empty_raw, readings_frame, utc
 from storage.retention import Retention
 from storage.rollup_plan import RollupPlanner
+
+log = logging.getLogger(__name__)
 
 RESOLUTIONS = ("15min", "hour", "day", "month")
 SCHEMA = """
@@ -254,10 +258,29 @@ class DuckDBStore:
         return cur
 
     def close(self) -> None:
+        """Close every thread's cursor, then the connection. A reader still busy (a console snapshot at shutdown)
+        is interrupted first: DuckDB refuses to close a busy cursor rather than wait for it."""
         for cur in self._cursors:
-            cur.close()
+            cur.interrupt()
+        for cur in self._cursors:
+            _close_when_idle(cur)
         self._cursors.clear()
-        self._con.close()
+        _close_when_idle(self._con)
+
+
+def _close_when_idle(con: duckdb.DuckDBPyConnection, wait_s: float = 5.0) -> None:
+    """Close once the interrupted call has unwound; past ``wait_s`` the handle is left to the process's exit."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            con.close()
+            return
+        except duckdb.ResourceInUseException:
+            if time.monotonic() > deadline:
+                log.warning("duckdb: a connection was still busy %.0f s after an interrupt; left open", wait_s)
+                return
+            con.interrupt()
+            time.sleep(0.02)
 
 
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:

@@ -65,3 +65,34 @@ def test_writing_a_frame_with_naive_timestamps_is_refused(tmp_path) -> None:
     with pytest.raises(StoreError, match="naive timestamps"):
         store.write_frame(frame)
     store.close()
+
+
+def test_closing_while_another_thread_reads_interrupts_it_and_closes(tmp_path) -> None:
+    """Shutdown races a console snapshot still reading (seen as 'connection is busy' from `demo` on Ctrl-C)."""
+    import threading
+    import time
+
+    import duckdb
+
+    store = DuckDBStore(tmp_path / "s.duckdb")
+    started, outcome = threading.Event(), []
+
+    def long_read() -> None:
+        cur = store._cursor()  # the thread's own cursor, as every store read uses
+        started.set()
+        try:
+            cur.execute("SELECT count(*) FROM range(100000000000) a").fetchone()
+            outcome.append("finished")
+        except duckdb.Error as exc:
+            outcome.append(type(exc).__name__)
+
+    reader = threading.Thread(target=long_read)
+    reader.start()
+    assert started.wait(5)
+    time.sleep(0.3)  # the query is running
+    t0 = time.monotonic()
+    store.close()
+    reader.join(10)
+    assert not reader.is_alive()
+    assert outcome and outcome[0] != "finished", outcome
+    assert time.monotonic() - t0 < 6
