@@ -1,14 +1,16 @@
 """Tomorrow's plan: how long a full-site day-ahead plan and a year of forecast backtest take.
 
-    .venv/bin/python bench/bench_planning.py [--year-days 365]
+    .venv/bin/python bench/bench_planning.py [--year-days 365] [--store-days 56]
 
 Prints, with the load average:
 * the dispatch LP for the whole site (2 storage units, 96 quarter hours) solved by HiGHS, median of 20, against
   the simulator's rule-based dispatch of the same day in the same process (the baseline);
-* the whole day-ahead plan from a year of 15-minute history (``history_days`` 364 in config/planning.yaml) as
-  every plan after the day's first runs it: the 17 load models already fitted that day (``planning.model_cache``,
-  keyed by the training rows), so PV forecast per inverter, load prediction and the LP (goal < 2 s); and apart,
-  the daily fit of the 17 models, which the day's first plan pays once;
+* the whole day-ahead plan as every plan after the day's first runs it: from the last ``recent_days`` (56) of
+  15-minute history, the 17 load models already fitted that day on ``history_days`` (364) (``planning.model_cache``,
+  keyed by the training window), so PV forecast per inverter, load prediction and the LP (goal < 2 s); and apart,
+  the daily fit of the 17 models, which the day's first plan pays once; with ``--store-days N``, reading the
+  plan's 15-minute history back from a DuckDB store backfilled with N days (what every plan reads:
+  ``recent_days``; once a day, up to ``history_days``);
 * a year of backtest (`zerocarbon forecast --backtest`: the simulated training and test years, PV and load
   forecasts with the load models refitted every 91 days, scores; goal < 2 min), against simulating the same two
   years alone, with the skills it found.
@@ -65,10 +67,15 @@ def bench_day(site, files, config) -> None:  # type: ignore[no-untyped-def]
           f"rule-based dispatch of the same day: {rule * 1000:.2f} ms ({lp / rule:.0f}x)")
 
     cache = ModelCache()
+    recent = history.iloc[-config.forecast.recent_days * 96:]  # what every plan reads from the store
+
+    def read_training(first: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:  # the day's first plan only
+        return history.loc[(history.index >= first) & (history.index < end)]
 
     def whole() -> None:
-        pv = forecast_pv(site, inverters_of(site), day, history, tomorrow[["ghi_wm2", "temp_c"]])
-        load = lf.forecast_loads(site, files.calendar, history, day, tomorrow, cache).sum(axis=1)
+        pv = forecast_pv(site, inverters_of(site), day, recent, tomorrow[["ghi_wm2", "temp_c"]])
+        load = lf.forecast_loads(site, files.calendar, recent, day, tomorrow, cache, read_training,
+                                 config.forecast.history_days).sum(axis=1)
         plan_storage(day, (load - pv.sum(axis=1)).to_numpy(), units, prices)
 
     t0 = time.perf_counter()
@@ -79,11 +86,32 @@ def bench_day(site, files, config) -> None:  # type: ignore[no-untyped-def]
     x, loads = _training(site, files, history, day)
     fit = _timed(lambda: lf.fit(x, loads), 3)
     days = len(history) // 96
-    print(f"full-site day-ahead plan from {days} days of 15-min history with the day's load models already fitted "
-          f"(16 PV forecasts, {loads_n(frame)} load models predicted, LP): {full:.2f} s median of 5 (goal < 2 s); "
-          f"the LP is {lp / full * 100:.1f} % of it")
+    print(f"full-site day-ahead plan from {len(recent) // 96} recent days of 15-min history, the day's load models "
+          f"already fitted (16 PV forecasts, {loads_n(frame)} load models predicted, LP): {full:.2f} s median of 5 "
+          f"(goal < 2 s); the LP is {lp / full * 100:.1f} % of it")
     print(f"the daily fit alone ({loads_n(frame)} load models on {days - 1} days, once a day): {fit:.2f} s median "
           f"of 3; the day's first plan, fit included: {first:.2f} s")
+
+
+def bench_store_read(site, config, days: int) -> None:  # type: ignore[no-untyped-def]
+    """What the plan reads from a DuckDB store every time (``recent_days``), and once a day (``history_days``)."""
+    import tempfile
+    from datetime import UTC, datetime, timedelta
+
+    from planning.tomorrow import history_frame
+    from simulators.backfill import backfill
+    from storage.duckdb_store import DuckDBStore
+
+    end = datetime(2026, 8, 1, 16, tzinfo=UTC)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = DuckDBStore(Path(tmp) / "h.duckdb", timezone=site.info.timezone)
+        backfill(store, site, end - timedelta(days=days), end, step="15min")
+        store.update_rollups()
+        start = pd.Timestamp("2026-08-02", tz=site.info.timezone)
+        for span in sorted({min(config.forecast.recent_days, days), min(config.forecast.history_days, days)}):
+            took = _timed(lambda: history_frame(store, site, start - pd.Timedelta(days=span), start), 3)  # noqa: B023
+            print(f"reading {span} days of 15-min planning history from DuckDB rollups: {took:.2f} s median of 3")
+        store.close()
 
 
 def _training(site, files, history, day):  # type: ignore[no-untyped-def]
@@ -130,6 +158,9 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     site = load_site(CONFIG / "site.yaml")
     bench_day(site, load_plan_files(CONFIG / "site.yaml"), load_planning_config(CONFIG / "planning.yaml"))
+    if "--store-days" in sys.argv:
+        bench_store_read(site, load_planning_config(CONFIG / "planning.yaml"),
+                         int(sys.argv[sys.argv.index("--store-days") + 1]))
     bench_year(days)
     print(f"load average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
 

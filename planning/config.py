@@ -31,7 +31,8 @@ class StoragePolicy(_Strict):
 class ForecastWindows(_Strict):
     calibration_days: int = Field(default=14, ge=1)
     clearness_days: float = Field(default=7, gt=0)  # half-life of the weighted clearness, days
-    history_days: int = Field(default=364, ge=7)
+    history_days: int = Field(default=364, ge=7)  # load models' training, read once a day for the day's fit
+    recent_days: int = Field(default=56, ge=14)  # read by every plan: clearness, calibration, visitors, month peak
     weather_topic: str = Field(default="zc/forecast/weather", min_length=1, pattern=r"^[^#+]+$")  # no wildcards
 
 

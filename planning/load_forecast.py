@@ -14,10 +14,14 @@ Features of an instant (all available when tomorrow's plan is made):
 
 Gradient-boosted trees need no scaling and model the interactions (cooling × opening hours) without a formula;
 HistGradientBoosting bins features, so a year of 15-minute rows fits in well under a second per subsystem.
-The plan fits its models once a day and keeps them (:mod:`planning.model_cache`); a plan on demand only predicts.
+The plan fits its models once a day and keeps them (:mod:`planning.model_cache`); a plan on demand reads only the
+last weeks and predicts.
 """
 
 from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -27,7 +31,7 @@ from threadpoolctl import threadpool_limits
 
 from models.site import Site
 from planning.calendar import WorkCalendar
-from planning.model_cache import SHARED, ModelCache, Models
+from planning.model_cache import SHARED, ModelCache, Models, window_key
 
 FEATURES = ("quarter", "dow", "day_type", "temp_c", "ghi_wm2", "visitors", "sun_elevation_deg")
 CATEGORICAL = [True, True, True, False, False, False, False]
@@ -107,22 +111,49 @@ def predict(models: Models, x: pd.DataFrame) -> pd.DataFrame:
                             index=x.index)
 
 
-def forecast_loads(site: Site, calendar: WorkCalendar, history: pd.DataFrame, index: pd.DatetimeIndex,
-                   weather: pd.DataFrame, cache: ModelCache | None = None) -> pd.DataFrame:
+Reader = Callable[[pd.Timestamp, pd.Timestamp], pd.DataFrame]
+
+
+def forecast_loads(site: Site, calendar: WorkCalendar, recent: pd.DataFrame, index: pd.DatetimeIndex,
+                   weather: pd.DataFrame, cache: ModelCache | None = None, read_training: Reader | None = None,
+                   training_days: int = 364) -> pd.DataFrame:
     """kW per subsystem (``load_kw/<subsystem>`` columns) for ``index`` (the planned day).
 
-    ``history``: the planning frame of the days before (``load_kw/*``, ``temp_c``, ``ghi_wm2``, ``visitors``);
-    ``weather``: ``temp_c`` and ``ghi_wm2`` on ``index``. The models are fitted on the history *before the eve*
-    of the planned day (the eve is still being measured when the plan is made), so every plan made during the
-    eve reuses one fit from ``cache`` (default: this process's :data:`planning.model_cache.SHARED`)."""
-    loads = history[[c for c in history.columns if c.startswith("load_kw/")]].dropna(axis=1, how="all")
-    days = history.index.tz_localize(None).normalize()
-    tickets = history["visitors"].groupby(days).max()
-    planned = pd.DatetimeIndex([index[0].tz_localize(None).normalize()])
-    visitors = expected_visitors(tickets, calendar, pd.DatetimeIndex(tickets.index).append(planned))
-    train = history.index < index[0] - pd.Timedelta(days=1)
-    target = loads.loc[train].dropna(axis=1, how="all")  # a sub-meter first seen on the eve waits a day
-    x_train = features(history.index[train], history.loc[train].assign(ghi_wm2=history["ghi_wm2"].fillna(0.0)),
-                       calendar, visitors, site)
-    models = (cache or SHARED).fitted(x_train, target, TREE_PARAMS, lambda: fit(x_train, target))
-    return predict(models, features(index, weather, calendar, visitors, site))
+    ``recent``: the planning frame of the last weeks (``load_kw/*``, ``temp_c``, ``ghi_wm2``, ``visitors``);
+    ``weather``: ``temp_c`` and ``ghi_wm2`` on ``index``. The models are fitted on the ``training_days`` before
+    the *eve* of the planned day (the eve is still being measured when the plan is made), read by
+    ``read_training(first, end)`` (default: taken from ``recent``) only when ``cache`` (default: this process's
+    :data:`planning.model_cache.SHARED`) has no fit for that window yet: once a day."""
+    columns = sorted(c for c in recent.columns if c.startswith("load_kw/") and recent[c].notna().any())
+    end = index[0] - pd.Timedelta(days=1)
+    first = end - pd.Timedelta(days=training_days)
+    config = {"params": TREE_PARAMS, "features": FEATURES, "columns": columns,
+              "site": hashlib.sha256(site.model_dump_json().encode()).hexdigest(),
+              "calendar": hashlib.sha256(calendar.model_dump_json().encode()).hexdigest()}
+
+    def fit_window() -> Models:
+        frame = read_training(first, end) if read_training is not None else recent
+        rows = frame.loc[(frame.index >= first) & (frame.index < end)]
+        x, loads = training_rows(site, calendar, rows, columns)
+        return fit(x, loads.dropna(axis=1, how="all"))  # a sub-meter with no training rows waits for them
+
+    models = (cache or SHARED).fitted(window_key(first, end, config), fit_window)
+    return predict(models, features(index, weather, calendar, _visitors(recent, calendar, index), site))
+
+
+def training_rows(site: Site, calendar: WorkCalendar, frame: pd.DataFrame,
+                  columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Features and measured loads of a planning frame's instants (missing GHI read as night: 0)."""
+    visitors = _visitors(frame, calendar, pd.DatetimeIndex([]))
+    x = features(frame.index, frame.assign(ghi_wm2=frame["ghi_wm2"].fillna(0.0)), calendar, visitors, site)
+    return x, frame.reindex(columns=columns)
+
+
+def _visitors(frame: pd.DataFrame, calendar: WorkCalendar, index: pd.DatetimeIndex) -> pd.Series:
+    """Expected tickets of the frame's days and of ``index``'s first day."""
+    days = frame.index.tz_localize(None).normalize()
+    tickets = frame["visitors"].groupby(days).max()
+    wanted = pd.DatetimeIndex(tickets.index)
+    if len(index):
+        wanted = wanted.append(pd.DatetimeIndex([index[0].tz_localize(None).normalize()]))
+    return expected_visitors(tickets, calendar, wanted)

@@ -1,10 +1,12 @@
 """Fitted load models kept between plans: fit once a day, predict on demand.
 
-A plan's load models depend only on their training rows (features and measured loads), the trees' settings and
-the library that fitted them, so that is the key: a SHA-256 over the feature and target arrays, their column
-names, the settings, this file's format version and scikit-learn's version. Same key, same models: a plan
-made again during the same evening, or by the console after the CLI, reuses the fit; a late reading that
-changes a training row, a new setting or an upgraded scikit-learn makes a new key and a fresh fit.
+A fit is named by what decides it: its training window (first and last instant), the site file and the
+working calendar (as validated), the load columns, the trees' settings, the feature list, this file's format
+version and scikit-learn's version, hashed with SHA-256 (:func:`window_key`). Every plan made during the eve of
+a day has the same window (it ends before the eve), so the day's first plan fits and every later one only
+predicts, without even reading the year of training rows. An edited site or calendar file, a new setting or an
+upgraded scikit-learn is a new key and a fresh fit; a reading backfilled into a window already fitted is used
+from the next day's fit on (the window moves every day).
 
 Two levels: a few fits in memory (the console's process plans many times a day), and, given a directory (the
 data dir's ``forecast_models/``), pickled files that outlive the process (``zerocarbon plan`` from cron). A file
@@ -36,16 +38,12 @@ FORMAT = 1  # bump when the pickled payload or the meaning of a feature changes
 Models = dict[str, Any]
 
 
-def training_key(x: pd.DataFrame, loads: pd.DataFrame, params: dict[str, Any]) -> str:
-    """The SHA-256 naming a fit: training rows (index, features, targets), settings, format, scikit-learn."""
-    digest = hashlib.sha256()
-    meta = {"format": FORMAT, "sklearn": sklearn.__version__, "params": params,
-            "features": list(x.columns), "loads": list(loads.columns)}
-    digest.update(json.dumps(meta, sort_keys=True, default=str).encode())
-    digest.update(x.index.asi8.tobytes())
-    digest.update(x.to_numpy(dtype="float64").tobytes())
-    digest.update(loads.to_numpy(dtype="float64").tobytes())
-    return digest.hexdigest()
+def window_key(first: pd.Timestamp, last: pd.Timestamp, config: dict[str, Any]) -> str:
+    """The SHA-256 naming a fit: the training window and everything else that decides the models (``config``:
+    settings, features, columns, the site and calendar as validated), plus the format and scikit-learn."""
+    meta = {"format": FORMAT, "sklearn": sklearn.__version__, "first": pd.Timestamp(first).isoformat(),
+            "last": pd.Timestamp(last).isoformat(), "config": config}
+    return hashlib.sha256(json.dumps(meta, sort_keys=True, default=str).encode()).hexdigest()
 
 
 class ModelCache:
@@ -58,10 +56,8 @@ class ModelCache:
         self.hits = self.fits = 0
         self.last = ""  # "memory", "file" or "fitted": how the latest models were obtained
 
-    def fitted(self, x: pd.DataFrame, loads: pd.DataFrame, params: dict[str, Any],
-               fit: Callable[[], Models]) -> Models:
-        """The models of these training rows: from memory, from the directory, or ``fit()`` (then kept)."""
-        key = training_key(x, loads, params)
+    def fitted(self, key: str, fit: Callable[[], Models]) -> Models:
+        """The models named ``key``: from memory, from the directory, or ``fit()`` (then kept)."""
         with self._lock:
             models = self._memory.get(key)
             self.last = "memory" if models is not None else ""
@@ -70,7 +66,7 @@ class ModelCache:
             self.last = "file" if models is not None else "fitted"
         if models is None:
             models = fit()
-            self._write(key, models, x.index)
+            self._write(key, models)
         with self._lock:
             self.hits += self.last != "fitted"
             self.fits += self.last == "fitted"
@@ -101,13 +97,12 @@ class ModelCache:
             return None
         return payload["models"]  # type: ignore[no-any-return]
 
-    def _write(self, key: str, models: Models, index: pd.DatetimeIndex) -> None:
+    def _write(self, key: str, models: Models) -> None:
         if self.directory is None:
             return
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            payload = {"format": FORMAT, "sklearn": sklearn.__version__, "key": key, "models": models,
-                       "trained_from": str(index.min()), "trained_to": str(index.max())}
+            payload = {"format": FORMAT, "sklearn": sklearn.__version__, "key": key, "models": models}
             tmp = self._path(key).with_suffix(".tmp")
             with tmp.open("wb") as f:
                 pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -75,12 +75,14 @@ def _tomorrow_weather(site: Site, history: pd.DataFrame, index: pd.DatetimeIndex
 
 
 def forecast_day(site: Site, calendar: WorkCalendar, config: PlanningConfig, history: pd.DataFrame,
-                 index: pd.DatetimeIndex, weather: pd.DataFrame | None) -> tuple[pd.DataFrame, str]:
+                 index: pd.DatetimeIndex, weather: pd.DataFrame | None,
+                 read_training: lf.Reader | None = None) -> tuple[pd.DataFrame, str]:
     """``load_kw`` and ``pv_kw`` (site totals) and per-subsystem loads for ``index`` (tomorrow)."""
     fc_weather, source = _tomorrow_weather(site, history, index, weather)
     pv = forecast_pv(site, inverters_of(site), index, history, fc_weather if weather is not None else None,
                      config.forecast.calibration_days, config.forecast.clearness_days)
-    predicted = lf.forecast_loads(site, calendar, history, index, fc_weather)  # fitted once a day, cached
+    predicted = lf.forecast_loads(site, calendar, history, index, fc_weather, None, read_training,
+                                  config.forecast.history_days)  # fitted once a day on a year, then cached
     out = predicted.copy()
     out["load_kw"], out["pv_kw"] = predicted.sum(axis=1), pv.sum(axis=1).fillna(0.0)
     return out, source
@@ -103,12 +105,13 @@ def plan_tomorrow(store: Store, site: Site, tariffs: TariffTable, calendar: Work
     tz = site.info.timezone
     start = pd.Timestamp(day).tz_localize(tz)
     index = pd.date_range(start, start + pd.Timedelta(days=1), freq="15min", inclusive="left")
-    history = history_frame(store, site, start - pd.Timedelta(days=config.forecast.history_days), start)
+    history = history_frame(store, site, start - pd.Timedelta(days=config.forecast.recent_days), start)
     known = history[[c for c in history.columns if c.startswith("load_kw/")]].notna().any(axis=1)
     if known.sum() < MIN_HISTORY_DAYS * 96:
         raise ValueError(f"plan for {day}: the store has {known.sum() / 96:.1f} days of sub-meter history in the "
-                         f"last {config.forecast.history_days} days; at least {MIN_HISTORY_DAYS} are needed")
-    fc, source = forecast_day(site, calendar, config, history, index, weather)
+                         f"last {config.forecast.recent_days} days; at least {MIN_HISTORY_DAYS} are needed")
+    fc, source = forecast_day(site, calendar, config, history, index, weather,
+                              lambda first, end: history_frame(store, site, first, end))  # on the day's first plan
     month_start = start.replace(day=1)
     month_peak = float(np.nan_to_num(history.loc[history.index >= month_start, "grid_kw"].max()))
     priced = tariffs.prices(index)

@@ -1,5 +1,6 @@
 """The load models are fitted once per training window and kept: in memory, and as files that a new process
-trusts only when their format, scikit-learn version and training key match. The clearness weighting by hand."""
+trusts only when their format, scikit-learn version and key match; a warm plan does not read the training
+window at all. The clearness weighting by hand."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 from planning import load_forecast as lf
 from planning.calendar import load_calendar
-from planning.model_cache import ModelCache, training_key
+from planning.model_cache import ModelCache, window_key
 from planning.pv_forecast import daily_ratio
 from zerocarbon.plan_wiring import local_index, planning_frame, simulated_truth
 
@@ -28,31 +29,41 @@ def frame(site):  # type: ignore[no-untyped-def]
     return full.drop(columns=[c for c in full.columns if c.startswith("load_kw/") and c not in KEEP])
 
 
-def _plan(site, frame, cache: ModelCache, history: pd.DataFrame | None = None) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _plan(site, frame, cache: ModelCache, recent: pd.DataFrame | None = None,  # type: ignore[no-untyped-def]
+          reads: list[pd.Timestamp] | None = None) -> pd.DataFrame:
     day = frame.index[-96:]
-    history = frame.iloc[:-96] if history is None else history
-    return lf.forecast_loads(site, CALENDAR, history, day, frame.iloc[-96:], cache)
+    recent = frame.iloc[:-96] if recent is None else recent
+
+    def read(first: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        if reads is not None:
+            reads.append(first)
+        return frame.loc[(frame.index >= first) & (frame.index < end)]
+
+    return lf.forecast_loads(site, CALENDAR, recent, day, frame.iloc[-96:], cache, read, training_days=6)
 
 
 def test_a_second_plan_of_the_same_day_predicts_with_the_first_fit(site, frame):  # type: ignore[no-untyped-def]
-    cache = ModelCache()
-    first = _plan(site, frame, cache)
-    assert (cache.fits, cache.hits, cache.last) == (1, 0, "fitted")
-    # later the same evening: the eve has more quarter hours measured, the training rows (before the eve) do not
+    cache, reads = ModelCache(), []
+    first = _plan(site, frame, cache, reads=reads)
+    assert (cache.fits, cache.hits, cache.last, len(reads)) == (1, 0, "fitted", 1)
+    # later the same evening: the eve has more quarter hours measured; same window, nothing read, same models
     eve_so_far = frame.iloc[:-96 - 20]
-    again = _plan(site, frame, cache, eve_so_far)
-    assert (cache.fits, cache.hits, cache.last) == (1, 1, "memory")
+    again = _plan(site, frame, cache, eve_so_far, reads)
+    assert (cache.fits, cache.hits, cache.last, len(reads)) == (1, 1, "memory", 1)
     pd.testing.assert_frame_equal(first, again)
     assert set(first.columns) == set(KEEP) and (first.to_numpy() >= 0).all()
 
 
-def test_a_changed_training_row_is_a_new_fit(site, frame):  # type: ignore[no-untyped-def]
+def test_the_next_day_is_a_new_fit_that_sees_a_late_reading(site, frame):  # type: ignore[no-untyped-def]
     cache = ModelCache()
-    _plan(site, frame, cache)
+    today = _plan(site, frame.iloc[:-96], cache)  # the day before the last
     late = frame.copy()
-    late.iloc[10, late.columns.get_loc("load_kw/lighting")] += 50.0  # a late reading for the first day
-    _plan(site, late, cache)
-    assert (cache.fits, cache.hits) == (2, 0)
+    late.loc[late.index[96:192], "load_kw/lighting"] *= 1.5  # a backfill into the second day: in both windows
+    assert_same = _plan(site, late.iloc[:-96], cache)  # same window, already fitted: the backfill waits a day
+    pd.testing.assert_frame_equal(today, assert_same)
+    tomorrow = _plan(site, late, cache)  # the window moves: a new fit, which sees it
+    assert (cache.fits, cache.hits) == (2, 1)
+    assert not tomorrow.equals(_plan(site, frame, ModelCache()))
 
 
 def test_a_new_process_reads_the_fit_from_the_data_dir(site, frame, tmp_path):  # type: ignore[no-untyped-def]
@@ -83,14 +94,13 @@ def test_a_stale_or_broken_file_is_refitted_not_an_error(site, frame, tmp_path, 
     assert pickle.loads(path.read_bytes())["sklearn"] != "0.0"  # rewritten
 
 
-def test_the_key_names_the_rows_and_the_settings():
-    x = pd.DataFrame({"a": [1.0, 2.0]}, index=pd.date_range("2026-01-01", periods=2, freq="15min", tz="UTC"))
-    y = pd.DataFrame({"load_kw/x": [3.0, 4.0]}, index=x.index)
-    key = training_key(x, y, {"max_iter": 100})
-    assert key == training_key(x.copy(), y.copy(), {"max_iter": 100})
-    assert key != training_key(x, y, {"max_iter": 50})
-    assert key != training_key(x.set_axis(x.index + pd.Timedelta(days=1)), y, {"max_iter": 100})
-    assert key != training_key(x, y.rename(columns={"load_kw/x": "load_kw/y"}), {"max_iter": 100})
+def test_the_key_names_the_window_and_the_settings():
+    first, end = pd.Timestamp("2026-01-01", tz="Asia/Shanghai"), pd.Timestamp("2026-12-31", tz="Asia/Shanghai")
+    key = window_key(first, end, {"max_iter": 100, "site": "a"})
+    assert key == window_key(first, end, {"site": "a", "max_iter": 100})
+    assert key != window_key(first, end, {"max_iter": 50, "site": "a"})
+    assert key != window_key(first, end, {"max_iter": 100, "site": "b"})  # an edited site file
+    assert key != window_key(first + pd.Timedelta(days=1), end + pd.Timedelta(days=1), {"max_iter": 100, "site": "a"})
 
 
 def test_weighted_clearness_by_hand():
