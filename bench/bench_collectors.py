@@ -4,8 +4,9 @@
     python bench/bench_collectors.py scheduled       # some sections: scheduled handoff mqtt
     ZC_BENCH_SIZES=200 ZC_BENCH_REPEAT=3 python bench/bench_collectors.py scheduled
 
-``scheduled`` is the path users run: the scheduled CollectorService against N real pymodbus servers at 1 s
-(bench/collector_runs.py, with its outside harness). ``handoff`` prices one read's decode and spool hand-off
+``scheduled`` is the path users run: the scheduled CollectorService against N simulated devices at 1 s
+(bench/collector_runs.py, with its outside harness; the farm is bench/modbus_farm.py, pinned to its own CPU).
+``handoff`` prices one read's decode and spool hand-off
 against a lean device farm in a separate process (``--serve``), so the collector's CPU time is its own.
 """
 

@@ -225,6 +225,18 @@ def cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])  # utime + stime (fields 14 and 15 of proc(5))
 
 
+def runqueue_wait_s(pid: int) -> float:
+    """Seconds the process's threads spent runnable but waiting for a CPU (schedstat's second field): how much
+    of a late start or a long cycle was the machine's other work rather than this process's own."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError):  # a thread that ended, or no schedstats in this kernel
+            continue
+    return total / 1e9
+
+
 def run_contender(farm_: Farm, kind: str, transport: str, warmup: float, seconds: float) -> dict[str, Any]:
     args = [sys.executable, __file__, "--contender", kind, transport, json.dumps(farm_.ports), str(warmup),
             str(seconds)]
@@ -233,10 +245,11 @@ def run_contender(farm_: Farm, kind: str, transport: str, warmup: float, seconds
     try:
         assert proc.stdout.readline().strip() == "START", f"{kind} did not start"
         ticks0, served0, t0 = cpu_ticks(proc.pid), farm_.answered(), time.monotonic()
-        farm0 = cpu_ticks(farm_.proc.pid)
+        farm0, waited0 = cpu_ticks(farm_.proc.pid), runqueue_wait_s(proc.pid)
         inside = json.loads(proc.stdout.readline())
         ticks, served, wall = cpu_ticks(proc.pid) - ticks0, farm_.answered() - served0, time.monotonic() - t0
         farm_cpu = cpu_ticks(farm_.proc.pid) - farm0
+        waited = runqueue_wait_s(proc.pid) - waited0
         rss = memory_mib("VmRSS", str(proc.pid))
         proc.wait(60)
     finally:
@@ -244,7 +257,7 @@ def run_contender(farm_: Farm, kind: str, transport: str, warmup: float, seconds
             proc.kill()
     hz = os.sysconf("SC_CLK_TCK")
     return {**inside, "out_reads": served, "out_cpu": ticks / hz, "out_wall": wall, "out_rss_mib": rss,
-            "farm_cores": farm_cpu / hz / wall}
+            "farm_cores": farm_cpu / hz / wall, "out_runq_wait_ms_per_s": 1000 * waited / wall}
 
 
 CONTENDERS = (("plain", "pymodbus"), ("service", "pymodbus"), ("apscheduler", "pymodbus"), ("service", "wire"))
@@ -299,7 +312,8 @@ def report(n: int, runs: dict[tuple[str, str], list[dict[str, Any]]]) -> None:
               f"CPU {cpu / wall:.2f} core; cycle p50 {max(r['cycle_p50_s'] for r in rs) / ideal:.2f} x ideal, "
               f"p99 {max(r['cycle_p99_s'] for r in rs) / ideal:.2f} x; jitter p99 "
               f"{max(r['jitter_p99_ms'] for r in rs):.1f} ms; RSS {max(r['rss_mib'] for r in rs):.0f} MiB; farm "
-              f"{max(r['farm_cores'] for r in rs):.2f} core")
+              f"{max(r['farm_cores'] for r in rs):.2f} core; waited for a CPU "
+              f"{max(r['out_runq_wait_ms_per_s'] for r in rs):.0f} ms/s")
     base_in, base_out = effs[("plain", "pymodbus")]
     for key, (eff_in, eff_out) in effs.items():
         if key != ("plain", "pymodbus"):
