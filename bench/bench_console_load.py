@@ -147,6 +147,8 @@ class Level:
     by_page: dict[str, list[float]] = field(default_factory=dict)  # --pages: load times of each page
     errors: list[str] = field(default_factory=list)
     server_cpu_s: float = 0.0  # CPU the server process used during the level (all its threads)
+    client_cpu_s: float = 0.0  # CPU this load generator used (httpx parsing the answers): it shares the cores
+    seconds: float = 0.0
 
 
 def process_cpu_s(pid: int) -> float:
@@ -253,7 +255,7 @@ def median(values: list[float]) -> float:
 def report(levels: list[Level], loads: list[tuple[float, float]]) -> None:
     base = levels[0]
     print("clients | loads | errors | p50 s | p99 s | p50, p99 vs 1 client | sign-in p50 / max s | "
-          "all sign in at once: p50 / max s | server CPU ms per load | load average")
+          "all sign in at once: p50 / max s | server CPU ms per load | cores used: server, bench | load average")
     for level, (before, after) in zip(levels, loads, strict=True):
         p50, p99 = pct(level.loads, 0.5), pct(level.loads, 0.99)
         cpu_ms = 1000 * level.server_cpu_s / max(1, len(level.loads) + len(level.logins) + len(level.burst))
@@ -261,6 +263,7 @@ def report(levels: list[Level], loads: list[tuple[float, float]]) -> None:
               f"{p50 / pct(base.loads, 0.5):5.1f}x, {p99 / pct(base.loads, 0.99):5.1f}x | "
               f"{median(level.logins):.2f} / {max(level.logins, default=float('nan')):.2f} | "
               f"{median(level.burst):.2f} / {max(level.burst, default=float('nan')):.2f} | {cpu_ms:.0f} | "
+              f"{level.server_cpu_s / level.seconds:.2f}, {level.client_cpu_s / level.seconds:.2f} | "
               f"{before:.2f} -> {after:.2f}")
         for error in sorted(set(level.errors))[:3]:
             print(f"        error: {error}")
@@ -310,8 +313,11 @@ def main() -> int:
             levels, loads = [], []
             for clients in counts:
                 before, cpu = os.getloadavg()[0], process_cpu_s(proc.pid)
+                mine, started = time.process_time(), time.monotonic()
                 levels.append(asyncio.run(run_level(url, clients, args.seconds, args.pages)))
                 levels[-1].server_cpu_s = process_cpu_s(proc.pid) - cpu
+                levels[-1].client_cpu_s = time.process_time() - mine
+                levels[-1].seconds = time.monotonic() - started
                 loads.append((before, os.getloadavg()[0]))
         finally:
             proc.terminate()

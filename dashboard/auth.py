@@ -83,11 +83,20 @@ class UserBook:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._cache: tuple[tuple[int, int, int], dict[str, dict[str, str]]] | None = None
 
     def _load(self) -> dict[str, dict[str, str]]:
-        if not self.path.is_file():
+        """The users, read again only when the file changed (every signed-in request looks its user up; the
+        file is replaced as a whole, by this process or by ``zerocarbon users`` in another)."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
             return {}
-        return dict(json.loads(self.path.read_text(encoding="utf-8")).get("users", {}))
+        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        cached = self._cache
+        if cached is None or cached[0] != key:
+            cached = self._cache = (key, dict(json.loads(self.path.read_text(encoding="utf-8")).get("users", {})))
+        return {name: dict(entry) for name, entry in cached[1].items()}  # callers may change their copy
 
     def _save(self, users: dict[str, dict[str, str]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,6 +104,7 @@ class UserBook:
         tmp.write_text(json.dumps({"users": users}, indent=2, sort_keys=True), encoding="utf-8")
         os.chmod(tmp, 0o600)
         tmp.replace(self.path)
+        self._cache = None  # a rewrite within the file system's timestamp step would keep the same key
 
     def names(self) -> list[str]:
         return sorted(self._load())

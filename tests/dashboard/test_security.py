@@ -320,3 +320,36 @@ def test_the_demo_shows_a_generated_admin_password_once_and_never_writes_it_in_c
     assert demo_admin_password(tmp_path) is None  # a second start has nothing to show
     written = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
     assert password.encode() not in written and b"left-by-an-old-demo" not in written
+
+
+def test_sessions_read_by_many_threads_see_a_revocation_at_once(tmp_path: Path) -> None:
+    """Session lookups run without a lock, on a connection per thread: a revocation made on the writer's
+    connection is seen by every reader's next lookup, and a revoked session stays revoked for all."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dashboard.sessions import SessionBook
+
+    book = SessionBook(tmp_path)
+    opened = [book.open("viewer", "127.0.0.1") for _ in range(8)]
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            assert all(pool.map(lambda s: book.get(s.sid) == s, opened * 4))
+            book.revoke(opened[0].sid)
+            assert not any(pool.map(lambda _: book.get(opened[0].sid), range(32)))
+            assert book.revoke_user("viewer") == 7
+            assert not any(pool.map(lambda s: book.get(s.sid), opened * 4))
+    finally:
+        book.close()
+
+
+def test_the_users_file_is_read_again_when_another_process_rewrites_it(tmp_path: Path) -> None:
+    from dashboard.auth import Role, UserBook
+
+    console_book, cli_book = UserBook(tmp_path / "users.json"), UserBook(tmp_path / "users.json")
+    console_book.add("ops", "first-password", Role.OPERATOR)
+    assert console_book.get("ops") is not None and console_book.get("new") is None  # cached from here on
+    cli_book.add("new", "new-password", Role.VIEWER)  # what `zerocarbon users add` does in its own process
+    cli_book.set_password("ops", "second-password")
+    assert console_book.get("new") is not None
+    assert console_book.check("ops", "second-password") is not None
+    assert console_book.check("ops", "first-password") is None
