@@ -65,6 +65,14 @@ COLLECTORS: dict[str, Collector] = {
 }
 
 
+def register_collector(entry: Collector) -> None:
+    """Add a protocol's collector from its own module (with :func:`models.protocols.register_protocol`): the
+    service, ``status`` and sharding then run its devices like the built-in ones."""
+    if entry.protocol in COLLECTORS:
+        raise ValueError(f"a collector for {entry.protocol!r} is already registered")
+    COLLECTORS[entry.protocol] = entry
+
+
 def collector(protocol: str) -> Collector:
     try:
         return COLLECTORS[protocol]

@@ -17,7 +17,7 @@ from models import protocols as protocol_models
 from models import site as site_models
 from models import template as template_models
 from models.errors import ConfigError, ConfigProblem, SourceProblem
-from models.protocols import PROTOCOLS, AnyTemplate, Template, listening_port
+from models.protocols import PROTOCOLS, AnyTemplate, listening_port, on_register, template_type
 from models.resolve import register_points, template_points
 from models.site import Device, ModbusConnection, Site, SiteFile
 from models.template import ModbusTemplate, MqttPoint
@@ -25,17 +25,30 @@ from models.yaml_source import YamlSource, known_fields, suggest, validation_pro
 
 
 def _is_model(obj: object) -> bool:
-    return isinstance(obj, type) and issubclass(obj, template_models.BaseModel) and obj.__module__.startswith("models")
+    """A model of ours or of a protocol's module (a plug-in's too), not pydantic's own ``BaseModel``."""
+    return (isinstance(obj, type) and issubclass(obj, template_models.BaseModel)
+            and not obj.__module__.startswith("pydantic"))
 
 
-_TEMPLATE = TypeAdapter(Template)
-# every protocol's models, found through its row in PROTOCOLS: a new protocol's words need no line here
-_CONNECTION_MODULES = {sys.modules[p.connection.__module__] for p in PROTOCOLS.values()}
-_TEMPLATE_MODULES = {sys.modules[p.template.__module__] for p in PROTOCOLS.values()}
-_SITE_WORDS = known_fields(*(m for mod in (site_models, protocol_models, *_CONNECTION_MODULES)
-                              for m in vars(mod).values() if _is_model(m)))
-_TEMPLATE_WORDS = known_fields(*(m for mod in (template_models, *_TEMPLATE_MODULES)
-                                  for m in vars(mod).values() if _is_model(m)))
+class _Vocabulary:
+    """The template validator and the words "did you mean" draws on, from every protocol's models (found
+    through its row in PROTOCOLS: a new protocol, even one registered at run time, needs no line here)."""
+
+    def __init__(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.template: TypeAdapter[AnyTemplate] = TypeAdapter(template_type())
+        connections = {sys.modules[p.connection.__module__] for p in PROTOCOLS.values()}
+        templates = {sys.modules[p.template.__module__] for p in PROTOCOLS.values()}
+        self.site_words = known_fields(*(m for mod in (site_models, protocol_models, *connections)
+                                         for m in vars(mod).values() if _is_model(m)))
+        self.template_words = known_fields(*(m for mod in (template_models, *templates)
+                                             for m in vars(mod).values() if _is_model(m)))
+
+
+_WORDS = _Vocabulary()
+on_register(_WORDS.refresh)
 
 
 def load_template(path: Path) -> tuple[AnyTemplate | None, list[ConfigProblem]]:
@@ -44,9 +57,9 @@ def load_template(path: Path) -> tuple[AnyTemplate | None, list[ConfigProblem]]:
     except SourceProblem as exc:
         return None, [exc.problem]
     try:
-        template = _TEMPLATE.validate_python(source.data)
+        template = _WORDS.template.validate_python(source.data)
     except ValidationError as exc:
-        return None, validation_problems(source, exc, _TEMPLATE_WORDS)
+        return None, validation_problems(source, exc, _WORDS.template_words)
     if template.id != path.stem:
         return None, [source.problem(("id",), f"template id {template.id!r} must match its file name {path.stem!r}")]
     return template, []
@@ -80,7 +93,7 @@ def load_site(path: str | Path, templates_dir: str | Path | None = None) -> Site
     try:
         site_file = SiteFile.model_validate(source.data)
     except ValidationError as exc:
-        raise ConfigError([*problems, *validation_problems(source, exc, _SITE_WORDS)]) from None
+        raise ConfigError([*problems, *validation_problems(source, exc, _WORDS.site_words)]) from None
     problems += cross_check(site_file, templates, source)
     if problems:
         raise ConfigError(problems)

@@ -4,12 +4,17 @@ A device's ``protocol`` picks both: ``connection`` is validated as that protocol
 template must be that protocol's template. Adding a protocol means a models module (its connection and
 template), an entry in :data:`PROTOCOLS`, a collector registered in :mod:`collectors.registry` and a
 simulated device; nothing else dispatches on the protocol's name.
+
+A protocol may also arrive at run time, from its own module only: :func:`register_protocol` adds its row and
+rebuilds what validates site files and templates (tests/test_protocol_plugin.py registers a toy protocol this
+way and shows check-config, status and sharding take it). The static unions below serve the type checker.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
@@ -90,3 +95,36 @@ def listening_port(protocol: str, connection: object) -> tuple[Literal["tcp", "u
     if models is None or models.transport is None or not isinstance(port, int):
         return None
     return models.transport, port
+
+
+_ON_REGISTER: list[Callable[[], None]] = []
+
+
+def on_register(rebuild: Callable[[], None]) -> None:
+    """``rebuild`` runs after every :func:`register_protocol`: the models and adapters that embed the unions."""
+    _ON_REGISTER.append(rebuild)
+
+
+def register_protocol(models: ProtocolModels) -> None:
+    """Add a protocol from its own module: its devices and templates then validate like the built-in ones."""
+    if models.name in PROTOCOLS:
+        raise ValueError(f"protocol {models.name!r} is already registered")
+    PROTOCOLS[models.name] = models
+    for rebuild in _ON_REGISTER:
+        rebuild()
+
+
+def protocol_name_type() -> Any:
+    """``Literal`` of every registered protocol's name (what ``ProtocolName`` is for the built-in ones)."""
+    return Literal[tuple(PROTOCOLS)]
+
+
+def connection_type() -> Any:
+    """The connection union of every registered protocol, told apart as :data:`Connection` is."""
+    tagged = tuple(Annotated[p.connection, Tag(p.name)] for p in PROTOCOLS.values())
+    return Annotated[Union[tagged], Discriminator(protocol_of)]  # noqa: UP007 - a union built from a tuple
+
+
+def template_type() -> Any:
+    """The template union of every registered protocol, told apart by ``protocol`` as :data:`Template` is."""
+    return Annotated[Union[tuple(p.template for p in PROTOCOLS.values())], Field(discriminator="protocol")]  # noqa: UP007

@@ -6,12 +6,23 @@ template. Everything downstream reads these frozen models (or :class:`PointInfo`
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic.fields import FieldInfo
 
 # The connection models live with their protocols; they stay importable from here.
-from models.protocols import PROTOCOLS, AnyTemplate, Connection, ProtocolName, protocol_of
+from models.protocols import (
+    PROTOCOLS,
+    AnyTemplate,
+    Connection,
+    ProtocolName,
+    connection_type,
+    on_register,
+    protocol_name_type,
+    protocol_of,
+    template_type,
+)
 from models.protocols import ModbusConnection as ModbusConnection
 from models.protocols import MqttConnection as MqttConnection
 from models.vocabulary import EnergyRole, PointKind
@@ -195,3 +206,17 @@ class Site(Frozen):
             points = tuple(p for d in self.devices for p in device_points(d, self.template_of(d)))
             kept = self.__dict__["_points"] = (self.devices, self.templates, points)
         return kept[2]
+
+
+def _take_registered_protocols() -> None:
+    """After :func:`models.protocols.register_protocol`: a device may speak the new protocol and a site may hold
+    its templates (the fields are rebuilt from :data:`~models.protocols.PROTOCOLS`)."""
+    Device.model_fields["protocol"] = FieldInfo.from_annotation(protocol_name_type())
+    Device.model_fields["connection"] = FieldInfo.from_annotation(connection_type())
+    templates: Any = dict[str, template_type()]  # type: ignore[misc]  # a runtime-built union
+    Site.model_fields["templates"] = FieldInfo.from_annotation(templates)
+    for model in (Device, SiteFile, Site):
+        model.model_rebuild(force=True)
+
+
+on_register(_take_registered_protocols)
