@@ -64,38 +64,47 @@ def _pv(site: Site, w: dict[str, np.ndarray], seed: int) -> dict[str, np.ndarray
 
 
 def _loads(site: Site, index: pd.DatetimeIndex, w: dict[str, np.ndarray], seed: int,
-           plan: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
+           plan: pd.DataFrame | None = None, generation_kw: np.ndarray | float = 0.0) -> dict[str, np.ndarray]:
     tz = site.info.timezone
     occ = building.occupancy(index, tz)
     cooling = building.cooling_demand(w["outdoor_temp_c"])
     cols = {"occupancy": occ, "cooling": cooling}
-    ev = _ev_fleet(site, index, seed, plan)
-    cols.update(ev)
     platform = ev_sessions.ev_platform(site)
+    ev_meters = []
     for meter_id in submeters(site):
         device = site.device(meter_id)
         if platform is not None and device.subsystem == platform.subsystem:
-            # the chargers' sessions are the EV sub-meter's load, on top of the platform's own base load
-            cols[f"load_kw/{meter_id}"] = float(device.simulate["base_kw"]) + ev["ev_power_kw"]
+            ev_meters.append(meter_id)
             continue
         activity = building.subsystem_activity(device.subsystem, occ, cooling, w["daylight"], w["dark"])
         noise = weather.minute_noise(seed, f"load-{meter_id}", index, tz, 0.9)
         base = float(device.simulate["base_kw"])
         peak = float(device.simulate.get("peak_kw", base))
         cols[f"load_kw/{meter_id}"] = building.submeter_kw(base, peak, activity, noise)
-    return cols
+    ev_base = sum(float(site.device(m).simulate["base_kw"]) for m in ev_meters)
+    fixed = sum(v for k, v in cols.items() if k.startswith("load_kw/")) + ev_base - generation_kw
+    ev = _ev_fleet(site, index, seed, plan, fixed)
+    for meter_id in ev_meters:
+        # the chargers' sessions are the EV sub-meter's load, on top of the platform's own base load
+        cols[f"load_kw/{meter_id}"] = float(site.device(meter_id).simulate["base_kw"]) + ev["ev_power_kw"]
+    ordered = {"occupancy": occ, "cooling": cooling, **ev}  # the columns in their usual order
+    return {**ordered, **{f"load_kw/{m}": cols[f"load_kw/{m}"] for m in submeters(site)}}
 
 
-def _ev_fleet(site: Site, index: pd.DatetimeIndex, seed: int,
-              plan: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
+def _ev_fleet(site: Site, index: pd.DatetimeIndex, seed: int, plan: pd.DataFrame | None = None,
+              fixed_kw: np.ndarray | float = 0.0) -> dict[str, np.ndarray]:
     """The charger fleet's power, chargers in use and session starts (``ev_*`` columns; none without a fleet).
-    A plan's ``ev_kw`` caps the fleet's charging where it covers the step (every car still leaves charged)."""
+    A plan's ``ev_kw`` caps the fleet's charging where it covers the step, and within the plan's
+    ``grid_limit_kw`` above the rest of the site's net demand ``fixed_kw`` (load management holds the demand
+    limit, as the storage's guard does); every car still leaves charged."""
     if ev_sessions.ev_platform(site) is None:
         return {}
     end = index[-1] + pd.Timedelta(hours=step_hours(index))
     sessions = ev_sessions.charging_sessions(site, index[0], end, seed)
     values = ev_sessions.fleet_values(sessions, index)
-    cap = setpoint(plan, "ev_kw", index)
+    cap, limit = setpoint(plan, "ev_kw", index), setpoint(plan, "grid_limit_kw", index)
+    if cap is not None and limit is not None:
+        cap = np.where(np.isnan(limit), cap, np.minimum(cap, np.maximum(limit - fixed_kw, 0.0)))
     if cap is not None and np.isfinite(cap).any():
         values["power_kw"] = ev_sessions.managed_power_kw(sessions, index, cap)
     return {f"ev_{name}": v for name, v in values.items()}
@@ -155,7 +164,8 @@ def site_frame(site: Site, index: pd.DatetimeIndex, seed: int = 0, plan: pd.Data
             seed, f"wind-{turbine.device}", index, site.info.timezone, 0.9))
         cols[f"wind_ms/{turbine.device}"] = local_ms
         cols[f"wind_kw/{turbine.device}"] = wind.power_curve_kw(local_ms, turbine)
-    cols.update(_loads(site, index, w, seed, plan))
+    generation = sum((v for k, v in cols.items() if k.startswith(("pv_ac_kw/", "wind_kw/"))), np.zeros(len(index)))
+    cols.update(_loads(site, index, w, seed, plan, generation))
     _storage_and_grid(site, index, cols, seed, plan)
     frame = pd.DataFrame(cols, index=index)
     vis = building.visitors(index, site.info.timezone, seed)
