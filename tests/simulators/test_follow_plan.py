@@ -27,7 +27,7 @@ QUARTERS = pd.date_range(pd.Timestamp("2026-10-14", tz=TZ), periods=96, freq="15
 
 def _storage(site: Site, device: str) -> tuple[float, float]:
     """(p_kw, soc %) of a storage PCS over Modbus: int32 0.1 kW, low word first; uint16 0.1 %."""
-    client = modbus_client(site, device)
+    client = modbus_client(site, device, timeout_s=10.0)  # a new plan recomputes the day: ~1 s on a busy host
     try:
         low, high, soc = read(client, 0, 3)
     finally:
@@ -37,7 +37,7 @@ def _storage(site: Site, device: str) -> tuple[float, float]:
 
 
 def _meter_kw(site: Site, device: str) -> float:
-    client = modbus_client(site, device)
+    client = modbus_client(site, device, timeout_s=10.0)  # a new plan recomputes the day: ~1 s on a busy host
     try:
         return float32(read(client, 4, 2))
     finally:
