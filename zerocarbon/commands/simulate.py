@@ -152,6 +152,9 @@ def _announce(sim: Any, control: Any) -> None:
     typer.echo(f"simulating {sim.site.info.name}: {modbus} Modbus devices on 127.0.0.1:{ports[0]}-{ports[-1]}, "
                f"{on_udp}{mqtt} MQTT gateways -> {broker}"
                + (f"; control port 127.0.0.1:{control.port}" if control else ""))
+    if sim.state.plans is not None:
+        typer.echo(f"  storage and EV charging follow the day's plan in {sim.state.plans}/ where there is one "
+                   "(zerocarbon plan writes it; --rules-only ignores it)")
     for device, fault in sim.faults().items():
         typer.echo(f"  fault {device}: {fault}")
     typer.echo("Ctrl-C to stop")
