@@ -28,6 +28,7 @@ from planning.tariffs import PERIODS, TariffTable, placeholder_note
 
 STEP_H = 0.25
 LOAD_ROLES = ("consumption", "ev_charging")
+STORAGE_ROLES = ("grid_import", "grid_export", "battery_charge", "battery_discharge")  # all a saving reads
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,9 @@ def _wide(energy: pd.DataFrame, roles: tuple[str, ...]) -> pd.Series:
 
 def coverage(energy: pd.DataFrame, role: str = "grid_import") -> dict[str, Any]:
     """Share of intervals whose grid import is measured, estimated or a gap (worst point of the interval)."""
-    quality = energy.loc[energy["role"] == role].groupby("start")["quality"].agg(
-        lambda q: "gap" if (q == "gap").any() else ("estimated" if (q == "estimated").any() else "measured"))
+    rank = energy.loc[energy["role"] == role, "quality"].map({"measured": 0, "estimated": 1, "gap": 2})
+    worst = rank.groupby(energy.loc[energy["role"] == role, "start"]).max()  # vectorised: a year is 35k groups
+    quality = worst.map({0: "measured", 1: "estimated", 2: "gap"})
     n = len(quality)
     shares = {k: (float((quality == k).sum()) / n if n else None) for k in ("measured", "estimated", "gap")}
     return {"intervals": n, **shares, "complete": bool(n) and shares["gap"] == 0.0}
@@ -73,8 +75,9 @@ def energy_cost(energy: pd.DataFrame, tariff: TariffTable, timezone: str) -> Cos
     price = priced["price_yuan_per_kwh"].to_numpy()
     frame = pd.DataFrame({"import_kwh": imports.to_numpy(), "period": priced["period"].to_numpy(),
                           "price": price, "yuan": imports.to_numpy() * price}, index=starts)
+    present = set(frame["period"])  # once: a year has 35k quarter hours
     by_period = (frame.groupby("period")[["import_kwh", "yuan"]].sum()
-                 .reindex([p for p in PERIODS if p in set(frame["period"])]).reset_index()
+                 .reindex([p for p in PERIODS if p in present]).reset_index()
                  .rename(columns={"yuan": "energy_yuan"}))
     return Cost(by_period=by_period, by_subsystem=_by_subsystem(energy, frame, timezone),
                 by_month=_by_month(frame, tariff), coverage=coverage(energy),

@@ -13,7 +13,7 @@ import pandas as pd
 
 from models.errors import ZeroCarbonError
 from models.site import Site
-from planning.cost import saving_section
+from planning.cost import STORAGE_ROLES, saving_section
 from planning.tariffs import load_tariffs
 from storage.base import Store
 
@@ -36,7 +36,7 @@ def storage_dispatch_section(store: Store, site: Site, period: ReportPeriod, fac
     try:
         tariff = load_tariffs(tariff_file)
         t0, t1 = period.local_bounds(tz)
-        energy = energy_by_role(store, site, t0.tz_convert("UTC"), t1.tz_convert("UTC"), "15min")
+        energy = energy_by_role(store, site, t0.tz_convert("UTC"), t1.tz_convert("UTC"), "15min", STORAGE_ROLES)
         index = pd.DatetimeIndex(sorted(energy["start"].unique())).tz_convert(tz)
         factor = factors.series("electricity_location", region, index)[0]
         return saving_section(energy, tariff, tz, t0.date(), t1.date(), factor.tz_convert("UTC"))

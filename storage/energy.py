@@ -16,7 +16,7 @@ interval come along as ``resets`` and ``glitches``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import numpy as np
@@ -142,9 +142,11 @@ def energy_points(site: Site) -> dict[tuple[str, EnergyRole], PointInfo]:
     return chosen
 
 
-def energy_by_role(store: RollupReader, site: Site, start: datetime, end: datetime, by: str) -> pd.DataFrame:
-    """Energy per interval, role and subsystem (kWh); an interval's quality is the worst of its points."""
-    chosen = energy_points(site)
+def energy_by_role(store: RollupReader, site: Site, start: datetime, end: datetime, by: str,
+                   roles: Collection[str] | None = None) -> pd.DataFrame:
+    """Energy per interval, role and subsystem (kWh); an interval's quality is the worst of its points.
+    ``roles``: only these (e.g. the grid and battery flows a storage saving needs), read from the store alone."""
+    chosen = {k: p for k, p in energy_points(site).items() if roles is None or str(p.role) in roles}
     per_point = interval_energy(store, list(chosen.values()), start, end, by, site.info.timezone)
     if per_point.empty:
         return pd.DataFrame({c: [] for c in ROLE_COLUMNS})
