@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import plotly.graph_objects as go
@@ -72,9 +73,24 @@ def figure_layout(fig: go.Figure, height: int = 320) -> go.Figure:
     return fig
 
 
+def wrapped(message: str, width: int = 56) -> str:
+    """A chart annotation on several lines (plotly does not wrap; a long reason was clipped at both sides).
+    Chinese has no spaces: it breaks after punctuation, or after ``width // 2`` characters (never inside a
+    command such as ``zerocarbon simulate --backfill``)."""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in message):
+        lines, line = [], ""
+        for ch in message:
+            line += ch
+            if (len(line) >= width // 2 and not ch.isascii()) or (ch in "：；。，" and len(line) >= width // 4):
+                lines.append(line)
+                line = ""
+        return "<br>".join([*lines, line] if line else lines)
+    return "<br>".join(textwrap.wrap(message, width))
+
+
 def empty_figure(message: str, height: int = 320) -> go.Figure:
     fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, font={"size": 14, "color": "#888"})
+    fig.add_annotation(text=wrapped(message), showarrow=False, font={"size": 14, "color": "#888"})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return figure_layout(fig, height)

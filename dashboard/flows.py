@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
-from dashboard.components import ROLE_COLOURS, figure_layout, number
+from dashboard.components import ROLE_COLOURS, empty_figure, figure_layout, number
 from dashboard.i18n import t
 from dashboard.sources import Balance
 
@@ -83,6 +83,8 @@ def _arrow(node: str, into_bus: bool, kw: float | None) -> dict[str, object]:
 
 def live_loads_figure(power: LivePower, subsystem_names: dict[str, str], lang: str) -> go.Figure:
     """Each subsystem's live load (kW), largest first: where the building's power goes right now."""
+    if not power.subsystems:  # an empty axis from -1 to 6 said nothing
+        return empty_figure(t(lang, "overview.no_live"), 26 * 4 + 80)
     ranked = sorted(power.subsystems.items(), key=lambda kv: kv[1])
     fig = go.Figure(go.Bar(x=[kw for _, kw in ranked], y=[subsystem_names.get(k, k) for k, _ in ranked],
                            orientation="h", marker_color=ROLE_COLOURS["building"],

@@ -18,14 +18,14 @@ from carbon.offsets import (
 )
 from dashboard.context import Console
 from dashboard.report_bridge import budget_kg, location_kg, year_before_today_kg
-from dashboard.sources import Balance, balance, energy_frame
+from dashboard.sources import Balance, balance, energy_frame, has_readings
 from models.errors import CarbonUnavailable, ConfigError, EnergyBalanceError
 
 
 @dataclass(frozen=True)
 class OverviewKpis:
     consumption_kwh: float | None
-    generation_kwh: float
+    generation_kwh: float | None
     self_sufficiency: float | None
     self_consumption: float | None
     renewable_share: float | None
@@ -34,6 +34,7 @@ class OverviewKpis:
     carbon_budget_kg: float | None
     active_alarms: int | None
     problem: str = ""  # why a number is missing (e.g. an impossible meter balance), shown under the tiles
+    measured: bool = True  # False: no meter has reported today (the page says why instead of showing 0 kWh)
 
 
 def carbon_balance(totals: Balance) -> EnergyBalance:
@@ -71,18 +72,21 @@ def overview_kpis(console: Console, today: Balance | None = None) -> OverviewKpi
     except CarbonUnavailable as exc:
         carbon = (None, None, None)
         problems.append(str(exc))
+    if not today.measured:
+        site_balance = None
     ratio = (lambda f: f(site_balance)) if site_balance is not None else (lambda f: None)
     return OverviewKpis(
         consumption_kwh=site_balance.load_kwh if site_balance else None,
-        generation_kwh=today.generation,
+        generation_kwh=today.generation if today.measured else None,
         self_sufficiency=ratio(self_sufficiency_ratio),
         self_consumption=ratio(self_consumption_ratio),
         renewable_share=ratio(lambda b: renewable_share(b)["on_site_share"]),
-        carbon_today_kg=carbon[0],
+        carbon_today_kg=carbon[0] if today.measured else None,
         carbon_ytd_kg=carbon[1],
         carbon_budget_kg=carbon[2],
         active_alarms=active_alarm_count(console),
         problem="; ".join(problems),
+        measured=today.measured,
     )
 
 
@@ -125,7 +129,7 @@ def period_summary(console: Console, start: datetime, end: datetime) -> PeriodSu
     """Consumption, generation, grid import, self-sufficiency (carbon.offsets) and location-based Scope 2
     (carbon.ledger, via report_bridge) over ``[start, end)``: the figures the Overview and Carbon pages compare."""
     frame = energy_frame(console, start, end, by="day")
-    if frame.empty:
+    if not has_readings(frame):
         return PeriodSummary()
     totals = balance(frame)
     try:

@@ -34,6 +34,7 @@ class Balance:
     battery_discharge: float = 0.0
     ev_charging: float = 0.0
     subsystems: dict[str, float] = field(default_factory=dict)
+    measured: bool = False  # any meter read in the period: an empty store gives gaps of 0 kWh, not a day of 0
 
     @property
     def generation(self) -> float:
@@ -55,6 +56,16 @@ def energy_frame(console: Console, start: datetime, end: datetime, by: str = "da
     return frame if not frame.empty else pd.DataFrame(columns=ENERGY_COLUMNS)
 
 
+def has_readings(frame: pd.DataFrame) -> bool:
+    """Whether an energy frame holds anything measured: with no readings the store answers every interval with
+    0 kWh flagged ``gap``, which must read as "nothing measured", never as a building that used nothing. (An
+    interval's quality is the worst of its points, so one silent meter flags a measured interval ``gap`` too:
+    energy counts as well.)"""
+    if frame.empty:
+        return False
+    return bool((frame["quality"] != "gap").any() or (frame["energy_kwh"].astype(float).abs() > 0).any())
+
+
 def balance(frame: pd.DataFrame) -> Balance:
     if frame.empty:
         return Balance()
@@ -69,6 +80,7 @@ def balance(frame: pd.DataFrame) -> Balance:
         battery_discharge=float(by_role.get(str(EnergyRole.BATTERY_DISCHARGE), 0.0)),
         ev_charging=float(by_role.get(str(EnergyRole.EV_CHARGING), 0.0)),
         subsystems={str(k): float(v) for k, v in consumption.groupby("subsystem")["energy_kwh"].sum().items()},
+        measured=has_readings(frame),
     )
 
 

@@ -30,7 +30,8 @@ EN: dict[str, str] = {
     "page.alarms": "Alarms",
     "page.reports": "Reports",
     "page.not_found": "No such page",
-    "common.no_data": "No data yet",
+    "common.no_data": ("No readings stored for this period: start the collectors (zerocarbon run) or fill in "
+                       "history (zerocarbon simulate --backfill)"),
     "period.day": "Today",
     "period.week": "7 days",
     "period.month": "30 days",

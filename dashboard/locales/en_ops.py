@@ -112,6 +112,24 @@ EN_OPS: dict[str, str] = {
     "energy_role.battery_discharge": "discharged",
     "energy_role.consumption": "consumed",
     "energy_role.ev_charging": "charged to vehicles",
+    "overview.no_readings_today": ("No meter has reported today yet, so today's figures are blank, not zero. "
+                                   "Check that the collectors run (zerocarbon status); readings arrive within a "
+                                   "minute of the start. For a demonstration, make demo fills 30 days of simulated "
+                                   "history."),
+    "overview.no_energy_today": "Today's energy flows appear once the meters' energy counters have been read today",
+    "overview.no_curve": ("No power readings today yet: the curve starts with the collectors' first readings "
+                          "(zerocarbon status shows each device)"),
+    "overview.no_live": ("No live readings: the collectors are not running or the meters do not answer "
+                         "(zerocarbon status lists each device and its last reading)"),
+    "renewables.no_pv_readings": ("No PV inverter reported in this period: check the inverters under Subsystems, "
+                                  "Devices and points, or fill in history (zerocarbon simulate --backfill)"),
+    "renewables.no_wind_readings": "No wind speed and turbine power readings in this period to draw the power curve",
+    "renewables.no_storage_readings": "No storage readings in this period (state of charge and battery power)",
+    "subsystems.no_readings": ("No sub-meter reported in this period: start the collectors (zerocarbon run) or fill "
+                               "in history (zerocarbon simulate --backfill)"),
+    "carbon.no_year_data": ("No readings this year yet, so there is nothing to chart: start the collectors "
+                            "(zerocarbon run) or fill in history (zerocarbon simulate --backfill)"),
+    "alarms.no_history": "No alarm events in the last {days} days",
     "compare.none": "No comparison",
     "compare.previous": "vs previous period",
     "compare.last_year": "vs a year earlier",

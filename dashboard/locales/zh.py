@@ -30,7 +30,7 @@ ZH: dict[str, str] = {
     "page.alarms": "告警",
     "page.reports": "报表",
     "page.not_found": "页面不存在",
-    "common.no_data": "暂无数据",
+    "common.no_data": "该时段没有存储的读数：请启动采集（zerocarbon run）或补录历史（zerocarbon simulate --backfill）",
     "period.day": "今天",
     "period.week": "近7天",
     "period.month": "近30天",

@@ -116,6 +116,21 @@ ZH_OPS: dict[str, str] = {
     "energy_role.battery_discharge": "放电",
     "energy_role.consumption": "用电",
     "energy_role.ev_charging": "车辆充电",
+    "overview.no_readings_today": ("今天还没有电表上报读数，因此今日数值显示为空而不是 0。"
+                                   "请检查采集是否在运行（zerocarbon status）；启动后一分钟内即有读数。"
+                                   "演示可用 make demo 补录 30 天模拟历史。"),
+    "overview.no_energy_today": "今天读到电表的电能计数后，这里显示今日能流",
+    "overview.no_curve": "今天还没有功率读数：采集到第一批读数后开始绘制曲线（zerocarbon status 可查看各设备）",
+    "overview.no_live": "没有实时读数：采集未运行或电表无应答（zerocarbon status 列出各设备及其最新读数）",
+    "renewables.no_pv_readings": ("该时段没有光伏逆变器上报读数：请在“子系统 · 设备与测点”中检查逆变器，"
+                                  "或补录历史（zerocarbon simulate --backfill）"),
+    "renewables.no_wind_readings": "该时段没有风速和风机功率读数，无法绘制功率曲线",
+    "renewables.no_storage_readings": "该时段没有储能读数（荷电状态与电池功率）",
+    "subsystems.no_readings": ("该时段没有分项电表上报读数：请启动采集（zerocarbon run）"
+                               "或补录历史（zerocarbon simulate --backfill）"),
+    "carbon.no_year_data": ("今年还没有读数，无图可画：请启动采集（zerocarbon run）"
+                            "或补录历史（zerocarbon simulate --backfill）"),
+    "alarms.no_history": "近 {days} 天没有告警事件",
     "compare.none": "不对比",
     "compare.previous": "环比（上一期）",
     "compare.last_year": "同比（去年同期）",

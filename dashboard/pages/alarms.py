@@ -132,6 +132,9 @@ def history_table(console: Console, lang: str, event: str | None, days: int) -> 
         rows.append(html.Tr([html.Td(_when(e.ts, console)), html.Td(f"#{e.alarm_id}"), html.Td(text.device),
                              html.Td(text.text, title=alarm.message), html.Td(t(lang, f"event.{e.event}")),
                              html.Td(e.user), html.Td(e.note)], className=f"history-row {e.event}"))
+    if not events:  # a caption, not a row: the table's download stays the header alone
+        rows.insert(0, html.Caption(t(lang, "alarms.no_history", days=days), className="muted",
+                                    id="alarm-history-empty"))
     return html.Table(rows, className="table history", id="alarm-history-table")
 
 

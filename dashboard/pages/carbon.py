@@ -20,6 +20,7 @@ from carbon.period import year_to_date
 from dashboard.comparison import PeriodChoice, site_today
 from dashboard.components import (
     ROLE_COLOURS,
+    empty_figure,
     figure_layout,
     graph,
     kpi,
@@ -191,7 +192,15 @@ def forecast_note(m: dict[str, Any], lang: str) -> str:
              high=number(m.get("forecast_high_tco2e"), 1), method=t(lang, f"carbon.forecast_method.{method}"))
 
 
+def no_year_data(model: dict[str, Any]) -> bool:
+    """No interval of the year has data: charts say so instead of drawing bars of 0 t."""
+    share = (model["strategies"]["management"].get("coverage") or {}).get("data_share")
+    return not share
+
+
 def scope2_figure(model: dict[str, Any], lang: str) -> go.Figure:
+    if no_year_data(model):
+        return empty_figure(t(lang, "carbon.no_year_data"), 280)
     s2 = model["scope2"]
     values = [s2["location_based_kgco2e"] / 1000, s2["market_based_kgco2e"] / 1000]
     fig = go.Figure(go.Bar(x=[t(lang, "carbon.location"), t(lang, "carbon.market")], y=values,
@@ -206,6 +215,8 @@ def burn_down_figure(model: dict[str, Any], lang: str) -> go.Figure:
     months that add up to the YTD tile), the cumulative estimates for days without data stacked on top in a
     lighter shade, the budget line and the year-end forecast with its range."""
     m = model["strategies"]["management"]
+    if no_year_data(model):
+        return empty_figure(t(lang, "carbon.no_year_data"))
     rows = m.get("monthly") or []
     months = [row["month"] for row in rows]
     recorded, estimated, used, guessed = [], [], 0.0, 0.0

@@ -35,7 +35,7 @@ from dashboard.context import Console
 from dashboard.i18n import t
 from dashboard.kpis import carbon_balance
 from dashboard.periods import energy_interval_for
-from dashboard.sources import balance, energy_frame, latest_values, series
+from dashboard.sources import balance, energy_frame, has_readings, latest_values, series
 from models.errors import EnergyBalanceError
 from models.vocabulary import EnergyRole
 
@@ -78,6 +78,8 @@ def renewable_ev(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 def charging(console: Console, start: Any, end: Any) -> tuple[pd.DataFrame, int]:
     """:func:`renewable_ev` of ``[start, end)`` at the span's intervals, on the site's local time axis."""
     frame = energy_frame(console, start, end, by=energy_interval_for(end - start))
+    if not has_readings(frame):  # no meter read: nothing to say about charging (not "0 kWh charged")
+        return pd.DataFrame(columns=["start", "ev_kwh", "renewable_kwh"]), 0
     frame = frame.assign(start=pd.to_datetime(frame["start"], utc=True).dt.tz_convert(console.timezone))
     return renewable_ev(frame)
 
@@ -147,7 +149,9 @@ def sessions_started(console: Console, points: dict[str, str], span: tuple[Any, 
 
 
 def energy_figure(per_interval: pd.DataFrame, lang: str) -> go.Figure:
-    if per_interval.empty or per_interval["ev_kwh"].sum() <= 0:
+    if per_interval.empty:
+        return empty_figure(t(lang, "common.no_data"))
+    if per_interval["ev_kwh"].sum() <= 0:
         return empty_figure(t(lang, "ev.no_charging"))
     renewable = per_interval["renewable_kwh"].fillna(0.0)
     fig = go.Figure([

@@ -128,6 +128,8 @@ def kpi_tiles(k: OverviewKpis, lang: str) -> list[Any]:
                                                                else k.carbon_ytd_kg / 1000, 1), "tCO₂e", budget_note),
         kpi("kpi-alarms", t(lang, "kpi.active_alarms"), number(k.active_alarms), "", tone=alarm_tone),
     ]
+    if not k.measured:  # blank, not zero: say why and what to check
+        tiles.append(html.Div(t(lang, "overview.no_readings_today"), className="kpi-problem", id="kpi-no-readings"))
     if k.problem:
         tiles.append(html.Div(k.problem, className="kpi-problem", id="kpi-problem"))
     return tiles
@@ -171,7 +173,7 @@ def day_curve(console: Console, lang: str) -> go.Figure:
         scale = {p.id: (1000.0 if p.unit == "W" else 1.0) for ps in points.values() for p in ps}
         frame = series(console, list(scale), console.local_midnight(), console.now(), "15min")
         if frame.empty:
-            return empty_figure(t(lang, "common.no_data"))
+            return empty_figure(t(lang, "overview.no_curve"))
         frame = frame.assign(kw=frame["value"].astype(float) / frame["point_id"].map(scale))
         fig = go.Figure()
         for key, ps in points.items():
@@ -208,6 +210,8 @@ def live_power(console: Console) -> LivePower:
 
 
 def today_sankey(console: Console, totals: Balance, lang: str) -> Any:
+    if not totals.measured:
+        return empty_figure(t(lang, "overview.no_energy_today"), 420)
     return sankey_figure(totals, subsystem_names(console, lang), lang)
 
 

@@ -29,7 +29,7 @@ from dashboard.components import (
 from dashboard.context import Console
 from dashboard.i18n import t
 from dashboard.periods import energy_interval_for
-from dashboard.sources import point_energy, series
+from dashboard.sources import has_readings, point_energy, series
 from models.vocabulary import EnergyRole, PointKind
 
 NAME = "renewables"
@@ -56,7 +56,7 @@ def produced(console: Console, start: Any, end: Any) -> tuple[float | None, floa
     roles = (EnergyRole.PV, EnergyRole.WIND, EnergyRole.BATTERY_DISCHARGE)
     points = [p for r in roles for p in console.points_by_role(r) if p.kind is PointKind.ENERGY_COUNTER]
     energy = point_energy(console, points, start, end, "day")
-    if energy.empty:
+    if not has_readings(energy):
         return None, None, None
     by_role = energy.groupby("role")["energy_kwh"].sum()
     pv, wind, discharge = (float(by_role.get(str(r), 0.0)) for r in roles)
@@ -88,8 +88,8 @@ def body(console: Console, lang: str, choice: PeriodChoice) -> list[Any]:
 def pv_section(console: Console, lang: str, start: Any, end: Any, by: str) -> list[Any]:
     pv_points = [p for p in console.points_by_role(EnergyRole.PV) if p.kind is PointKind.ENERGY_COUNTER]
     energy = point_energy(console, pv_points, start, end, by)
-    if energy.empty:
-        return [graph("pv-inverters", empty_figure(t(lang, "common.no_data")))]
+    if not has_readings(energy):
+        return [graph("pv-inverters", empty_figure(t(lang, "renewables.no_pv_readings")))]
     irradiance = _weather_per_interval(console, EnergyRole.IRRADIANCE_POA, energy, start, end, by)
     module_c = _weather_per_interval(console, EnergyRole.MODULE_TEMPERATURE, energy, start, end, by)
     rows = []
@@ -126,6 +126,8 @@ def _weather_per_interval(
         return pd.Series(dtype=float)
     resolution = "15min" if by == "15min" else ("hour" if by == "hour" else "day")
     frame = series(console, [points[0].id], start, end, resolution)
+    if frame.empty:  # no weather readings: PR cannot be judged (pr_label says so), no crash on an empty index
+        return pd.Series(dtype=float, index=pd.DatetimeIndex([], tz="UTC"))
     values = frame.set_index("ts")["value"].astype(float)
     values.index = pd.DatetimeIndex(values.index).tz_convert("UTC")  # energy intervals are keyed in UTC
     if by == "day":  # day rollups hold the daily mean; PR wants W/m² averaged over the interval, which it is
@@ -141,9 +143,10 @@ def wind_section(console: Console, lang: str, start: Any, end: Any, by: str) -> 
     energy = point_energy(console, counters, start, end, by)
     tiles, fig = [], go.Figure()
     speeds = series(console, [p.id for p in speed_points], start, end, "hour").set_index("ts")["value"]
+    measured = has_readings(energy)
     for turbine in console.site.energy_systems.wind:
-        kwh = float(energy.loc[energy["device"] == turbine.device, "energy_kwh"].sum()) if not energy.empty else 0.0
-        cf = wind_capacity_factor(kwh, turbine.rated_kw, hours)
+        kwh = float(energy.loc[energy["device"] == turbine.device, "energy_kwh"].sum()) if measured else 0.0
+        cf = wind_capacity_factor(kwh, turbine.rated_kw, hours) if measured else None
         tiles.append(kpi(f"wind-cf-{turbine.id}", t(lang, "renewables.capacity_factor", turbine=turbine.id),
                          percent(cf), "%"))
         own = [p.id for p in power_points if p.device == turbine.device]
@@ -152,6 +155,8 @@ def wind_section(console: Console, lang: str, start: Any, end: Any, by: str) -> 
         fig.add_trace(go.Scatter(x=both["speed"], y=both["power"], mode="markers", name=turbine.id))
     fig.update_xaxes(title_text="m/s")
     fig.update_yaxes(title_text="kW")
+    if not fig.data or all(len(trace.x) == 0 for trace in fig.data):
+        fig = empty_figure(t(lang, "renewables.no_wind_readings"))
     return [html.Div(tiles, className="kpi-row"), graph("wind-power-curve", figure_layout(fig))]
 
 
@@ -165,14 +170,16 @@ def storage_section(console: Console, lang: str, start: Any, end: Any, by: str) 
     counters = [p for role in (EnergyRole.BATTERY_CHARGE, EnergyRole.BATTERY_DISCHARGE)
                 for p in console.points_by_role(role)]
     energy = point_energy(console, counters, start, end, by)
-    charged = float(energy.loc[energy["role"] == "battery_charge", "energy_kwh"].sum()) if not energy.empty else 0
-    discharged = float(energy.loc[energy["role"] == "battery_discharge", "energy_kwh"].sum()) if not energy.empty else 0
+    measured = has_readings(energy)
+    charged = float(energy.loc[energy["role"] == "battery_charge", "energy_kwh"].sum()) if measured else None
+    discharged = float(energy.loc[energy["role"] == "battery_discharge", "energy_kwh"].sum()) if measured else None
     capacity = sum(s.capacity_kwh for s in console.site.energy_systems.storage)
     tiles = [
         kpi("storage-charged", t(lang, "renewables.charged"), number(charged), "kWh"),
         kpi("storage-discharged", t(lang, "renewables.discharged"), number(discharged), "kWh"),
         # equivalent full cycles: discharged energy over usable capacity (IEC 62933 convention)
-        kpi("storage-cycles", t(lang, "renewables.cycles"), number(discharged / capacity if capacity else None, 2),
+        kpi("storage-cycles", t(lang, "renewables.cycles"),
+            number(discharged / capacity if capacity and discharged is not None else None, 2),
             ""),
         kpi("storage-peak-shaving", t(lang, "renewables.peak_shaving"), number(_peak_shaved_kw(console, start, end)),
             "kW"),
@@ -182,6 +189,10 @@ def storage_section(console: Console, lang: str, start: Any, end: Any, by: str) 
     power = go.Figure([go.Scatter(x=g["ts"], y=g["value"], name=pid, mode="lines", fill="tozeroy")
                        for pid, g in battery.groupby("point_id")])
     power.update_yaxes(title_text=t(lang, "renewables.battery_kw"))
+    if frame.empty:
+        fig = empty_figure(t(lang, "renewables.no_storage_readings"))
+    if battery.empty:
+        power = empty_figure(t(lang, "renewables.no_storage_readings"))
     return [html.Div(tiles, className="kpi-row"),
             html.Div([graph("storage-soc", figure_layout(fig)), graph("storage-power", figure_layout(power))],
                      className="grid-2")]

@@ -89,9 +89,11 @@ def shared_body(console: Console, lang: str, choice: PeriodChoice) -> list[Any]:
 def body(console: Console, lang: str, choice: PeriodChoice) -> list[Any]:
     start, end, resolution = choice.span(console)
     compare = choice.compare
-    totals = balance(energy_frame(console, start, end, by="day")).subsystems
+    measured = balance(energy_frame(console, start, end, by="day"))
+    totals = measured.subsystems if measured.measured else {}  # no readings: dashes and a reason, not 17 zeros
     earlier_span = choice.earlier(start, end)
-    earlier = balance(energy_frame(console, *earlier_span, by="day")).subsystems if earlier_span else None
+    before = balance(energy_frame(console, *earlier_span, by="day")) if earlier_span else None
+    earlier = (before.subsystems if before.measured else {}) if before is not None else None
     status = subsystem_status(console)
     cards = [html.Div([
         html.Div(_name(console, s.id, lang), className="sub-name"),
@@ -122,7 +124,7 @@ def top_figure(console: Console, totals: dict[str, float], lang: str) -> go.Figu
     """Every subsystem ranked (not a top 10), each with its share of the sub-metered total and kWh per m² of
     the site's gross floor area."""
     if not totals:
-        return empty_figure(t(lang, "common.no_data"))
+        return empty_figure(t(lang, "subsystems.no_readings"))
     ranked = sorted(totals.items(), key=lambda kv: kv[1])
     whole = sum(totals.values()) or 1.0
     area = console.site.info.gross_floor_area_m2

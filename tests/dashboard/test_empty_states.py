@@ -9,3 +9,42 @@ def test_pr_before_sunrise_says_why_in_both_languages() -> None:
     assert pr_label(None, "zh") == "PR：日照不足，暂无法计算"
     assert pr_label(float("nan"), "en") == "PR: too little sun yet to judge"
     assert pr_label(0.834, "en") == "PR 83.4%"
+
+
+def test_a_year_without_readings_charts_a_reason_not_bars_of_zero() -> None:
+    from dashboard.pages.carbon import burn_down_figure, scope2_figure
+
+    model = {"strategies": {"management": {"coverage": {"data_share": 0.0}, "monthly": []}},
+             "scope2": {"location_based_kgco2e": 0.0, "market_based_kgco2e": 0.0}}
+    for lang, words in (("zh", "今年还没有读数"), ("en", "No readings this year yet")):
+        for figure in (scope2_figure(model, lang), burn_down_figure(model, lang)):
+            assert not figure.data and words in figure.layout.annotations[0].text
+
+
+def test_no_readings_is_not_a_period_of_zero_kwh(site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An empty store answers every interval with 0 kWh flagged gap: the console reads that as nothing measured."""
+    from alerts.journal import AlarmJournal
+    from dashboard.comparison import PeriodChoice
+    from dashboard.context import Console
+    from dashboard.kpis import overview_kpis, period_summary
+    from dashboard.pages.ev import charging
+    from dashboard.pages.renewables import produced
+    from dashboard.sources import balance, energy_frame
+    from storage.duckdb_store import DuckDBStore
+    from zerocarbon.settings import Settings
+
+    store = DuckDBStore(tmp_path / "z.duckdb", site.info.timezone)
+    journal = AlarmJournal(tmp_path / "a.sqlite")
+    try:
+        c = Console(store, site, journal, Settings(data_dir=tmp_path))
+        start, end, _ = PeriodChoice("week").span(c)
+        frame = energy_frame(c, start, end, by="day")
+        assert not frame.empty and (frame["energy_kwh"] == 0).all()  # the store's answer: gaps of 0 kWh
+        assert balance(frame).measured is False
+        k = overview_kpis(c)
+        assert (k.measured, k.consumption_kwh, k.generation_kwh, k.carbon_today_kg) == (False, None, None, None)
+        assert period_summary(c, start, end).consumption_kwh is None
+        assert produced(c, start, end) == (None, None, None) and charging(c, start, end)[0].empty
+    finally:
+        journal.close()
+        store.close()
