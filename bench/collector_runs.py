@@ -166,7 +166,7 @@ async def contend(kind: str, transport: str, ports: list[int], warmup: float, se
     logging.disable(logging.ERROR)  # the dead device's one ERROR line is not the bench's output
     # pinned only where the goal is "on one core" (N >= 1000, or ZC_BENCH_PIN=all): on a shared machine a
     # contender tied to one CPU waits behind that CPU's queue, which the latency goals at N = 20/200 should not
-    pinned = pin("contender") if len(ports) >= 1000 or os.environ.get("ZC_BENCH_PIN") == "all" else "not pinned"
+    pinned = pin("contender", cpu=len(ports) >= 1000 or os.environ.get("ZC_BENCH_PIN") == "all")
     stats = Stats()
     with tempfile.TemporaryDirectory() as tmp:
         if kind == "plain":

@@ -32,12 +32,15 @@ REQUEST = struct.Struct(">HHHBBHH")  # transaction, protocol, length, unit, func
 ANSWER = struct.Struct(">HHHBBB")  # transaction, protocol, length, unit, function, byte count
 
 
-def pin(role: str) -> str:
-    """Pin this process: a contender to CPU 0, the farm to the last CPU. Returns what was done, for the report.
+def pin(role: str, cpu: bool = True) -> str:
+    """Pin this process (when ``cpu``): a contender to CPU 0, the farm to the last CPU. Returns what was done,
+    for the report.
 
-    ``ZC_BENCH_NICE=-10`` (root only) also raises both above the machine's other work, so that on a shared
-    machine the pinned core behaves more like a core of one's own; the report says when it was used.
-    ``ZC_BENCH_PIN=0`` turns the pinning off.
+    ``ZC_BENCH_NICE=-10`` (root only) also raises the process above the machine's other work, pinned or not,
+    so that on a shared machine it behaves more like a machine of its own; the report says when it was used.
+    With the kernel's autogroups on (``/proc/sys/kernel/sched_autogroup_enabled``, as on the shared machine
+    these figures came from), nice only ranks processes within the bench's own session: run K at load 10-16
+    (docs/benchmarks.md) got no more CPU with it. ``ZC_BENCH_PIN=0`` turns the pinning off.
     """
     done = []
     nice = int(os.environ.get("ZC_BENCH_NICE", "0"))
@@ -45,7 +48,7 @@ def pin(role: str) -> str:
         os.setpriority(os.PRIO_PROCESS, 0, nice)
         done.append(f"nice {nice}")
     cpus = sorted(os.sched_getaffinity(0))
-    if os.environ.get("ZC_BENCH_PIN", "1") != "0" and len(cpus) >= 2:
+    if cpu and os.environ.get("ZC_BENCH_PIN", "1") != "0" and len(cpus) >= 2:
         cpu = cpus[0] if role == "contender" else cpus[-1]
         os.sched_setaffinity(0, {cpu})
         done.append(f"CPU {cpu}")
