@@ -145,7 +145,8 @@ def period_controls(page: str, lang: str, compare: str = "none", preset: str = "
     return html.Div([
         period_picker(f"{page}-period", lang, preset),
         dcc.DatePickerRange(id=f"{page}-range", clearable=True, display_format="YYYY-MM-DD", max_date_allowed=today,
-                            initial_visible_month=today,
+                            initial_visible_month=today, first_day_of_week=1,  # weeks start on Monday in China
+                            month_format="YYYY年M月" if lang == "zh" else "MMMM YYYY",
                             start_date_placeholder_text=t(lang, "compare.from"),
                             end_date_placeholder_text=t(lang, "compare.to")),
         dcc.RadioItems(id=f"{page}-compare", value=compare, inline=True, className="period-picker",
