@@ -130,6 +130,7 @@ EN_OPS: dict[str, str] = {
     "carbon.no_year_data": ("No readings this year yet, so there is nothing to chart: start the collectors "
                             "(zerocarbon run) or fill in history (zerocarbon simulate --backfill)"),
     "alarms.no_history": "No alarm events in the last {days} days",
+    "kpi.no_generation": "nothing generated yet today (before sunrise, no wind): no share to take",
     "compare.none": "No comparison",
     "compare.previous": "vs previous period",
     "compare.last_year": "vs a year earlier",

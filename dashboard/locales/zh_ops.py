@@ -131,6 +131,7 @@ ZH_OPS: dict[str, str] = {
     "carbon.no_year_data": ("今年还没有读数，无图可画：请启动采集（zerocarbon run）"
                             "或补录历史（zerocarbon simulate --backfill）"),
     "alarms.no_history": "近 {days} 天没有告警事件",
+    "kpi.no_generation": "今天尚未发电（日出前、无风），无从计算自消纳",
     "compare.none": "不对比",
     "compare.previous": "环比（上一期）",
     "compare.last_year": "同比（去年同期）",

@@ -75,8 +75,10 @@ def year_model(console: Console) -> dict[str, Any]:
 
 def body(model: dict[str, Any], lang: str) -> list[Any]:
     s = model["strategies"]
+    nothing = [html.P(t(lang, "carbon.no_year_data"), className="kpi-problem", id="carbon-no-data")]
     return [
         *coverage_warning(model, lang),
+        *(nothing if no_year_data(model) else []),  # what to do, beside the warning's why
         html.Div([
             section(t(lang, "carbon.demand"), *demand_tiles(s["demand_reduction"], lang)),
             section(t(lang, "carbon.efficiency"), *efficiency_tiles(s["efficiency"], lang)),

@@ -121,7 +121,8 @@ def kpi_tiles(k: OverviewKpis, lang: str) -> list[Any]:
         kpi("kpi-consumption", t(lang, "kpi.consumption"), number(k.consumption_kwh), "kWh"),
         kpi("kpi-generation", t(lang, "kpi.generation"), number(k.generation_kwh), "kWh"),
         kpi("kpi-self-sufficiency", t(lang, "kpi.self_sufficiency"), percent(k.self_sufficiency), "%"),
-        kpi("kpi-self-consumption", t(lang, "kpi.self_consumption"), percent(k.self_consumption), "%"),
+        kpi("kpi-self-consumption", t(lang, "kpi.self_consumption"), percent(k.self_consumption), "%",
+            t(lang, "kpi.no_generation") if k.measured and k.generation_kwh == 0 else ""),  # before sunrise
         kpi("kpi-renewable-share", t(lang, "kpi.renewable_share"), percent(k.renewable_share), "%"),
         kpi("kpi-carbon-today", t(lang, "kpi.carbon_today"), number(k.carbon_today_kg), "kgCO₂e"),
         kpi("kpi-carbon-ytd", t(lang, "kpi.carbon_ytd"), number(None if k.carbon_ytd_kg is None

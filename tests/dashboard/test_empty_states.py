@@ -48,3 +48,15 @@ def test_no_readings_is_not_a_period_of_zero_kwh(site, tmp_path) -> None:  # typ
     finally:
         journal.close()
         store.close()
+
+
+def test_self_consumption_before_sunrise_says_why_in_both_languages() -> None:
+    from dashboard.kpis import OverviewKpis
+    from dashboard.pages.overview import kpi_tiles
+
+    night = OverviewKpis(consumption_kwh=812.0, generation_kwh=0.0, self_sufficiency=0.0, self_consumption=None,
+                         renewable_share=0.0, carbon_today_kg=330.0, carbon_ytd_kg=None, carbon_budget_kg=None,
+                         active_alarms=0)
+    for lang, words in (("zh", "今天尚未发电"), ("en", "nothing generated yet today")):
+        assert words in str(kpi_tiles(night, lang))
+    assert "nothing generated" not in str(kpi_tiles(OverviewKpis(**{**night.__dict__, "generation_kwh": 40.0}), "en"))
