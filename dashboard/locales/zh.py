@@ -204,7 +204,7 @@ ZH: dict[str, str] = {
     "plan.saved_co2": "预计减排",
     "plan.peak": "计划最大需量",
     "plan.peak_idle": "储能闲置时 {kw} kW",
-    "plan.source": "{day} 的计划；光伏预测来自{source}；负荷模型基于 {days} 天历史数据训练。",
+    "plan.source": "{day} 的计划；光伏预测来自{source}；近期历史 {days} 天（负荷模型每日基于最多一年的数据重新训练）。",
     "plan.source_weather": "天气预报",
     "plan.source_clear": "晴空模型 × 近期晴空指数（未提供天气预报）",
     "plan.chart": "预测与储能计划（15 分钟；储能：+ 放电，− 充电）",
