@@ -210,7 +210,8 @@ EN: dict[str, str] = {
     "plan.saved_co2": "Expected emissions avoided",
     "plan.peak": "Planned peak import",
     "plan.peak_idle": "{kw} kW with the storage idle",
-    "plan.source": "Plan for {day}; PV from {source}; {days} days of recent history (load models refitted daily on up to a year).",
+    "plan.source": "Plan for {day}; PV from {source}; {days} days of recent history "
+                   "(load models refitted daily on up to a year).",
     "plan.source_weather": "the weather forecast",
     "plan.source_clear": "clear sky × recent clearness (no weather forecast given)",
     "plan.chart": "Forecast and storage plan, 15 minutes (storage: + discharge, − charge)",
