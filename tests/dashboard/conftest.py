@@ -109,9 +109,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-dev-shm-usage"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
-    """One headless Chromium for every browser test of the session (Playwright driving Debian's chromium)."""
+    """One headless Chromium for the browser tests of this package (Playwright driving Debian's chromium).
+    Package scope, not session: Playwright's sync API keeps an event loop running in the main thread until it
+    stops, and later in-process CLI tests (``discover`` calls ``asyncio.run``) must not find one."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
