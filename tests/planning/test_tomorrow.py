@@ -116,3 +116,13 @@ def test_the_saved_plan_with_ev_bookings_is_what_the_simulator_follows(site, sto
     limit = plan["grid_limit_kw"].iloc[0]
     # (this day the forecast was low: followed blind, the plan's charging took the import 800 kW over its limit)
     assert grid["guarded"].max() <= limit + 0.5 < grid["open"].max()
+
+
+def test_the_shortest_history_allowed_still_plans(site, store):  # type: ignore[no-untyped-def]
+    """Two days (the minimum): the day before the eve has no expected visitors, a feature with no value at all,
+    which scikit-learn's binning refused ("window shape cannot be larger than input array shape")."""
+    record = plan_tomorrow(store, site, load_tariffs(CONFIG / "tariffs.yaml"), load_calendar(CONFIG / "calendar.yaml"),
+                           load_planning_config(CONFIG / "planning.yaml"), _factor, date(2026, 12, 1))
+    q = pd.DataFrame(record["quarters"])
+    assert record["history_days"] == pytest.approx(2.0) and len(q) == 96
+    assert q["load_kw"].between(500, 6000).all()
