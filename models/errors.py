@@ -95,6 +95,16 @@ class FaultError(InputError, ValueError):
     """A fault that does not exist or does not fit the device; the message says which kinds do."""
 
 
+class TooLittleHistory(ZeroCarbonError, ValueError):
+    """Too few days of measured history to forecast and plan a day. Carries its figures, so the console can say it
+    in the page's language and the CLI in one line."""
+
+    def __init__(self, message: str, days: float, needed: int) -> None:
+        super().__init__(message)
+        self.days = days
+        self.needed = needed
+
+
 class PlanFileError(InputError):
     """A day's plan file that cannot be followed: the message names the file, the key and the fix."""
 

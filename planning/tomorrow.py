@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from models.errors import TooLittleHistory
 from models.site import Site
 from models.vocabulary import EnergyRole, PointKind
 from planning import load_forecast as lf
@@ -108,8 +109,9 @@ def plan_tomorrow(store: Store, site: Site, tariffs: TariffTable, calendar: Work
     history = history_frame(store, site, start - pd.Timedelta(days=config.forecast.recent_days), start)
     known = history[[c for c in history.columns if c.startswith("load_kw/")]].notna().any(axis=1)
     if known.sum() < MIN_HISTORY_DAYS * 96:
-        raise ValueError(f"plan for {day}: the store has {known.sum() / 96:.1f} days of sub-meter history in the "
-                         f"last {config.forecast.recent_days} days; at least {MIN_HISTORY_DAYS} are needed")
+        raise TooLittleHistory(f"plan for {day}: the store has {known.sum() / 96:.1f} days of sub-meter history in "
+                               f"the last {config.forecast.recent_days} days; at least {MIN_HISTORY_DAYS} are needed",
+                               float(known.sum() / 96), MIN_HISTORY_DAYS)
     fc, source = forecast_day(site, calendar, config, history, index, weather,
                               lambda first, end: history_frame(store, site, first, end))  # on the day's first plan
     month_start = start.replace(day=1)

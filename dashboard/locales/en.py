@@ -205,6 +205,9 @@ EN: dict[str, str] = {
     "page.plan": "Tomorrow's plan",
     "plan.advice": "Advice only: the storage follows its own controller until an operator applies the plan.",
     "plan.unavailable": "No plan for tomorrow yet:",
+    "plan.too_little_history": ("the store holds {days} days of measured load; a plan needs at least {needed}. Keep "
+                                "the collectors running (zerocarbon status), or write history with zerocarbon "
+                                "simulate --backfill."),
     "plan.saved_yuan": "Expected saving tomorrow",
     "plan.vs_idle": "{plan} ¥ with the plan, {idle} ¥ with the storage idle",
     "plan.saved_co2": "Expected emissions avoided",

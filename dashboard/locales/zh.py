@@ -199,6 +199,9 @@ ZH: dict[str, str] = {
     "page.plan": "明日计划",
     "plan.advice": "仅为建议：运维人员采用前，储能仍按其自身控制器运行。",
     "plan.unavailable": "暂无明日计划：",
+    "plan.too_little_history": ("数据库中仅有 {days} 天的实测负荷，制定计划至少需要 {needed} 天。"
+                                "请保持采集运行（zerocarbon status），"
+                                "或用 zerocarbon simulate --backfill 写入历史数据。"),
     "plan.saved_yuan": "明日预计节省",
     "plan.vs_idle": "按计划 {plan} 元，储能闲置 {idle} 元",
     "plan.saved_co2": "预计减排",

@@ -21,7 +21,7 @@ from dashboard.components import ROLE_COLOURS, empty_figure, figure_layout, grap
 from dashboard.context import Console
 from dashboard.i18n import t
 from dashboard.report_bridge import tariff_placeholder_text
-from models.errors import ZeroCarbonError
+from models.errors import TooLittleHistory, ZeroCarbonError
 from models.plan_file import PLANS_DIR, write_plan
 from planning.calendar import load_calendar
 from planning.config import load_planning_config
@@ -69,7 +69,10 @@ def compute(console: Console, day: Any) -> dict[str, Any]:
 def _body(console: Console, lang: str, day: Any) -> list[Any]:
     try:
         record = compute(console, day)
-    except (ValueError, ZeroCarbonError) as exc:  # too little history, a broken file: say which, keep the page
+    except TooLittleHistory as exc:  # a fresh install: say it in the page's language, and what to do
+        why = t(lang, "plan.too_little_history").format(days=f"{exc.days:.1f}", needed=exc.needed)
+        return [html.Div([html.P(t(lang, "plan.unavailable")), html.P(why)], id="plan-unavailable")]
+    except (ValueError, ZeroCarbonError) as exc:  # a broken file: the message names it and the fix
         return [html.Div([html.P(t(lang, "plan.unavailable")), html.Pre(str(exc))], id="plan-unavailable")]
     e = record["expected"]
     tiles = html.Div([

@@ -60,3 +60,25 @@ def test_self_consumption_before_sunrise_says_why_in_both_languages() -> None:
     for lang, words in (("zh", "今天尚未发电"), ("en", "nothing generated yet today")):
         assert words in str(kpi_tiles(night, lang))
     assert "nothing generated" not in str(kpi_tiles(OverviewKpis(**{**night.__dict__, "generation_kwh": 40.0}), "en"))
+
+
+def test_the_plan_page_of_a_fresh_install_says_why_in_both_languages(site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """No history yet: the Plan page names the days it has and needs, in the page's language (it showed the
+    planner's English message on the Chinese page)."""
+    from alerts.journal import AlarmJournal
+    from dashboard.context import Console
+    from dashboard.pages.plan import _body, tomorrow
+    from storage.duckdb_store import DuckDBStore
+    from zerocarbon.settings import Settings
+
+    store = DuckDBStore(tmp_path / "z.duckdb", site.info.timezone)
+    journal = AlarmJournal(tmp_path / "a.sqlite")
+    try:
+        c = Console(store, site, journal, Settings(data_dir=tmp_path))
+        for lang, words in (("zh", "数据库中仅有 0.0 天的实测负荷，制定计划至少需要 2 天"),
+                            ("en", "the store holds 0.0 days of measured load; a plan needs at least 2")):
+            text = str(_body(c, lang, tomorrow(c)))
+            assert words in text and "sub-meter history" not in text
+    finally:
+        journal.close()
+        store.close()
