@@ -97,7 +97,9 @@ def carbon_to_date(console: Console, now: datetime) -> tuple[float | None, float
     today_start = console.local_midnight(now)
     try:
         today_kg = location_kg(console, today_start, now, by="hour")
-        ytd_kg = year_before_today_kg(console, console.year_start(), today_start) + today_kg
+        before_kg = year_before_today_kg(console, console.year_start(), today_start)
+        parts = [kg for kg in (before_kg, today_kg) if kg is not None]
+        ytd_kg = sum(parts) if parts else None  # nothing measured this year: a dash, not 0 t
         return today_kg, ytd_kg, budget_kg(console, now.astimezone(console.timezone).year)
     except ConfigError as exc:
         raise CarbonUnavailable(str(exc)) from None

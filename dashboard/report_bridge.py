@@ -22,7 +22,7 @@ from carbon.period import Period
 from dashboard.context import Console
 
 PAST_CACHE_S = 600.0  # year-to-date before today changes only by late data: recompute every 10 minutes
-_past_cache: dict[tuple[int, str, str], tuple[float, float]] = {}
+_past_cache: dict[tuple[int, str, str], tuple[float, float | None]] = {}
 _past_lock = threading.Lock()
 
 
@@ -39,16 +39,21 @@ def local_energy(console: Console, start: datetime, end: datetime, by: str) -> p
     return energy.assign(start=pd.to_datetime(energy["start"]).dt.tz_convert(console.site.info.timezone))
 
 
-def location_kg(console: Console, start: datetime, end: datetime, by: str = "hour") -> float:
-    """Location-based Scope 2 over ``[start, end)`` from the carbon module's monthly ledgers, kgCO2e."""
+def location_kg(console: Console, start: datetime, end: datetime, by: str = "hour") -> float | None:
+    """Location-based Scope 2 over ``[start, end)`` from the carbon module's monthly ledgers, kgCO2e; None when
+    nothing was measured in it (a fresh install's store answers 0 kWh gaps: that is no reading, not 0 t)."""
+    from dashboard.sources import has_readings
+
     factors, config = carbon_files(console)
     energy = local_energy(console, start, end, by)
+    if not has_readings(energy):
+        return None
     tz = console.site.info.timezone
     t0, t1 = pd.Timestamp(start).tz_convert(tz), pd.Timestamp(end).tz_convert(tz)
     return float(sum(m.location_kg for m in ledgers(energy, t0, t1, factors, config)))
 
 
-def year_before_today_kg(console: Console, year_start: datetime, today_start: datetime) -> float:
+def year_before_today_kg(console: Console, year_start: datetime, today_start: datetime) -> float | None:
     """Scope 2 from 1 January to local midnight, at day resolution (factors are monthly or annual, so daily
     and hourly energy give the same kg), cached for :data:`PAST_CACHE_S`."""
     key = (id(console), year_start.isoformat(), today_start.isoformat())
@@ -56,7 +61,7 @@ def year_before_today_kg(console: Console, year_start: datetime, today_start: da
         hit = _past_cache.get(key)
         if hit and time.monotonic() - hit[0] < PAST_CACHE_S:
             return hit[1]
-    value = location_kg(console, year_start, today_start, by="day") if today_start > year_start else 0.0
+    value = location_kg(console, year_start, today_start, by="day") if today_start > year_start else None
     with _past_lock:
         _past_cache[key] = (time.monotonic(), value)
     return value

@@ -43,6 +43,9 @@ def test_no_readings_is_not_a_period_of_zero_kwh(site, tmp_path) -> None:  # typ
         assert balance(frame).measured is False
         k = overview_kpis(c)
         assert (k.measured, k.consumption_kwh, k.generation_kwh, k.carbon_today_kg) == (False, None, None, None)
+        assert k.carbon_ytd_kg is None  # no reading this year: a dash, not 0.0 t
+        from dashboard.pages.overview import carbon_month
+        assert carbon_month(c)[0] is None and carbon_month(c)[1] is not None  # the grid factor is still known
         assert period_summary(c, start, end).consumption_kwh is None
         assert produced(c, start, end) == (None, None, None) and charging(c, start, end)[0].empty
     finally:
