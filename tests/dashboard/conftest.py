@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +18,8 @@ PASSWORDS = {"admin": "admin-secret-1", "operator": "operator-secret-1", "viewer
              "auditor": "auditor-secret-1"}
 HISTORY_DAYS = 3
 LIVE_REFRESH_MS = 2000  # faster than production's 5 s so the live-refresh test stays short
+
+T = TypeVar("T")
 
 
 def sign_in(client, name: str, password: str | None = None):  # type: ignore[no-untyped-def]
@@ -136,6 +139,18 @@ def sign_in_browser(browser, console: RunningConsole, name: str, viewport: dict 
     page.click("#login-button")
     page.wait_for_selector("#overview-page #kpi-consumption", timeout=60_000)
     return page
+
+
+def poll(page, read: Callable[[], T], done: Callable[[T], bool], tries: int, every_ms: int) -> T:  # type: ignore[no-untyped-def]
+    """``read()`` until ``done`` says so, at most ``tries`` reads ``every_ms`` apart; the last value, for the caller's
+    assertion to report. Polled from Python: the console's CSP forbids the eval ``wait_for_function`` uses."""
+    value = read()
+    for _ in range(tries - 1):
+        if done(value):
+            break
+        page.wait_for_timeout(every_ms)
+        value = read()
+    return value
 
 
 def goto(page, path: str):  # type: ignore[no-untyped-def]

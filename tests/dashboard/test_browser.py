@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.dashboard.conftest import RunningConsole
+from tests.dashboard.conftest import RunningConsole, poll
 
 pytestmark = pytest.mark.browser
 PAGES = ["/", "/renewables", "/subsystems", "/carbon", "/alarms", "/reports"]
@@ -51,11 +51,9 @@ def test_admin_visits_every_page_and_the_kpis_equal_the_carbon_module(
 ) -> None:
     page = console_page("admin")
     expected = _expected_kpis(running_console)
-    for _ in range(100):  # the first view may be the previous tick's shared snapshot; the tick brings the next
-        shown = {selector: page.inner_text(selector) for selector in expected}
-        if shown == expected:
-            break
-        page.wait_for_timeout(200)
+    # the first view may be the previous tick's shared snapshot; the tick brings the next
+    shown = poll(page, lambda: {selector: page.inner_text(selector) for selector in expected},
+                 lambda tiles: tiles == expected, tries=100, every_ms=200)
     assert shown == expected
     assert "总览" in page.inner_text("#topbar")
     page.wait_for_selector("#overview-sankey .main-svg")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboard.conftest import RunningConsole, goto
+from tests.dashboard.conftest import RunningConsole, goto, poll
 
 pytestmark = pytest.mark.browser
 
@@ -34,15 +34,12 @@ def _download_rows(page, button: str, tmp_path: Path) -> list[list[str]]:  # typ
 
 
 def _rows_once_settled(page, button: str, tmp_path: Path, total: float) -> list[list[str]]:  # type: ignore[no-untyped-def]
-    """The download once the chart shows ``total`` (a re-render takes a moment; polled from here: the console's
-    CSP forbids the eval wait_for_function uses); the last rows after 60 s, for the assertion to report."""
-    rows: list[list[str]] = []
-    for _ in range(120):
-        rows = _download_rows(page, button, tmp_path)
-        if len(rows) > 1 and sum(float(r[1]) for r in rows[1:]) == pytest.approx(total, rel=1e-6):
-            break
-        page.wait_for_timeout(500)
-    return rows
+    """The download once the chart shows ``total`` (a re-render takes a moment); the last rows after 60 s, for the
+    assertion to report."""
+    def settled(rows: list[list[str]]) -> bool:
+        return len(rows) > 1 and sum(float(r[1]) for r in rows[1:]) == pytest.approx(total, rel=1e-6)
+
+    return poll(page, lambda: _download_rows(page, button, tmp_path), settled, tries=120, every_ms=500)
 
 
 def _range_days(console: RunningConsole) -> tuple[date, date, datetime, datetime]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboard.conftest import RunningConsole
+from tests.dashboard.conftest import RunningConsole, poll
 
 pytestmark = pytest.mark.browser
 
@@ -44,10 +44,7 @@ def test_ev_view_shows_chargers_energy_sessions_and_renewable_share(
     today_kwh = page.inner_text("#ev-energy-kwh")
     assert page.inner_text("#ev-body .updated").startswith("Updated ")
     page.click("#ev-period >> text=7 days")
-    for _ in range(600):  # polled from here: the console's CSP forbids the eval wait_for_function uses
-        if page.inner_text("#ev-energy-kwh") != today_kwh:
-            break
-        page.wait_for_timeout(100)
+    poll(page, lambda: page.inner_text("#ev-energy-kwh"), lambda shown: shown != today_kwh, tries=600, every_ms=100)
     assert float(page.inner_text("#ev-energy-kwh").replace(",", "")) > float(today_kwh.replace(",", ""))
     page.screenshot(path=str(artifacts_dir / "ev-en.png"), full_page=True)
     page.click("#lang-zh")
