@@ -10,13 +10,13 @@ from collectors.modbus import DevicePoller
 from collectors.polling import SLOT_S, IntervalTimer, PollJob, interval_timers
 from models.template import ModbusTemplate
 from tests.collectors.conftest import modbus_device, write_site
-from tests.support.processes import free_port
+from tests.support.processes import free_ports
 
 
 def pollers(tmp_path: Path, count: int, poll_s: dict[str, float]) -> list[DevicePoller]:
     """Real pollers of energy meters (groups ``default`` and ``energy``); these tests never let them read."""
-    site = write_site(tmp_path, [modbus_device(f"m{i}", "energy-meter", free_port(), poll_s=poll_s)
-                                 for i in range(count)])
+    site = write_site(tmp_path, [modbus_device(f"m{i}", "energy-meter", port, poll_s=poll_s)
+                                 for i, port in enumerate(free_ports(count))])
     out = []
     for d in site.devices:
         t = site.template_of(d)

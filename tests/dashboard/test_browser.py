@@ -82,10 +82,14 @@ def test_live_power_flow_updates_without_reloading(console_page, running_console
 
     page = console_page("viewer")
     page.evaluate("window.__not_reloaded = true")
-    now = datetime.now(UTC).timestamp()
+    store = running_console.console.store
+    # The seeded history runs a minute past the session's start, so "now" alone can be older than the newest
+    # seeded reading when this test runs early: write after both.
+    seeded = store.latest(["grid-meter-1.p_kw", "grid-meter-2.p_kw"])["ts"].max().timestamp()
+    now = max(datetime.now(UTC).timestamp(), seeded + 1.0)
     # grid = sum of both meters' latest p_kw: 4,000 + 2,345 = 6,345 kW
-    running_console.console.store.write([Reading("grid-meter-1.p_kw", now, 4000.0),  # type: ignore[attr-defined]
-                                         Reading("grid-meter-2.p_kw", now, 2345.0)])
+    store.write([Reading("grid-meter-1.p_kw", now, 4000.0),  # type: ignore[attr-defined]
+                 Reading("grid-meter-2.p_kw", now, 2345.0)])
     page.wait_for_selector("#overview-flow >> text=6,345 kW", timeout=60_000)
     assert page.evaluate("window.__not_reloaded") is True
 

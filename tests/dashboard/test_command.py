@@ -15,7 +15,7 @@ import httpx
 from typer.testing import CliRunner
 
 from tests.dashboard.conftest import sign_in
-from tests.support.processes import free_port
+from tests.support.processes import free_ports
 from zerocarbon.cli import app as cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +47,7 @@ def _wait_until_serving(url: str, timeout_s: float = 60) -> None:
 
 
 def test_fresh_install_prints_admin_password_once_and_serves_an_empty_store(tmp_path: Path) -> None:
-    port, health_port = free_port(), free_port()
+    port, health_port = free_ports(2)
     env = {**os.environ, "ZEROCARBON_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1",
            "ZEROCARBON_HEALTH_PORT": str(health_port)}
     env.pop("ZEROCARBON_ADMIN_PASSWORD", None)

@@ -17,7 +17,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from tests.ops.conftest import ROOT
-from tests.support.processes import free_port, require_binary, wait_for_port
+from tests.support.processes import free_ports, require_binary, wait_for_port
 
 USER, PASSWORD = "zerocarbon", "s3cret-for-test"
 GATEWAY, GATEWAY_PASSWORD = "gateway", "gw-s3cret-for-test"
@@ -80,7 +80,7 @@ def start_deploy_broker(tmp: Path) -> Broker:
     passwd = (tmp / "config" / "passwd").read_text()
     assert passwd.startswith(f"{USER}:$") and PASSWORD not in passwd, "hashed, never plain text"
     assert f"\n{GATEWAY}:$" in passwd and GATEWAY_PASSWORD not in passwd
-    port, tls_port = free_port(), free_port()
+    port, tls_port = free_ports(2)
     conf = tmp / "config" / "mosquitto.conf"
     conf.write_text(localise(conf.read_text(), tmp, port, tls_port) + ("user root\n" if os.geteuid() == 0 else ""))
     tls_conf = tmp / "config" / "conf.d" / "tls.conf"
