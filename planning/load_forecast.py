@@ -133,10 +133,20 @@ def forecast_loads(site: Site, calendar: WorkCalendar, recent: pd.DataFrame, ind
     """kW per subsystem (``load_kw/<subsystem>`` columns) for ``index`` (the planned day).
 
     ``recent``: the planning frame of the last weeks (``load_kw/*``, ``temp_c``, ``ghi_wm2``, ``visitors``);
-    ``weather``: ``temp_c`` and ``ghi_wm2`` on ``index``. The models are fitted on the ``training_days`` before
-    the *eve* of the planned day (the eve is still being measured when the plan is made), read by
-    ``read_training(first, end)`` (default: taken from ``recent``) only when ``cache`` (default: this process's
-    :data:`planning.model_cache.SHARED`) has no fit for that window yet: once a day."""
+    ``weather``: ``temp_c`` and ``ghi_wm2`` on ``index``. The models come from :func:`day_models`."""
+    models, _ = day_models(site, calendar, recent, index, cache, read_training, training_days)
+    return predict(models, features(index, weather, calendar, _visitors(recent, calendar, index), site))
+
+
+def day_models(site: Site, calendar: WorkCalendar, recent: pd.DataFrame, index: pd.DatetimeIndex,
+               cache: ModelCache | None = None, read_training: Reader | None = None,
+               training_days: int = 364) -> tuple[Models, str]:
+    """The models that forecast ``index`` (the planned day) and when they were fitted (ISO 8601, UTC).
+
+    They are fitted on the ``training_days`` before the *eve* of the planned day (the eve is still being
+    measured when the plan is made), read by ``read_training(first, end)`` (default: taken from ``recent``) only
+    when ``cache`` (default: this process's :data:`planning.model_cache.SHARED`) has no fit for that window yet:
+    once a day, by the scheduled service ahead of the first plan (:func:`planning.tomorrow.fit_ahead`)."""
     columns = sorted(c for c in recent.columns if c.startswith("load_kw/") and recent[c].notna().any())
     end = index[0] - pd.Timedelta(days=1)
     first = end - pd.Timedelta(days=training_days)
@@ -150,8 +160,7 @@ def forecast_loads(site: Site, calendar: WorkCalendar, recent: pd.DataFrame, ind
         x, loads = training_rows(site, calendar, rows, columns)
         return fit(x, loads.dropna(axis=1, how="all"))  # a sub-meter with no training rows waits for them
 
-    models = (cache or SHARED).fitted(window_key(first, end, config), fit_window)
-    return predict(models, features(index, weather, calendar, _visitors(recent, calendar, index), site))
+    return (cache or SHARED).models_and_time(window_key(first, end, config), fit_window)
 
 
 def training_rows(site: Site, calendar: WorkCalendar, frame: pd.DataFrame,
@@ -160,6 +169,11 @@ def training_rows(site: Site, calendar: WorkCalendar, frame: pd.DataFrame,
     visitors = _visitors(frame, calendar, pd.DatetimeIndex([]))
     x = features(frame.index, frame.assign(ghi_wm2=frame["ghi_wm2"].fillna(0.0)), calendar, visitors, site)
     return x, frame.reindex(columns=columns)
+
+
+def expected_visitors_of(frame: pd.DataFrame, calendar: WorkCalendar, index: pd.DatetimeIndex) -> pd.Series:
+    """Expected tickets of a planning frame's days and of ``index``'s first day (the planned day)."""
+    return _visitors(frame, calendar, index)
 
 
 def _visitors(frame: pd.DataFrame, calendar: WorkCalendar, index: pd.DatetimeIndex) -> pd.Series:

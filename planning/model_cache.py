@@ -8,6 +8,11 @@ predicts, without even reading the year of training rows. An edited site or cale
 upgraded scikit-learn is a new key and a fresh fit; a reading backfilled into a window already fitted is used
 from the next day's fit on (the window moves every day).
 
+A fit records when it was made (``fitted_at``, UTC), which the plan and the console's Plan page show. Callers
+asking for the same key at once share one fit: the scheduled service fits ahead in the background
+(:func:`planning.tomorrow.fit_ahead`) and a Plan view arriving meanwhile waits for that fit instead of making a
+second one.
+
 Two levels: a few fits in memory (the console's process plans many times a day), and, given a directory (the
 data dir's ``forecast_models/``), pickled files that outlive the process (``zerocarbon plan`` from cron). A file
 is only trusted when its format, scikit-learn version and key match; anything else (truncated, older format,
@@ -26,6 +31,7 @@ import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +40,7 @@ import sklearn
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when the pickled payload or the meaning of a feature changes
+FORMAT = 2  # bump when the pickled payload or the meaning of a feature changes
 Models = dict[str, Any]
 
 
@@ -51,36 +57,54 @@ class ModelCache:
 
     def __init__(self, directory: Path | None = None, keep: int = 4, keep_files: int = 8) -> None:
         self.directory, self.keep, self.keep_files = directory, keep, keep_files
-        self._memory: OrderedDict[str, Models] = OrderedDict()
+        self._memory: OrderedDict[str, tuple[Models, str]] = OrderedDict()  # key -> (models, fitted_at)
         self._lock = threading.Lock()
+        self._fitting: dict[str, threading.Lock] = {}  # one lock per key being obtained: one fit, not two
         self.hits = self.fits = 0
         self.last = ""  # "memory", "file" or "fitted": how the latest models were obtained
+        self.last_fitted_at = ""  # ISO 8601 (UTC) of the latest models' fit
 
     def fitted(self, key: str, fit: Callable[[], Models]) -> Models:
         """The models named ``key``: from memory, from the directory, or ``fit()`` (then kept)."""
+        return self.models_and_time(key, fit)[0]
+
+    def models_and_time(self, key: str, fit: Callable[[], Models]) -> tuple[Models, str]:
+        """:meth:`fitted` and when the models were fitted (ISO 8601, UTC). A caller that arrives while another
+        is obtaining the same key waits for it and then takes its models from memory."""
         with self._lock:
-            models = self._memory.get(key)
-            self.last = "memory" if models is not None else ""
-        if models is None:
-            models = self._read(key)
-            self.last = "file" if models is not None else "fitted"
-        if models is None:
-            models = fit()
-            self._write(key, models)
+            gate = self._fitting.setdefault(key, threading.Lock())
+        with gate:
+            models, fitted_at, how = self._obtain(key, fit)
+            with self._lock:
+                self.last, self.last_fitted_at = how, fitted_at
+                self.hits += how != "fitted"
+                self.fits += how == "fitted"
+                self._memory[key] = (models, fitted_at)
+                self._memory.move_to_end(key)
+                while len(self._memory) > self.keep:
+                    self._memory.popitem(last=False)
+                if self._fitting.get(key) is gate:
+                    del self._fitting[key]
+        return models, fitted_at
+
+    def _obtain(self, key: str, fit: Callable[[], Models]) -> tuple[Models, str, str]:
         with self._lock:
-            self.hits += self.last != "fitted"
-            self.fits += self.last == "fitted"
-            self._memory[key] = models
-            self._memory.move_to_end(key)
-            while len(self._memory) > self.keep:
-                self._memory.popitem(last=False)
-        return models
+            kept = self._memory.get(key)
+        if kept is not None:
+            return kept[0], kept[1], "memory"
+        found = self._read(key)
+        if found is not None:
+            return found[0], found[1], "file"
+        models = fit()
+        fitted_at = datetime.now(UTC).isoformat(timespec="seconds")
+        self._write(key, models, fitted_at)
+        return models, fitted_at, "fitted"
 
     def _path(self, key: str) -> Path:
         assert self.directory is not None
         return self.directory / f"load-models-{key[:32]}.pickle"
 
-    def _read(self, key: str) -> Models | None:
+    def _read(self, key: str) -> tuple[Models, str] | None:
         if self.directory is None or not self._path(key).exists():
             return None
         path = self._path(key)
@@ -95,14 +119,15 @@ class ModelCache:
         if found != wanted:
             log.info("%s: written by %s, need %s; fitting the load models again", path, found, wanted)
             return None
-        return payload["models"]  # type: ignore[no-any-return]
+        return payload["models"], str(payload.get("fitted_at", ""))
 
-    def _write(self, key: str, models: Models) -> None:
+    def _write(self, key: str, models: Models, fitted_at: str) -> None:
         if self.directory is None:
             return
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            payload = {"format": FORMAT, "sklearn": sklearn.__version__, "key": key, "models": models}
+            payload = {"format": FORMAT, "sklearn": sklearn.__version__, "key": key, "models": models,
+                       "fitted_at": fitted_at}
             tmp = self._path(key).with_suffix(".tmp")
             with tmp.open("wb") as f:
                 pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -3,8 +3,13 @@ price the plan against leaving the storage idle. What ``zerocarbon plan`` prints
 
 History (15-minute means from the store's rollups): each inverter's AC power, each subsystem's sub-meter power,
 the weather station's GHI and air temperature, the day's visitor tickets, and the grid import (for the month's
-demand peak so far). Tomorrow's weather comes from a forecast frame when one is given; without one the PV is
-clear sky × recent clearness and the load model sees yesterday's temperatures and clear-sky GHI.
+demand peak so far). Tomorrow's weather comes from a forecast when one is given (the operators' feed, kept in the
+data dir by ``collectors.weather_feed``, or a file); without one the PV is clear sky × recent clearness and the
+load model sees yesterday's temperatures and clear-sky GHI. The record says which (``pv_forecast``: the source,
+and the forecast's issue time and provider) and when the load models were fitted (``load_models_fitted_at``).
+
+The load models are fitted once a day: :func:`fit_ahead` is what the scheduled service runs after midnight and at
+start-up, so that the day's first plan only predicts.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import pandas as pd
 from models.errors import TooLittleHistory
 from models.site import Site
 from models.vocabulary import EnergyRole, PointKind
+from models.weather_forecast import WeatherForecast
 from planning import load_forecast as lf
 from planning.calendar import WorkCalendar
 from planning.config import PlanningConfig
@@ -65,28 +71,75 @@ def history_frame(store: Store, site: Site, start: pd.Timestamp, end: pd.Timesta
     return frame
 
 
+WEATHER, CLEAR_SKY = "weather forecast", "clear sky x recent clearness"
+
+
 def _tomorrow_weather(site: Site, history: pd.DataFrame, index: pd.DatetimeIndex,
-                      weather: pd.DataFrame | None) -> tuple[pd.DataFrame, str]:
+                      weather: pd.DataFrame | None) -> pd.DataFrame:
     if weather is not None:
-        return weather.reindex(index).interpolate(limit_direction="both"), "weather forecast"
+        return weather.reindex(index).interpolate(limit_direction="both")
     yesterday = history["temp_c"].iloc[-96:].to_numpy()
     temp = yesterday if len(yesterday) == len(index) and np.isfinite(yesterday).any() else np.full(len(index), 25.0)
-    return pd.DataFrame({"temp_c": temp, "ghi_wm2": clear_sky_ghi(site, index).to_numpy()}, index=index), \
-        "clear sky x recent clearness"
+    return pd.DataFrame({"temp_c": temp, "ghi_wm2": clear_sky_ghi(site, index).to_numpy()}, index=index)
+
+
+def _frame_of(weather: WeatherForecast | pd.DataFrame | None, tz: str) -> pd.DataFrame | None:
+    if isinstance(weather, WeatherForecast):
+        return weather.frame.tz_convert(tz)
+    return weather
+
+
+def pv_forecast_source(weather: WeatherForecast | pd.DataFrame | None) -> dict[str, Any]:
+    """What tomorrow's PV forecast rests on: the source, and for a forecast its issue time and provider."""
+    if weather is None:
+        return {"source": CLEAR_SKY, "issued": None, "provider": None}
+    if isinstance(weather, WeatherForecast):
+        return {"source": WEATHER, "issued": weather.issued.isoformat(), "provider": weather.source}
+    return {"source": WEATHER, "issued": None, "provider": None}
 
 
 def forecast_day(site: Site, calendar: WorkCalendar, config: PlanningConfig, history: pd.DataFrame,
                  index: pd.DatetimeIndex, weather: pd.DataFrame | None,
                  read_training: lf.Reader | None = None) -> tuple[pd.DataFrame, str]:
-    """``load_kw`` and ``pv_kw`` (site totals) and per-subsystem loads for ``index`` (tomorrow)."""
-    fc_weather, source = _tomorrow_weather(site, history, index, weather)
+    """``load_kw`` and ``pv_kw`` (site totals) and per-subsystem loads for ``index`` (tomorrow), and when the
+    load models were fitted (ISO 8601, UTC)."""
+    fc_weather = _tomorrow_weather(site, history, index, weather)
     pv = forecast_pv(site, inverters_of(site), index, history, fc_weather if weather is not None else None,
                      config.forecast.calibration_days, config.forecast.clearness_days)
-    predicted = lf.forecast_loads(site, calendar, history, index, fc_weather, None, read_training,
-                                  config.forecast.history_days)  # fitted once a day on a year, then cached
+    models, fitted_at = lf.day_models(site, calendar, history, index, None, read_training,
+                                      config.forecast.history_days)  # fitted once a day on a year, then kept
+    visitors = lf.expected_visitors_of(history, calendar, index)
+    predicted = lf.predict(models, lf.features(index, fc_weather, calendar, visitors, site))
     out = predicted.copy()
     out["load_kw"], out["pv_kw"] = predicted.sum(axis=1), pv.sum(axis=1).fillna(0.0)
-    return out, source
+    return out, fitted_at
+
+
+def _day_index(site: Site, day: date) -> pd.DatetimeIndex:
+    start = pd.Timestamp(day).tz_localize(site.info.timezone)
+    return pd.date_range(start, start + pd.Timedelta(days=1), freq="15min", inclusive="left")
+
+
+def _recent(store: Store, site: Site, config: PlanningConfig, day: date) -> tuple[pd.DataFrame, float]:
+    """The last ``recent_days`` before ``day`` and the days of sub-meter history in them; too few raise."""
+    start = _day_index(site, day)[0]
+    history = history_frame(store, site, start - pd.Timedelta(days=config.forecast.recent_days), start)
+    known = history[[c for c in history.columns if c.startswith("load_kw/")]].notna().any(axis=1)
+    if known.sum() < MIN_HISTORY_DAYS * 96:
+        raise TooLittleHistory(f"plan for {day}: the store has {known.sum() / 96:.1f} days of sub-meter history in "
+                               f"the last {config.forecast.recent_days} days; at least {MIN_HISTORY_DAYS} are needed",
+                               float(known.sum() / 96), MIN_HISTORY_DAYS)
+    return history, float(known.sum() / 96)
+
+
+def fit_ahead(store: Store, site: Site, calendar: WorkCalendar, config: PlanningConfig, day: date) -> str:
+    """Fit (or find kept) the load models that plan ``day``, before anyone asks for the plan; returns when they
+    were fitted. The scheduled service runs it after midnight for tomorrow and at start-up; the models are
+    kept by :data:`planning.model_cache.SHARED` (in the data dir when the wiring said so)."""
+    history, _ = _recent(store, site, config, day)
+    return lf.day_models(site, calendar, history, _day_index(site, day), None,
+                         lambda first, end: history_frame(store, site, first, end),
+                         config.forecast.history_days)[1]
 
 
 def _bill(grid_kw: np.ndarray, price: np.ndarray, factor: np.ndarray, rate: float, month_peak: float) -> dict:
@@ -97,23 +150,20 @@ def _bill(grid_kw: np.ndarray, price: np.ndarray, factor: np.ndarray, rate: floa
 
 
 def plan_tomorrow(store: Store, site: Site, tariffs: TariffTable, calendar: WorkCalendar, config: PlanningConfig,
-                  factor_of: FactorOf, day: date, weather: pd.DataFrame | None = None,
+                  factor_of: FactorOf, day: date, weather: WeatherForecast | pd.DataFrame | None = None,
                   ev_sessions: pd.DataFrame | None = None) -> dict[str, Any]:
     """The plan of ``day`` and its expected saving against idle storage, as a JSON-ready record.
 
+    ``weather``: tomorrow's forecast (a kept :class:`WeatherForecast`, or a bare ``ghi_wm2``/``temp_c`` frame
+    from a file), or None for clear sky × recent clearness.
     ``ev_sessions`` (``planning.ev`` columns; bookings known the evening before): the EV fleet's charging is
     planned too, its sessions' unmanaged power taken out of the load forecast; ``setpoints['ev_kw']`` is set."""
-    tz = site.info.timezone
-    start = pd.Timestamp(day).tz_localize(tz)
-    index = pd.date_range(start, start + pd.Timedelta(days=1), freq="15min", inclusive="left")
-    history = history_frame(store, site, start - pd.Timedelta(days=config.forecast.recent_days), start)
-    known = history[[c for c in history.columns if c.startswith("load_kw/")]].notna().any(axis=1)
-    if known.sum() < MIN_HISTORY_DAYS * 96:
-        raise TooLittleHistory(f"plan for {day}: the store has {known.sum() / 96:.1f} days of sub-meter history in "
-                               f"the last {config.forecast.recent_days} days; at least {MIN_HISTORY_DAYS} are needed",
-                               float(known.sum() / 96), MIN_HISTORY_DAYS)
-    fc, source = forecast_day(site, calendar, config, history, index, weather,
-                              lambda first, end: history_frame(store, site, first, end))  # on the day's first plan
+    index = _day_index(site, day)
+    start = index[0]
+    history, history_days = _recent(store, site, config, day)
+    frame = _frame_of(weather, site.info.timezone)
+    fc, fitted_at = forecast_day(site, calendar, config, history, index, frame,
+                                 lambda first, end: history_frame(store, site, first, end))  # if not fitted ahead
     month_start = start.replace(day=1)
     month_peak = float(np.nan_to_num(history.loc[history.index >= month_start, "grid_kw"].max()))
     priced = tariffs.prices(index)
@@ -127,10 +177,12 @@ def plan_tomorrow(store: Store, site: Site, tariffs: TariffTable, calendar: Work
     ev = envelope(ev_sessions, index) if ev_sessions is not None else None
     flexible = unmanaged_kw(ev_sessions, index) if ev_sessions is not None else 0.0  # in the load forecast
     plan = plan_storage(index, net - flexible, batteries, prices, config.storage.grid_charging, ev=ev)
-    return _record(day, index, fc, priced, plan, net, factor, rate, month_peak, source, known.sum() / 96)
+    record = _record(day, index, fc, priced, plan, net, factor, rate, month_peak, history_days)
+    source = pv_forecast_source(weather)
+    return {**record, "pv_source": source["source"], "pv_forecast": source, "load_models_fitted_at": fitted_at}
 
 
-def _record(day, index, fc, priced, plan, net, factor, rate, month_peak, source, history_days) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _record(day, index, fc, priced, plan, net, factor, rate, month_peak, history_days) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     storage = plan.frame[[c for c in plan.frame.columns if c.startswith("storage_kw/")]].sum(axis=1)
     soc = plan.frame[[c for c in plan.frame.columns if c.startswith("soc/")]].mean(axis=1)
     price = priced["price_yuan_per_kwh"].to_numpy()
@@ -142,7 +194,7 @@ def _record(day, index, fc, priced, plan, net, factor, rate, month_peak, source,
                  "price_yuan_per_kwh": round(float(price[i]), 4), "period": priced["period"].iloc[i]}
                 for i, t in enumerate(index)]
     total = {k: v["energy_yuan"] + v["demand_increase_yuan"] for k, v in (("plan", with_plan), ("idle", idle))}
-    return {"day": str(day), "advice_only": True, "pv_source": source, "history_days": round(float(history_days), 1),
+    return {"day": str(day), "advice_only": True, "history_days": round(float(history_days), 1),
             "month_peak_kw_so_far": round(month_peak, 1), "quarters": quarters,
             "expected": {"plan_yuan": round(total["plan"], 2), "idle_yuan": round(total["idle"], 2),
                          "saved_yuan": round(total["idle"] - total["plan"], 2),

@@ -23,6 +23,7 @@ from zerocarbon.alarm_wiring import AlarmService, build_alarm_service, carbon_fi
 from zerocarbon.collect_wiring import Collection, bridge_health, build_collection
 from zerocarbon.health import HealthServer, serve_health
 from zerocarbon.health_wiring import TimedWriter, watch_alarms
+from zerocarbon.plan_service import FitAhead, start_weather_feed
 from zerocarbon.scheduler_lock import SchedulerLock, open_scheduler_lock
 from zerocarbon.settings import Settings
 from zerocarbon.store_wiring import schedule_rollups
@@ -49,6 +50,8 @@ class Platform:
     health: HealthServer | None = None
     lock: SchedulerLock | None = None
     carbon: CarbonFiles | None = None  # the process's one reader of the carbon files (console, budget alarm)
+    plan_fits: Any = None  # zerocarbon.plan_service.FitAhead: tomorrow's load models fitted ahead
+    weather_feed: Any = None  # collectors.weather_feed.WeatherFeed on planning.yaml's forecast topic
     _loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
     _thread: threading.Thread | None = None
     _clock_stop: threading.Event = field(default_factory=threading.Event)
@@ -70,6 +73,8 @@ class Platform:
         self.lock = open_scheduler_lock(self.settings)  # also keeps a second `run` off the same data dir's jobs
         schedule_rollups(self.scheduler, self.store, lock=self.lock)
         self.scheduler.start()
+        self.plan_fits = FitAhead(self.store, self.site, self.settings, self.lock).start()
+        self.weather_feed = start_weather_feed(self.settings, self.site)
         self._clock = run_clock(self.alarms, self._clock_stop, self.store, self.carbon)  # delays, stale, budget
         if self.console is None:  # the demo serves its console before the history is filled, then hands it in
             self.console = self._start_console()
@@ -91,6 +96,10 @@ class Platform:
             self.console.stop()
         if self.health is not None:
             self.health.stop()
+        if self.weather_feed is not None:
+            self.weather_feed.stop()
+        if self.plan_fits is not None:
+            self.plan_fits.stop()
         for unwatch in self._unwatch:  # the metrics bridges read the collection and journal closed below
             unwatch()
         if self.collection is not None:

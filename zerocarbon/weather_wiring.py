@@ -13,6 +13,7 @@ import pandas as pd
 
 from collectors.weather_feed import WeatherFeed
 from models.site import MqttBroker, Site
+from models.weather_forecast import WeatherForecast
 from storage.weather_forecasts import FORECASTS_DIR, ForecastArchive
 from zerocarbon.settings import Settings
 
@@ -47,14 +48,13 @@ def listen(settings: Settings, site: Site, topic: str, stop: threading.Event) ->
     return listener
 
 
-def latest_forecast(settings: Settings, site: Site, day: pd.Timestamp) -> pd.DataFrame | None:
-    """``ghi_wm2``/``temp_c`` of the latest kept forecast spanning local ``day``, in the site's zone, or None."""
+def latest_forecast(settings: Settings, site: Site, day: pd.Timestamp) -> WeatherForecast | None:
+    """The latest kept forecast spanning local ``day``, or None (the plan then uses clear sky)."""
     start = pd.Timestamp(day).tz_localize(site.info.timezone) if pd.Timestamp(day).tz is None else pd.Timestamp(day)
     found = archive(settings).latest_for(start, start + pd.Timedelta(days=1))
-    if found is None:
-        return None
-    log.info("plan of %s: weather forecast issued %s by %s", day, found.issued, found.source)
-    return found.frame.tz_convert(site.info.timezone)
+    if found is not None:
+        log.info("plan of %s: weather forecast issued %s by %s", day, found.issued, found.source)
+    return found
 
 
 def publish_simulated(settings: Settings, site: Site, topic: str, day: str, seed: int) -> bytes:

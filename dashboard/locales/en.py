@@ -217,6 +217,8 @@ EN: dict[str, str] = {
                    "(load models refitted daily on up to a year).",
     "plan.source_weather": "the weather forecast",
     "plan.source_clear": "clear sky × recent clearness (no weather forecast given)",
+    "plan.source_feed": "the weather forecast issued {issued} ({provider})",
+    "plan.models_fitted": "Load models fitted {when}.",
     "plan.chart": "Forecast and storage plan, 15 minutes (storage: + discharge, − charge)",
     "plan.load": "Load forecast",
     "plan.pv": "PV forecast",

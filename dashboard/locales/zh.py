@@ -210,6 +210,8 @@ ZH: dict[str, str] = {
     "plan.source": "{day} 的计划；光伏预测来自{source}；近期历史 {days} 天（负荷模型每日基于最多一年的数据重新训练）。",
     "plan.source_weather": "天气预报",
     "plan.source_clear": "晴空模型 × 近期晴空指数（未提供天气预报）",
+    "plan.source_feed": "{issued} 发布的天气预报（{provider}）",
+    "plan.models_fitted": "负荷模型训练于 {when}。",
     "plan.chart": "预测与储能计划（15 分钟；储能：+ 放电，− 充电）",
     "plan.load": "负荷预测",
     "plan.pv": "光伏预测",

@@ -2,7 +2,11 @@
 expected to save against leaving the storage idle. Advice only: the console never writes to a device.
 
 Everything comes from :func:`planning.tomorrow.plan_tomorrow`, the function ``zerocarbon plan`` prints; the
-files are the site's ``tariffs.yaml``, ``calendar.yaml``, ``planning.yaml`` and ``emission_factors.yaml``. The plan
+files are the site's ``tariffs.yaml``, ``calendar.yaml``, ``planning.yaml`` and ``emission_factors.yaml``. Tomorrow's
+PV rests on the latest weather forecast kept in ``<data_dir>/weather_forecasts/`` that spans the day (the MQTT
+feed's, or a file an operator put there), else on clear sky × recent clearness; the page says which, with the
+forecast's issue time, and when the load models were fitted (the scheduled service fits them ahead, in
+``<data_dir>/forecast_models/``). The plan
 shown is saved as ``<data_dir>/plans/<day>.json`` (:mod:`models.plan_file`), as ``zerocarbon plan`` saves it: the
 simulated site (the demo) follows it that day. Yuan resting on placeholder tariff prices say so.
 """
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -25,8 +30,10 @@ from models.errors import TooLittleHistory, ZeroCarbonError
 from models.plan_file import PLANS_DIR, write_plan
 from planning.calendar import load_calendar
 from planning.config import load_planning_config
+from planning.model_cache import MODELS_DIR, keep_in
 from planning.tariffs import load_tariffs
-from planning.tomorrow import plan_tomorrow
+from planning.tomorrow import CLEAR_SKY, plan_tomorrow
+from storage.weather_forecasts import FORECASTS_DIR, ForecastArchive
 
 NAME = "plan"
 PATH = "/plan"
@@ -56,8 +63,12 @@ def compute(console: Console, day: Any) -> dict[str, Any]:
         return factors.series("electricity_location", config.carbon.factor_region, index)[0]
 
     tariffs = load_tariffs(folder / "tariffs.yaml")
+    data_dir = Path(console.settings.data_dir)
+    keep_in(data_dir / MODELS_DIR)  # the fits the scheduled service made ahead (or a fit made here, kept there)
+    start = pd.Timestamp(day).tz_localize(console.site.info.timezone)
+    weather = ForecastArchive(data_dir / FORECASTS_DIR).latest_for(start, start + pd.Timedelta(days=1))
     record = plan_tomorrow(console.store, console.site, tariffs, load_calendar(folder / "calendar.yaml"), config,
-                           factor_of, day)
+                           factor_of, day, weather)
     record["tariff_placeholders"] = tariffs.placeholders(day, day + timedelta(days=1))
     try:
         write_plan(console.settings.data_dir / PLANS_DIR, record, console.site.info.timezone, record["setpoints"])
@@ -82,15 +93,27 @@ def _body(console: Console, lang: str, day: Any) -> list[Any]:
         kpi("plan-peak", t(lang, "plan.peak"), number(e["peak_kw_plan"]), "kW",
             t(lang, "plan.peak_idle").format(kw=number(e["peak_kw_idle"]))),
     ], className="kpi-row")
-    note = t(lang, "plan.source").format(day=record["day"], source=t(lang, _SOURCES[record["pv_source"]]),
-                                         days=record["history_days"])
-    return [tiles, html.P(note, id="plan-source", className="note"),
+    return [tiles, html.P(_source_note(record, lang, console), id="plan-source", className="note"),
             html.P(tariff_placeholder_text(record.get("tariff_placeholders"), lang), id="plan-tariff-placeholder",
                    className="kpi-problem"),
             section(t(lang, "plan.chart"), graph("plan-chart", _figure(record, lang)))]
 
 
-_SOURCES = {"weather forecast": "plan.source_weather", "clear sky x recent clearness": "plan.source_clear"}
+def _source_note(record: dict[str, Any], lang: str, console: Console) -> str:
+    """Which PV forecast the plan used (with a forecast's issue time and provider) and when the models were fitted."""
+    fc = record["pv_forecast"]
+    if fc["source"] == CLEAR_SKY:
+        source = t(lang, "plan.source_clear")
+    elif fc["issued"]:
+        source = t(lang, "plan.source_feed").format(issued=_local(fc["issued"], console), provider=fc["provider"])
+    else:
+        source = t(lang, "plan.source_weather")
+    note = t(lang, "plan.source").format(day=record["day"], source=source, days=record["history_days"])
+    return f"{note} {t(lang, 'plan.models_fitted').format(when=_local(record['load_models_fitted_at'], console))}"
+
+
+def _local(iso: str, console: Console) -> str:
+    return pd.Timestamp(iso).tz_convert(console.timezone).strftime("%Y-%m-%d %H:%M") if iso else "?"
 
 
 def _figure(record: dict[str, Any], lang: str) -> go.Figure:

@@ -75,6 +75,40 @@ def test_a_new_process_reads_the_fit_from_the_data_dir(site, frame, tmp_path):  
     assert (fresh.fits, fresh.last) == (0, "file")
 
 
+def test_the_fit_time_is_kept_with_the_models_for_a_new_process(site, frame, tmp_path):  # type: ignore[no-untyped-def]
+    first = ModelCache(tmp_path)
+    _plan(site, frame, first)
+    fitted = pd.Timestamp(first.last_fitted_at)
+    assert fitted.tz is not None and abs(pd.Timestamp.now(tz="UTC") - fitted) < pd.Timedelta(minutes=10)
+    fresh = ModelCache(tmp_path)
+    _plan(site, frame, fresh)
+    assert (fresh.last, fresh.last_fitted_at) == ("file", first.last_fitted_at)  # not the time it was read
+
+
+def test_callers_asking_for_the_same_fit_at_once_share_one_fit() -> None:
+    """The service fits ahead while a Plan view arrives: the view waits for that fit instead of making another."""
+    import threading
+
+    cache, started, release, calls = ModelCache(), threading.Event(), threading.Event(), []
+
+    def slow_fit() -> dict:  # type: ignore[type-arg]
+        calls.append(1)
+        started.set()
+        release.wait(30)
+        return {"load_kw/lighting": "model"}
+
+    results: list[object] = []
+    threads = [threading.Thread(target=lambda: results.append(cache.fitted("k", slow_fit))) for _ in range(2)]
+    threads[0].start()
+    assert started.wait(30)
+    threads[1].start()  # arrives while the first fit runs
+    release.set()
+    for th in threads:
+        th.join(30)
+    assert len(calls) == 1 and len(results) == 2 and results[0] is results[1]
+    assert (cache.fits, cache.hits) == (1, 1)
+
+
 @pytest.mark.parametrize("spoil", ["truncated", "other sklearn", "other format"])
 def test_a_stale_or_broken_file_is_refitted_not_an_error(site, frame, tmp_path, caplog, spoil):  # type: ignore[no-untyped-def]
     first = _plan(site, frame, ModelCache(tmp_path))

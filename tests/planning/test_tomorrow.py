@@ -126,3 +126,78 @@ def test_the_shortest_history_allowed_still_plans(site, store):  # type: ignore[
     q = pd.DataFrame(record["quarters"])
     assert record["history_days"] == pytest.approx(2.0) and len(q) == 96
     assert q["load_kw"].between(500, 6000).all()
+
+
+def test_the_service_fits_tomorrows_models_ahead_and_a_restart_does_not_refit(site, store, tmp_path,  # type: ignore[no-untyped-def]
+                                                                             monkeypatch):
+    """`zerocarbon run` fits the day's load models in the background and keeps them in the data dir: the first
+    plan after it (and after a restart: a new process's empty memory) only predicts, and says when they were fitted."""
+    import planning.load_forecast as lf
+    import planning.model_cache as mc
+    from zerocarbon.plan_service import fit_tomorrow
+    from zerocarbon.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, site=CONFIG / "site.yaml")
+    monkeypatch.setattr(mc, "SHARED", mc.ModelCache())  # this process's cache, as a fresh service has it
+    monkeypatch.setattr(lf, "SHARED", mc.SHARED)
+    fitted = fit_tomorrow(store, site, settings, now=datetime(2026, 12, 3, 10, tzinfo=UTC))  # 18:00 local
+    assert fitted is not None and mc.SHARED.fits == 1
+    assert len(list((tmp_path / "forecast_models").glob("load-models-*.pickle"))) == 1
+    restarted = mc.ModelCache()
+    monkeypatch.setattr(mc, "SHARED", restarted)
+    monkeypatch.setattr(lf, "SHARED", restarted)
+    restarted.directory = tmp_path / "forecast_models"  # what the console's Plan page and `plan` set (keep_in)
+    record = plan_tomorrow(store, site, load_tariffs(CONFIG / "tariffs.yaml"), load_calendar(CONFIG / "calendar.yaml"),
+                           load_planning_config(CONFIG / "planning.yaml"), _factor, date(2026, 12, 4))
+    assert (restarted.fits, restarted.last) == (0, "file")
+    assert record["load_models_fitted_at"] == fitted
+    assert record["pv_forecast"] == {"source": "clear sky x recent clearness", "issued": None, "provider": None}
+    # too little history for the day after a gap: nothing fitted, no error (the Plan page says why)
+    assert fit_tomorrow(store, site, settings, now=datetime(2027, 3, 1, tzinfo=UTC)) is None
+
+
+def test_the_next_fit_is_at_half_past_midnight_site_time() -> None:
+    from zerocarbon.plan_service import seconds_to_next_fit
+
+    tz = "Asia/Shanghai"
+    assert seconds_to_next_fit(datetime(2026, 12, 3, 16, 0, tzinfo=UTC), tz) == 30 * 60  # 00:00 local
+    assert seconds_to_next_fit(datetime(2026, 12, 3, 16, 31, tzinfo=UTC), tz) == 24 * 3600 - 60  # 00:31 local
+    assert seconds_to_next_fit(datetime(2026, 12, 3, 10, 0, tzinfo=UTC), tz) == 6.5 * 3600  # 18:00 local
+
+
+def test_a_kept_forecast_is_what_the_plan_rests_on_and_says_so(site, store):  # type: ignore[no-untyped-def]
+    from collectors.weather_feed import parse_forecast
+    from simulators.weather_forecast import day_ahead_payload
+
+    forecast = parse_forecast(day_ahead_payload(site, "2026-12-04", seed=3))
+    record = plan_tomorrow(store, site, load_tariffs(CONFIG / "tariffs.yaml"), load_calendar(CONFIG / "calendar.yaml"),
+                           load_planning_config(CONFIG / "planning.yaml"), _factor, date(2026, 12, 4), forecast)
+    assert record["pv_forecast"] == {"source": "weather forecast", "issued": "2026-12-03T18:00:00+08:00",
+                                     "provider": "zerocarbon simulator (seed 3)"}
+    clear = plan_tomorrow(store, site, load_tariffs(CONFIG / "tariffs.yaml"), load_calendar(CONFIG / "calendar.yaml"),
+                          load_planning_config(CONFIG / "planning.yaml"), _factor, date(2026, 12, 4))
+    pv = [sum(q["pv_kw"] for q in r["quarters"]) for r in (record, clear)]
+    assert pv[0] != pytest.approx(pv[1], rel=0.01)  # the forecast's clouds, not clear sky x clearness
+
+
+def test_the_fit_ahead_thread_fits_after_start_up_and_stops_without_waiting_a_day(site, store, tmp_path,  # type: ignore[no-untyped-def]
+                                                                                  monkeypatch):
+    import time
+
+    import planning.load_forecast as lf
+    import planning.model_cache as mc
+    import zerocarbon.plan_service as ps
+    from zerocarbon.settings import Settings
+
+    monkeypatch.setattr(mc, "SHARED", mc.ModelCache())
+    monkeypatch.setattr(lf, "SHARED", mc.SHARED)
+    monkeypatch.setattr(ps, "START_DELAY_S", 0.0)
+    fitter = ps.FitAhead(store, site, Settings(data_dir=tmp_path, site=CONFIG / "site.yaml"),
+                         clock=lambda: datetime(2026, 12, 3, 10, tzinfo=UTC)).start()
+    deadline = time.monotonic() + 120
+    while fitter.runs < 1:
+        assert time.monotonic() < deadline and fitter.thread.is_alive()
+        time.sleep(0.05)
+    fitter.stop()  # the next run is 6.5 h away: stop() does not wait for it
+    assert not fitter.thread.is_alive() and fitter.runs == 1 and fitter.fitted is not None
+    assert list((tmp_path / "forecast_models").glob("load-models-*.pickle"))

@@ -114,9 +114,9 @@ def test_the_plan_takes_the_kept_forecast(site, tmp_path: Path) -> None:  # type
     settings = load_settings(Path("/nonexistent.env"), data_dir=tmp_path)
     assert latest_forecast(settings, site, pd.Timestamp("2026-12-05")) is None  # none kept: clear sky
     archive(settings).keep(parse_forecast(day_ahead_payload(site, "2026-12-05", seed=4)))
-    frame = latest_forecast(settings, site, pd.Timestamp("2026-12-05"))
-    assert frame is not None and len(frame) == 96 and str(frame.index.tz) == site.info.timezone
-    assert frame.index[0] == pd.Timestamp("2026-12-05", tz=site.info.timezone)
+    found = latest_forecast(settings, site, pd.Timestamp("2026-12-05"))
+    assert found is not None and len(found.frame) == 96 and found.source == "zerocarbon simulator (seed 4)"
+    assert found.frame.index[0] == pd.Timestamp("2026-12-05", tz=site.info.timezone)
 
 
 def test_the_cli_publishes_the_simulated_forecast_for_the_feed(site, site_file: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
@@ -141,5 +141,5 @@ def test_the_cli_publishes_the_simulated_forecast_for_the_feed(site, site_file: 
         wait_for(lambda: listener.kept == 1)  # the retained forecast, published before the listener started
     finally:
         listener.stop()
-    frame = latest_forecast(settings, site, pd.Timestamp("2026-12-05"))
-    assert frame is not None and len(frame) == 96 and frame["ghi_wm2"].max() > 0
+    found = latest_forecast(settings, site, pd.Timestamp("2026-12-05"))
+    assert found is not None and len(found.frame) == 96 and found.frame["ghi_wm2"].max() > 0

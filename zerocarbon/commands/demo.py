@@ -217,9 +217,11 @@ def _run_live(settings: Any, site: Site, store: Any, port: int, seed: int, stop:
                         counters=counter_values(store, site), counters_at=counter_times(store, site),
                         plans=settings.data_dir / PLANS_DIR).start()  # follows the day's plan (zerocarbon plan)
     control = ControlServer(sim, DEFAULT_CONTROL_PORT if _port_free(DEFAULT_CONTROL_PORT) else 0).start()
-    platform = Platform(settings.model_copy(update={"mqtt_host": "127.0.0.1", "mqtt_port": broker_port}),
-                        sim.site, store, console_port=port, console=console, carbon=carbon).start()
+    live = settings.model_copy(update={"mqtt_host": "127.0.0.1", "mqtt_port": broker_port})
+    platform = Platform(live, sim.site, store, console_port=port, console=console, carbon=carbon).start()
     _announce(settings, site, port, len(sim.endpoints), broker_port, control.port)
+    threading.Thread(target=_forecast_tomorrow, args=(live, sim.site, seed), name="demo-forecast",
+                     daemon=True).start()  # the platform's weather feed keeps it; the Plan page then rests on it
     try:
         while not stop.wait(0.5):
             pass
@@ -230,6 +232,21 @@ def _run_live(settings: Any, site: Site, store: Any, port: int, seed: int, stop:
         sim.stop()
         broker.stop()
         typer.echo("stopped cleanly")
+
+
+def _forecast_tomorrow(settings: Any, site: Site, seed: int) -> None:
+    """Publish the simulated weather service's forecast of tomorrow (retained) on the demo's broker."""
+    from zoneinfo import ZoneInfo
+
+    from planning.config import load_planning_config
+    from zerocarbon.weather_wiring import publish_simulated
+
+    day = str((datetime.now(UTC).astimezone(ZoneInfo(site.info.timezone)) + timedelta(days=1)).date())
+    try:
+        topic = load_planning_config(Path(settings.site).parent / "planning.yaml").forecast.weather_topic
+        publish_simulated(settings, site, topic, day, seed)
+    except Exception as exc:  # a demo without a forecast plans on clear sky, and its Plan page says so
+        logging.getLogger("zerocarbon.demo").warning("no simulated weather forecast for %s: %s", day, exc)
 
 
 def _history_ready(store: Any, site: Site, days: float, seed: int, stop: threading.Event,

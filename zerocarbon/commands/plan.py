@@ -103,7 +103,6 @@ def _tomorrow(settings, site, files, config, factor_of, day: str | None, weather
     from models.errors import InputError
     from planning.model_cache import MODELS_DIR, keep_in
     from planning.tomorrow import plan_tomorrow
-    from zerocarbon.plan_wiring import read_weather_csv
     from zerocarbon.store_wiring import open_store
     from zerocarbon.weather_wiring import latest_forecast
 
@@ -112,7 +111,7 @@ def _tomorrow(settings, site, files, config, factor_of, day: str | None, weather
         when = pd.Timestamp(day).date() if day else (pd.Timestamp.now(tz) + pd.Timedelta(days=1)).date()
     except ValueError:
         raise InputError(f"--day {day!r}: use an ISO date, e.g. 2026-12-04") from None
-    forecast = read_weather_csv(weather, tz) if weather else latest_forecast(settings, site, pd.Timestamp(when))
+    forecast = _weather_file(weather, tz) if weather else latest_forecast(settings, site, pd.Timestamp(when))
     keep_in(settings.data_dir / MODELS_DIR)  # the load models are fitted once a day and kept in the data dir
     store = open_store(settings, site)
     try:
@@ -121,6 +120,18 @@ def _tomorrow(settings, site, files, config, factor_of, day: str | None, weather
         raise InputError(str(exc)) from None
     finally:
         store.close()
+
+
+def _weather_file(path: Path, tz: str):  # type: ignore[no-untyped-def]
+    """A forecast CSV as a forecast issued when the file was last written (the plan says which forecast it used)."""
+    import pandas as pd
+
+    from models.weather_forecast import WeatherForecast
+    from zerocarbon.plan_wiring import read_weather_csv
+
+    frame = read_weather_csv(path, tz)
+    issued = pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC")
+    return WeatherForecast(issued, f"file {path.name}", frame)
 
 
 def _backtest(site, files, config, factor_of, month: str, seed: int) -> dict:  # type: ignore[no-untyped-def,type-arg]
@@ -165,7 +176,10 @@ def _month_text(r: dict) -> str:  # type: ignore[type-arg]
 
 def _day_text(r: dict) -> str:  # type: ignore[type-arg]
     e = r["expected"]
-    lines = [f"plan for {r['day']} (advice only; PV forecast: {r['pv_source']}, {r['history_days']} days of history)",
+    fc = r["pv_forecast"]
+    source = fc["source"] + (f" issued {fc['issued']} by {fc['provider']}" if fc.get("issued") else "")
+    lines = [f"plan for {r['day']} (advice only; PV forecast: {source}; {r['history_days']} days of history; load "
+             f"models fitted {r['load_models_fitted_at']})",
              f"expected: {e['plan_yuan']:,.0f} yuan with the plan vs {e['idle_yuan']:,.0f} with the storage idle "
              f"(saves {e['saved_yuan']:,.0f} yuan, {e['saved_tco2e']:.3f} tCO2e; peak {e['peak_kw_plan']:.0f} "
              f"vs {e['peak_kw_idle']:.0f} kW)",
