@@ -153,6 +153,28 @@ def poll(page, read: Callable[[], T], done: Callable[[T], bool], tries: int, eve
     return value
 
 
+def open_dropdown(page, dropdown: str, tries: int = 4):  # type: ignore[no-untyped-def]
+    """Open a Dash 4 dropdown and return its popover's search box. Dash loads the dropdown's code on demand:
+    under load a click can land before that code runs and open nothing, so click again until it opens."""
+    for attempt in range(tries):
+        page.click(dropdown)
+        try:
+            return page.wait_for_selector(".dash-dropdown-search", state="visible", timeout=15_000)
+        except Exception:
+            if attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def choose(page, dropdown: str, label: str, search: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Pick the option showing ``label`` (its options open in a popover outside the component); ``search``
+    fills the popover's search box first, for lists too long to show every option."""
+    box = open_dropdown(page, dropdown)
+    if search is not None:
+        box.fill(search)
+    page.click(f".dash-dropdown-option:has-text('{label}')")
+
+
 def goto(page, path: str):  # type: ignore[no-untyped-def]
     """Follow the top bar's link to ``path`` (as a user does, no reload) and wait for that page's root."""
     page.click(f'#topbar a[href="{path}"]')

@@ -10,16 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.dashboard.conftest import RunningConsole, poll
+from tests.dashboard.conftest import RunningConsole, choose, poll
 
 pytestmark = pytest.mark.browser
 PAGES = ["/", "/renewables", "/subsystems", "/carbon", "/alarms", "/reports"]
-
-
-def _choose(page, dropdown: str, label: str) -> None:  # type: ignore[no-untyped-def]
-    """Pick an option of a Dash 4 dropdown (its options open in a popover outside the component)."""
-    page.click(dropdown)
-    page.click(f".dash-dropdown-option:has-text('{label}')")
 
 
 def _expected_kpis(console: RunningConsole) -> dict[str, str]:
@@ -105,8 +99,8 @@ def _check_carbon_page(page, console: RunningConsole) -> None:  # type: ignore[n
 
 def test_subsystem_drill_down_shows_points_with_quality(console_page, running_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
     page = console_page("viewer", "/subsystems")
-    _choose(page, "#drill-subsystem", "智能照明系统")
-    _choose(page, "#drill-device", "meter-lighting")
+    choose(page, "#drill-subsystem", "智能照明系统")
+    choose(page, "#drill-device", "meter-lighting")
     table = page.wait_for_selector("#points-table")
     assert "p_kw" in table.inner_text() and "良好" in table.inner_text()
 
@@ -124,7 +118,7 @@ def test_operator_acknowledges_an_alarm_in_the_browser(console_page, running_con
 
 def test_auditor_downloads_the_carbon_report(console_page, running_console: RunningConsole, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     page = console_page("auditor", "/reports")
-    _choose(page, "#report-format", "JSON")
+    choose(page, "#report-format", "JSON")
     page.wait_for_selector("#report-download[href*='format=json']")  # (wait_for_function's eval breaks the CSP)
     with page.expect_download(timeout=120_000) as download:
         page.click("#report-download")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboard.conftest import RunningConsole
+from tests.dashboard.conftest import RunningConsole, choose
 
 pytestmark = pytest.mark.browser
 
@@ -54,8 +54,7 @@ def test_history_follows_raise_ack_and_shelve_without_a_filter_click(
     page.wait_for_selector(f"{rows}.acknowledged")
     hot = _raise(running_console, "storage-cell-over-temperature", "storage-1.cell_temp_max_c", "hot", 47.0)
     page.wait_for_selector(f"#alarm-row-{hot.id}")
-    page.click("#shelve-alarm")
-    page.click(f".dash-dropdown-option:has-text('#{hot.id} ')")
+    choose(page, "#shelve-alarm", f"#{hot.id} ")
     page.fill("#shelve-reason", "维护中 / maintenance")
     page.click("#shelve-button")
     page.wait_for_selector(f"#alarm-history-table tr.shelved:has(td:text-is('#{hot.id}'))")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboard.conftest import RunningConsole, goto, poll
+from tests.dashboard.conftest import RunningConsole, choose, goto, poll
 
 pytestmark = pytest.mark.browser
 
@@ -142,7 +142,6 @@ def test_one_subsystems_trend_share_and_intensity_and_power_distribution_by_kind
     console_page, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
 ) -> None:
     from dashboard.pages.subsystem_detail import figures, split_by_kind
-    from tests.dashboard.test_browser import _choose
 
     c = running_console.console
     today, now = c.local_midnight(), c.now()  # type: ignore[attr-defined]
@@ -156,7 +155,7 @@ def test_one_subsystems_trend_share_and_intensity_and_power_distribution_by_kind
     pv = split[(split["kind"] == "pv_inverter") & (split["role"] == "pv")]["energy_kwh"].sum()
     assert f"{pv:,.0f} kWh" in (bars.text_content() or "")
     page.wait_for_selector("#subsystem-focus-body >> text=请在上方选择一个子系统")
-    _choose(page, "#subsystem-focus", "冷站系统")
+    choose(page, "#subsystem-focus", "冷站系统")
     page.wait_for_selector("#subsystem-focus-trend .main-svg .scatterlayer .trace")
     assert page.inner_text("#focus-kwh") == f"{kwh:,.0f}"
     assert page.inner_text("#focus-share") == f"{share * 100:.1f}"

@@ -10,8 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.dashboard.conftest import RunningConsole
-from tests.dashboard.test_browser import _choose
+from tests.dashboard.conftest import RunningConsole, choose
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +67,7 @@ def test_the_report_downloaded_from_the_reports_page_counts_the_storage_saving(
     console = running_console.console
     expected = _expected(console, parse_period(period_label("this_month", console.now(), console)))  # type: ignore[attr-defined]
     page = console_page("auditor", "/reports")
-    _choose(page, "#report-format", "CSV")
+    choose(page, "#report-format", "CSV")
     page.wait_for_selector("#report-download[href*='format=csv']")  # (wait_for_function's eval breaks the CSP)
     with page.expect_download(timeout=120_000) as download:
         page.click("#report-download")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboard.conftest import RunningConsole, poll
+from tests.dashboard.conftest import RunningConsole, choose, open_dropdown, poll
 
 pytestmark = pytest.mark.browser
 
@@ -103,9 +103,8 @@ def test_subsystems_rank_all_17_with_share_and_area_and_split_power_distribution
                                    .map(trace => Array.from(trace.y).slice(-2))""")
     stacked_before, stacked_last = sum(e[0] for e in ends), sum(e[1] for e in ends)
     assert stacked_last > 0.7 * stacked_before  # the stacked total does not drop at the right edge
-    page.click("#drill-subsystem")
-    page.click(".dash-dropdown-option:has-text('供配电系统')")
-    page.click("#drill-device")
+    choose(page, "#drill-subsystem", "供配电系统")
+    open_dropdown(page, "#drill-device")
     page.wait_for_selector(".dash-dropdown-option:has-text('grid-meter-1')")
     options = "\n".join(o.inner_text() for o in page.query_selector_all(".dash-dropdown-option"))
     for kind_and_device in ("进线电表 · grid-meter-1", "光伏逆变器 · pv-inv-01", "储能 · storage-2"):
@@ -154,9 +153,7 @@ def test_an_auditor_picks_any_quarter_for_the_report_in_both_languages(
     local = running_console.console.now().astimezone(running_console.console.timezone)  # type: ignore[attr-defined]
     quarter = f"{local.year - 1}-Q{(local.month - 1) // 3 + 1}"
     page = console_page("auditor", "/reports")
-    page.click("#report-period")
-    page.keyboard.type(quarter)
-    page.click(f".dash-dropdown-option:has-text('{quarter}')")
+    choose(page, "#report-period", quarter, search=quarter)
     page.wait_for_selector(f"#report-download[href*='period={quarter}']")
     page.screenshot(path=str(artifacts_dir / "reports-quarter-zh.png"), full_page=True)
     page.click("#lang-en")
