@@ -6,7 +6,7 @@ import textwrap
 from typing import Any
 
 import plotly.graph_objects as go
-from dash import Input, dcc, html
+from dash import Input, ctx, dcc, html
 
 from dashboard.comparison import COMPARE, change
 from dashboard.i18n import t
@@ -22,6 +22,19 @@ ROLE_COLOURS = {
     "building": "#d1495b",
     "export": "#90a955",
 }
+
+
+# A control the user sets keeps its value when its page is drawn again: a language switch redraws the page
+# (every label changes) and must not reset the chosen period, comparison, range or subsystem. Dash restores a
+# user's edit to a redrawn component of the same id (persistence); "session": a reload keeps it too.
+KEPT: dict[str, Any] = {"persistence": True, "persistence_type": "session"}
+
+
+def drawn_by_layout(as_drawn: bool) -> bool:
+    """Whether a callback runs only because its page was drawn (no control changed: Dash's initial call) while
+    its controls hold what the layout already drew (``as_drawn``): nothing to recompute. A choice kept over a
+    language switch (:data:`KEPT`) differs from the layout's default and is drawn by that initial call."""
+    return ctx.triggered_id is None and as_drawn
 
 
 def number(value: float | None, digits: int = 0) -> str:
@@ -53,6 +66,7 @@ def period_picker(picker_id: str, lang: str, value: str = "day") -> dcc.RadioIte
         value=value,
         inline=True,
         className="period-picker",
+        **KEPT,
     )
 
 
@@ -148,9 +162,9 @@ def period_controls(page: str, lang: str, compare: str = "none", preset: str = "
                             initial_visible_month=today, first_day_of_week=1,  # weeks start on Monday in China
                             month_format="YYYY年M月" if lang == "zh" else "MMMM YYYY",
                             start_date_placeholder_text=t(lang, "compare.from"),
-                            end_date_placeholder_text=t(lang, "compare.to")),
+                            end_date_placeholder_text=t(lang, "compare.to"), **KEPT),
         dcc.RadioItems(id=f"{page}-compare", value=compare, inline=True, className="period-picker",
-                       options=[{"label": t(lang, f"compare.{c}"), "value": c} for c in COMPARE]),
+                       options=[{"label": t(lang, f"compare.{c}"), "value": c} for c in COMPARE], **KEPT),
     ], className="form-row")
 
 

@@ -111,5 +111,11 @@ def tariff_placeholder_text(placeholders: list[dict[str, Any]] | None, lang: str
 
     if not placeholders:
         return ""
-    items = "; ".join(f"{t(lang, 'tariff.' + p['what'])} {p['value']:g} {p['unit']} ({p['id']})" for p in placeholders)
+    items = "; ".join(f"{t(lang, 'tariff.' + p['what'])} {p['value']:g} {tariff_unit(p['unit'], lang)} ({p['id']})"
+                      for p in placeholders)
     return t(lang, "tariff.placeholder", items=items)
+
+
+def tariff_unit(unit: str, lang: str) -> str:
+    """A tariff's unit as config/tariffs.yaml writes it (yuan/kWh, yuan/kW·month), in Chinese as a bill writes it."""
+    return unit.replace("yuan", "元").replace("month", "月") if lang == "zh" else unit

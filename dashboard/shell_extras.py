@@ -22,6 +22,7 @@ def topbar_tools() -> list[Any]:
         dcc.Link("", id="alarm-badge", href="/alarms", className="alarm-badge"),
         html.Button("◐", id="theme-toggle", className="theme-toggle", n_clicks=0, title="dark / light"),
         dcc.Store(id="theme", storage_type="local", data="light"),
+        dcc.Store(id="date-locale"),  # the date pickers' language (theme.js dateLocale), set from the console's
         html.Div(id="fill-banner", className="fill-banner", role="status", hidden=True),
         dcc.Store(id="export-request"),
         dcc.Download(id="export-download"),
@@ -70,6 +71,10 @@ def register(app: Dash, console: Console) -> None:
         body = file_bytes(table_of(request.get("view") or {}), fmt, target)
         stamp = console.now().astimezone(console.timezone).strftime("%Y%m%d-%H%M")
         return dcc.send_bytes(body, f"zerocarbon-{target}-{stamp}.{fmt}", type=MIME[fmt])
+
+    # in the browser, before the page's (server-side) redraw for the new language arrives
+    app.clientside_callback(ClientsideFunction("zerocarbon", "dateLocale"), Output("date-locale", "data"),
+                            Input("lang", "data"))
 
     app.clientside_callback(ClientsideFunction("zerocarbon", "toggleTheme"), Output("theme", "data"),
                             Input("theme-toggle", "n_clicks"), Input("theme", "data"))

@@ -38,3 +38,14 @@ window.dash_clientside.zerocarbon.exportView = function (clicks) {
   }
   return {target: trigger.target, fmt: trigger.fmt, view: view, at: Date.now()};
 };
+
+// The date pickers' weekday and month names follow the console's language, not the browser's. Dash 4's
+// pickers (date-fns) take the locale in window.dateFns.locale that the browser's languages name, else the first
+// one loaded; so only the page's language is left there (none: date-fns' own English). date-fns-zh-CN.min.js
+// registered zhCN before this file ran (assets load in name order).
+window.dash_clientside.zerocarbon.dateLocale = function (lang) {
+  const loaded = window.zerocarbonDateLocales =
+    window.zerocarbonDateLocales || Object.assign({}, (window.dateFns || {}).locale);
+  window.dateFns = Object.assign({}, window.dateFns, {locale: lang === "en" ? {} : {zhCN: loaded.zhCN}});
+  return lang;
+};

@@ -127,6 +127,8 @@ EN_OPS: dict[str, str] = {
     "renewables.no_storage_readings": "No storage readings in this period (state of charge and battery power)",
     "subsystems.no_readings": ("No sub-meter reported in this period: start the collectors (zerocarbon run) or fill "
                                "in history (zerocarbon simulate --backfill)"),
+    "carbon.no_readings_tile": "no meter readings this year",
+    "carbon.ytd_fuel_only": "Scope 1 fuel deliveries only: no meter readings this year",
     "carbon.no_year_data": ("No readings this year yet, so there is nothing to chart: start the collectors "
                             "(zerocarbon run) or fill in history (zerocarbon simulate --backfill)"),
     "alarms.no_history": "No alarm events in the last {days} days",

@@ -128,6 +128,8 @@ ZH_OPS: dict[str, str] = {
     "renewables.no_storage_readings": "该时段没有储能读数（荷电状态与电池功率）",
     "subsystems.no_readings": ("该时段没有分项电表上报读数：请启动采集（zerocarbon run）"
                                "或补录历史（zerocarbon simulate --backfill）"),
+    "carbon.no_readings_tile": "今年尚无电表读数",
+    "carbon.ytd_fuel_only": "仅含范围一燃料记录：今年尚无电表读数",
     "carbon.no_year_data": ("今年还没有读数，无图可画：请启动采集（zerocarbon run）"
                             "或补录历史（zerocarbon simulate --backfill）"),
     "alarms.no_history": "近 {days} 天没有告警事件",

@@ -15,7 +15,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from alerts.lifecycle import Alarm, AlarmEvent
 from dashboard.alarm_text import alarm_text, device_name
 from dashboard.auth import Permission, allowed, audit, authorize
-from dashboard.components import export_buttons
+from dashboard.components import KEPT, drawn_by_layout, export_buttons
 from dashboard.context import Console
 from dashboard.i18n import t
 from dashboard.kpis import active_alarm_count
@@ -89,10 +89,11 @@ def shelve_form(console: Console, lang: str) -> list[Any]:
     note = [] if may else [html.P(t(lang, "alarms.shelve_not_allowed"), className="muted", id="shelve-not-allowed")]
     return [*note, html.Div([
         dcc.Dropdown(id="shelve-alarm", options=options, placeholder=t(lang, "alarms.choose"), className="grow",
-                     disabled=not may),
-        dcc.Input(id="shelve-reason", placeholder=t(lang, "alarms.reason"), className="grow", disabled=not may),
+                     disabled=not may, **KEPT),  # a half-filled form survives a language switch
+        dcc.Input(id="shelve-reason", placeholder=t(lang, "alarms.reason"), className="grow", disabled=not may,
+                  **KEPT),
         dcc.Input(id="shelve-minutes", type="number", value=60, min=1, max=480, className="narrow",
-                  disabled=not may),
+                  disabled=not may, **KEPT),
         html.Button(t(lang, "alarms.shelve_button"), id="shelve-button", n_clicks=0, disabled=not may),
     ], className="form-row")]
 
@@ -109,9 +110,9 @@ def history_filters(lang: str) -> list[Any]:
     return [html.Div([
         dcc.Dropdown(id="history-event", options=[{"label": t(lang, f"event.{e}"), "value": e}
                                                   for e in HISTORY_EVENTS],
-                     placeholder=t(lang, "alarms.all_events"), className="grow"),
+                     placeholder=t(lang, "alarms.all_events"), className="grow", **KEPT),
         dcc.RadioItems(id="history-days", options=[{"label": t(lang, f"alarms.last_{d}d"), "value": d}
-                                                   for d in (1, 7, 30)], value=7, inline=True),
+                                                   for d in (1, 7, 30)], value=7, inline=True, **KEPT),
     ], className="form-row")]
 
 
@@ -190,9 +191,10 @@ def register(app: Dash, console: Console) -> None:
     @app.callback(Output("alarm-active", "children"), Output("shelve-alarm", "options"),
                   Output("alarm-history", "children"),
                   Input("tick", "n_intervals"), Input("alarm-changed", "data"), Input("history-event", "value"),
-                  Input("history-days", "value"), State("lang", "data"), prevent_initial_call=True)
-    def _refresh(_tick: int, _changed: float, event: str | None, days: int | None,
-                 lang: str) -> tuple[Any, list[dict[str, Any]], Any]:
+                  Input("history-days", "value"), State("lang", "data"))
+    def _refresh(_tick: int, _changed: float, event: str | None, days: int | None, lang: str) -> Any:
+        if drawn_by_layout(not event and days in (None, 7)):  # filters kept over a language switch are drawn
+            return no_update, no_update, no_update
         return (active_table(console, lang), shelve_options(console, lang),
                 history_table(console, lang, event, int(days or 7)))
 

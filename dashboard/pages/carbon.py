@@ -76,16 +76,19 @@ def year_model(console: Console) -> dict[str, Any]:
 def body(model: dict[str, Any], lang: str) -> list[Any]:
     s = model["strategies"]
     nothing = [html.P(t(lang, "carbon.no_year_data"), className="kpi-problem", id="carbon-no-data")]
+    # No meter read this year: the report model still answers 0 kW peak, 0 yuan saved, 0 kWh/m² (sums over
+    # gaps); the tiles drawn from meters then show a dash and say why, never a silent zero.
+    metered = not no_year_data(model)
     return [
         *coverage_warning(model, lang),
-        *(nothing if no_year_data(model) else []),  # what to do, beside the warning's why
+        *([] if metered else nothing),  # what to do, beside the warning's why
         html.Div([
-            section(t(lang, "carbon.demand"), *demand_tiles(s["demand_reduction"], lang)),
-            section(t(lang, "carbon.efficiency"), *efficiency_tiles(s["efficiency"], lang)),
-            section(t(lang, "carbon.offsets"), *offset_tiles(s["offset"], lang)),
+            section(t(lang, "carbon.demand"), *demand_tiles(s["demand_reduction"], lang, metered)),
+            section(t(lang, "carbon.efficiency"), *efficiency_tiles(s["efficiency"], lang, metered)),
+            section(t(lang, "carbon.offsets"), *offset_tiles(s["offset"], lang, metered)),
             section(t(lang, "carbon.scope2"), graph("carbon-scope2", scope2_figure(model, lang))),
         ], className="grid-2"),
-        section(t(lang, "carbon.burn_down"), *management_tiles(s["management"], lang),
+        section(t(lang, "carbon.burn_down"), *management_tiles(s["management"], lang, metered),
                 graph("carbon-burn-down", burn_down_figure(model, lang))),
     ]
 
@@ -102,22 +105,37 @@ def coverage_warning(model: dict[str, Any], lang: str) -> list[Any]:
                    className="kpi-problem", id="carbon-coverage-warning")]
 
 
-def demand_tiles(d: dict[str, Any], lang: str) -> list[Any]:
+def metered_only(value: Any, metered: bool) -> Any:
+    """A figure summed from the meters, or None (a dash) when no meter read in the period."""
+    return value if metered else None
+
+
+def unmetered_note(lang: str, metered: bool, note: str = "") -> str:
+    """A tile's note, or why it is blank when no meter read this year."""
+    return note if metered else t(lang, "carbon.no_readings_tile")
+
+
+def demand_tiles(d: dict[str, Any], lang: str, metered: bool = True) -> list[Any]:
     peak = d.get("peak_demand") or {}
+    why = unmetered_note(lang, metered)
     return [html.Div([
-        kpi("carbon-peak", t(lang, "carbon.peak_kw"), number(peak.get("peak_kw"), 1), "kW"),
-        kpi("carbon-peak-reduction", t(lang, "carbon.peak_reduction"), number(peak.get("reduction_kw"), 1), "kW"),
-        kpi("carbon-avoided-energy", t(lang, "carbon.avoided_energy"), number(d.get("avoided_energy_kwh")), "kWh"),
-    ], className="kpi-row"), *storage_tiles(d.get("storage_dispatch") or {}, lang),
+        kpi("carbon-peak", t(lang, "carbon.peak_kw"), number(metered_only(peak.get("peak_kw"), metered), 1), "kW",
+            note=why),
+        kpi("carbon-peak-reduction", t(lang, "carbon.peak_reduction"),
+            number(metered_only(peak.get("reduction_kw"), metered), 1), "kW", note=why),
+        kpi("carbon-avoided-energy", t(lang, "carbon.avoided_energy"),
+            number(metered_only(d.get("avoided_energy_kwh"), metered)), "kWh", note=why),
+    ], className="kpi-row"), *storage_tiles(d.get("storage_dispatch") or {}, lang, metered),
         html.P(baseline_status(d.get("status"), lang, d.get("baseline")), className="muted",
                id="carbon-baseline-status")]
 
 
-def storage_tiles(s: dict[str, Any], lang: str) -> list[Any]:
+def storage_tiles(s: dict[str, Any], lang: str, metered: bool = True) -> list[Any]:
     """The report's storage rows under 降碳需: yuan and tCO2e the storage saved (planning.realised), with the
     tariff placeholders those yuan rest on."""
-    if s.get("saved_yuan") is None:
-        return [html.P(t(lang, "carbon.storage_not_computed", reason=s.get("status", "")), className="muted",
+    if s.get("saved_yuan") is None or not metered:
+        reason = s.get("status", "") if metered else t(lang, "carbon.no_readings_tile")
+        return [html.P(t(lang, "carbon.storage_not_computed", reason=reason), className="muted",
                        id="carbon-storage-unavailable")]
     return [html.Div([
         kpi("carbon-storage-saved-yuan", t(lang, "carbon.storage_saved_yuan"), number(s["saved_yuan"]), "¥"),
@@ -144,41 +162,49 @@ def baseline_status(status: str | None, lang: str, baseline: dict[str, Any] | No
     return status or ""
 
 
-def efficiency_tiles(e: dict[str, Any], lang: str) -> list[Any]:
+def efficiency_tiles(e: dict[str, Any], lang: str, metered: bool = True) -> list[Any]:
     pv = e.get("pv_performance") or {}
     covered = e.get("covered_days") or 0.0
+    annualised = unmetered_note(lang, metered, t(lang, "carbon.annualised_from", days=number(covered, 1)))
     return [html.Div([
-        kpi("carbon-eui-ytd", t(lang, "carbon.eui_ytd"), number(e.get("eui_period_kwh_per_m2"), 1), "kWh/m²"),
+        kpi("carbon-eui-ytd", t(lang, "carbon.eui_ytd"), number(metered_only(e.get("eui_period_kwh_per_m2"), metered),
+                                                                1), "kWh/m²", note=unmetered_note(lang, metered)),
         kpi("carbon-eui", t(lang, "carbon.eui_annualised"), number(e.get("eui_kwh_per_m2_a"), 1), "kWh/m²·a",
-            note=t(lang, "carbon.annualised_from", days=number(covered, 1))),
+            note=annualised),
         kpi("carbon-intensity", t(lang, "carbon.intensity"),
-            number(e.get("carbon_intensity_location_kgco2e_per_m2_a"), 2), "kgCO₂e/m²·a",
-            note=t(lang, "carbon.annualised_from", days=number(covered, 1))),
+            number(e.get("carbon_intensity_location_kgco2e_per_m2_a"), 2), "kgCO₂e/m²·a", note=annualised),
         kpi("carbon-pr", t(lang, "carbon.pr"), percent(pv.get("performance_ratio_temperature_corrected")), "%",
-            note=t(lang, "carbon.pr_definition")),
+            note=unmetered_note(lang, metered, t(lang, "carbon.pr_definition"))),
         kpi("carbon-wind-cf", t(lang, "carbon.wind_cf"), percent(e.get("wind_capacity_factor")), "%",
-            note=t(lang, "carbon.measured_hours", hours=number(e.get("wind_measured_hours")))),
-        kpi("carbon-cop", t(lang, "carbon.cop"), number(e.get("chiller_plant_cop"), 2), ""),
+            note=unmetered_note(lang, metered, t(lang, "carbon.measured_hours",
+                                                 hours=number(e.get("wind_measured_hours"))))),
+        kpi("carbon-cop", t(lang, "carbon.cop"), number(e.get("chiller_plant_cop"), 2), "",
+            note=unmetered_note(lang, metered)),
     ], className="kpi-row")]
 
 
-def offset_tiles(o: dict[str, Any], lang: str) -> list[Any]:
+def offset_tiles(o: dict[str, Any], lang: str, metered: bool = True) -> list[Any]:
+    why = unmetered_note(lang, metered)
     return [html.Div([
-        kpi("carbon-self-sufficiency", t(lang, "kpi.self_sufficiency"), percent(o.get("self_sufficiency_ratio")), "%"),
+        kpi("carbon-self-sufficiency", t(lang, "kpi.self_sufficiency"), percent(o.get("self_sufficiency_ratio")), "%",
+            note=why),
         kpi("carbon-self-consumption", t(lang, "kpi.self_consumption"), percent(o.get("self_consumption_ratio")),
-            "%"),
-        kpi("carbon-on-site-share", t(lang, "carbon.on_site_share"), percent(o.get("on_site_share")), "%"),
-        kpi("carbon-total-share", t(lang, "carbon.total_share"), percent(o.get("total_share")), "%"),
-        kpi("carbon-avoided", t(lang, "carbon.avoided"), number(o.get("avoided_emissions_tco2e"), 1), "tCO₂e"),
+            "%", note=why),
+        kpi("carbon-on-site-share", t(lang, "carbon.on_site_share"), percent(o.get("on_site_share")), "%", note=why),
+        kpi("carbon-total-share", t(lang, "carbon.total_share"), percent(o.get("total_share")), "%", note=why),
+        kpi("carbon-avoided", t(lang, "carbon.avoided"),
+            number(metered_only(o.get("avoided_emissions_tco2e"), metered), 1), "tCO₂e", note=why),
     ], className="kpi-row"), html.P(o.get("problem") or "", className="kpi-problem")]
 
 
-def management_tiles(m: dict[str, Any], lang: str) -> list[Any]:
+def management_tiles(m: dict[str, Any], lang: str, metered: bool = True) -> list[Any]:
     share = (m.get("coverage") or {}).get("data_share")
+    # without meter readings the year's tonnes are the fuel deliveries entered in config/carbon.yaml alone
+    coverage = t(lang, "carbon.ytd_coverage", share=percent(share), days=m.get("days_with_data"),
+                 elapsed=m.get("days_elapsed"))
     return [html.Div([
         kpi("carbon-ytd", t(lang, "carbon.ytd"), number(m.get("ytd_tco2e"), 1), "tCO₂e",
-            note=t(lang, "carbon.ytd_coverage", share=percent(share), days=m.get("days_with_data"),
-                   elapsed=m.get("days_elapsed"))),
+            note=coverage if metered else t(lang, "carbon.ytd_fuel_only")),
         kpi("carbon-budget", t(lang, "carbon.budget"), number(m.get("budget_tco2e")), "tCO₂e"),
         kpi("carbon-forecast", t(lang, "carbon.forecast"), number(m.get("forecast_tco2e"), 1), "tCO₂e",
             note=forecast_note(m, lang)),

@@ -10,11 +10,12 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Dash, Input, Output, State, html
+from dash import Dash, Input, Output, State, html, no_update
 
 from dashboard.comparison import PeriodChoice, site_today
 from dashboard.components import (
     ROLE_COLOURS,
+    drawn_by_layout,
     empty_figure,
     figure_layout,
     graph,
@@ -47,7 +48,11 @@ TODAY_TTL_S = 30.0
 
 
 def layout(console: Console, lang: str) -> html.Div:
-    return console.snapshot(NAME, "layout", lang, lambda: _layout(console, lang))
+    """The page, shared per tick, with its KPI tiles read now: the alarm count moves with every raise, shelve
+    and clear, and a first view must show the count the top bar's badge shows, not one a tick old."""
+    title, *rest = console.snapshot(NAME, "layout", lang, lambda: _layout(console, lang))
+    tiles = html.Div(kpi_tiles(kpis(console), lang), id="overview-kpis", className="kpi-row")
+    return html.Div([title, tiles, *rest], id="overview-page")
 
 
 def today(console: Console) -> Balance:
@@ -65,30 +70,27 @@ def power_now(console: Console) -> LivePower:
     return console.snapshot(NAME, "live", "", lambda: live_power(console))
 
 
-def _layout(console: Console, lang: str) -> html.Div:
-    return html.Div(
-        [
-            html.H2(t(lang, TITLE)),
-            html.Div(kpi_tiles(kpis(console), lang), id="overview-kpis", className="kpi-row"),
-            html.Div(
-                [
-                    section(t(lang, "overview.power_flow"), *live_graphs(console, lang)),
-                    section(t(lang, "overview.sankey"),
-                            graph("overview-sankey", today_sankey(console, today(console), lang))),
-                ],
-                className="grid-2",
-            ),
-            html.Div([
-                section(t(lang, "overview.day_curve"), graph("overview-day-curve", day_curve(console, lang))),
-                section(t(lang, "overview.carbon"), html.Div(carbon_tiles(console, lang), className="kpi-row",
-                                                             id="overview-carbon")),
-            ], className="grid-2"),
-            section(t(lang, "compare.title"), period_controls(NAME, lang, COMPARED.compare, today=site_today(console)),
-                    loading(html.Div(compared(console, lang, COMPARED), id="overview-compare-body"),
-                            "overview-compare-loading")),
-        ],
-        id="overview-page",
-    )
+def _layout(console: Console, lang: str) -> list[Any]:
+    """Everything but the KPI tiles (see :func:`layout`)."""
+    return [
+        html.H2(t(lang, TITLE)),
+        html.Div(
+            [
+                section(t(lang, "overview.power_flow"), *live_graphs(console, lang)),
+                section(t(lang, "overview.sankey"),
+                        graph("overview-sankey", today_sankey(console, today(console), lang))),
+            ],
+            className="grid-2",
+        ),
+        html.Div([
+            section(t(lang, "overview.day_curve"), graph("overview-day-curve", day_curve(console, lang))),
+            section(t(lang, "overview.carbon"), html.Div(carbon_tiles(console, lang), className="kpi-row",
+                                                         id="overview-carbon")),
+        ], className="grid-2"),
+        section(t(lang, "compare.title"), period_controls(NAME, lang, COMPARED.compare, today=site_today(console)),
+                loading(html.Div(compared(console, lang, COMPARED), id="overview-compare-body"),
+                        "overview-compare-loading")),
+    ]
 
 
 COMPARED = PeriodChoice("day", "previous")  # what an Overview opens with: today so far against yesterday
@@ -224,15 +226,17 @@ def register(app: Dash, console: Console) -> None:
     def _refresh_flow(_n: int, lang: str) -> tuple[Any, Any]:
         return console.snapshot(NAME, "flow", lang, lambda: _flow_figures(console, lang))
 
-    @app.callback(Output("overview-compare-body", "children"), *period_inputs(NAME), State("lang", "data"),
-                  prevent_initial_call=True)
+    @app.callback(Output("overview-compare-body", "children"), *period_inputs(NAME), State("lang", "data"))
     def _compare(preset: str, compare: str | None, first: str | None, last: str | None, lang: str) -> Any:
-        return compared(console, lang, PeriodChoice.of(preset, compare, first, last))
+        choice = PeriodChoice.of(preset, compare, first, last)
+        if drawn_by_layout(choice == COMPARED):
+            return no_update
+        return compared(console, lang, choice)
 
     @app.callback(Output("overview-kpis", "children"), Input("tick", "n_intervals"), State("lang", "data"),
                   prevent_initial_call=True)
     def _refresh_kpis(_n: int, lang: str) -> list[Any]:
-        return console.snapshot(NAME, "tiles", lang, lambda: kpi_tiles(kpis(console), lang))
+        return kpi_tiles(kpis(console), lang)  # energy shared for 30 s; the alarm count read now, as the badge
 
 
 def _flow_figures(console: Console, lang: str) -> tuple[Any, Any]:

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from dash import Dash, Input, Output, dcc, html
 
 from dashboard.auth import Permission, allowed
+from dashboard.components import KEPT
 from dashboard.context import Console
 from dashboard.downloads import FORMATS, PERIODS
 from dashboard.i18n import t
@@ -45,10 +46,10 @@ def layout(console: Console, lang: str) -> html.Div:
             html.Div([
                 html.Label([t(lang, "reports.period"), dcc.Dropdown(
                     id="report-period", value="this_month", clearable=False,
-                    options=period_options(console, lang), searchable=True)], className="grow"),
+                    options=period_options(console, lang), searchable=True, **KEPT)], className="grow"),
                 html.Label([t(lang, "reports.format"), dcc.Dropdown(
                     id="report-format", value="pdf", clearable=False,
-                    options=[{"label": f.upper(), "value": f} for f in FORMATS])], className="grow"),
+                    options=[{"label": f.upper(), "value": f} for f in FORMATS], **KEPT)], className="grow"),
             ], className="form-row"),
             link,
         ], className="card"),
@@ -56,7 +57,7 @@ def layout(console: Console, lang: str) -> html.Div:
 
 
 def register(app: Dash, console: Console) -> None:
-    @app.callback(Output("report-download", "href"), Input("report-period", "value"), Input("report-format", "value"),
-                  prevent_initial_call=True)
+    # also on the page's first draw: a period and format kept over a language switch must be what is downloaded
+    @app.callback(Output("report-download", "href"), Input("report-period", "value"), Input("report-format", "value"))
     def _href(period: str, fmt: str) -> str:
         return download_href(period, fmt)

@@ -8,11 +8,13 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Dash, Input, Output, State, dcc, html
+from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard.comparison import PeriodChoice, change, site_today
 from dashboard.components import (
+    KEPT,
     ROLE_COLOURS,
+    drawn_by_layout,
     empty_figure,
     export_buttons,
     figure_layout,
@@ -44,7 +46,7 @@ def layout(console: Console, lang: str) -> html.Div:
         section(t(lang, "subsystems.focus"),
                 dcc.Dropdown(id="subsystem-focus", options=[{"label": _name(console, s.id, lang), "value": s.id}
                                                             for s in console.site.subsystems],
-                             placeholder=t(lang, "subsystems.choose_subsystem")),
+                             placeholder=t(lang, "subsystems.choose_subsystem"), **KEPT),
                 loading(html.Div(focus_body(console, None, PeriodChoice(), lang), id="subsystem-focus-body"),
                         "subsystem-focus-loading"), section_id="subsystem-focus-section"),
         section(t(lang, "subsystems.drill"), *drill_controls(console, lang),
@@ -167,8 +169,8 @@ def drill_controls(console: Console, lang: str) -> list[Any]:
     return [html.Div([
         dcc.Dropdown(id="drill-subsystem", options=[{"label": _name(console, s.id, lang), "value": s.id}
                                                     for s in console.site.subsystems],
-                     placeholder=t(lang, "subsystems.choose_subsystem"), className="grow"),
-        dcc.Dropdown(id="drill-device", placeholder=t(lang, "subsystems.choose_device"), className="grow"),
+                     placeholder=t(lang, "subsystems.choose_subsystem"), className="grow", **KEPT),
+        dcc.Dropdown(id="drill-device", placeholder=t(lang, "subsystems.choose_device"), className="grow", **KEPT),
     ], className="form-row")]
 
 
@@ -191,30 +193,36 @@ def points_table(console: Console, lang: str, device_id: str | None) -> Any:
 
 
 def register(app: Dash, console: Console) -> None:
-    @app.callback(Output("subsystems-body", "children"), *period_inputs(NAME), State("lang", "data"),
-                  prevent_initial_call=True)
-    def _period(preset: str, compare: str | None, first: str | None, last: str | None, lang: str) -> list[Any]:
-        return shared_body(console, lang, PeriodChoice.of(preset, compare, first, last))
+    @app.callback(Output("subsystems-body", "children"), *period_inputs(NAME), State("lang", "data"))
+    def _period(preset: str, compare: str | None, first: str | None, last: str | None, lang: str) -> Any:
+        choice = PeriodChoice.of(preset, compare, first, last)
+        if drawn_by_layout(choice == PeriodChoice()):
+            return no_update
+        return shared_body(console, lang, choice)
 
     @app.callback(Output("subsystem-focus-body", "children"), Input("subsystem-focus", "value"),
-                  *period_inputs(NAME), State("lang", "data"), prevent_initial_call=True)
+                  *period_inputs(NAME), State("lang", "data"))
     def _focus(subsystem_id: str | None, preset: str, compare: str | None, first: str | None, last: str | None,
-               lang: str) -> list[Any]:
+               lang: str) -> Any:
         choice = PeriodChoice.of(preset, compare, first, last)
+        if drawn_by_layout(subsystem_id is None and choice == PeriodChoice()):
+            return no_update
         return console.snapshot(NAME, f"focus|{subsystem_id}|{choice.key}", lang,
                                 lambda: focus_body(console, subsystem_id, choice, lang), choice.ttl_s)
 
     @app.callback(Output("drill-device", "options"), Output("drill-device", "value"),
-                  Input("drill-subsystem", "value"), State("lang", "data"), prevent_initial_call=True)
-    def _devices(subsystem_id: str | None, lang: str | None) -> tuple[list[dict[str, str]], None]:
+                  Input("drill-subsystem", "value"), State("drill-device", "value"), State("lang", "data"))
+    def _devices(subsystem_id: str | None, device_id: str | None,
+                 lang: str | None) -> tuple[list[dict[str, str]], str | None]:
         devices = sorted((d for d in console.site.devices if d.subsystem == subsystem_id),
                          key=lambda d: (device_kind(console, d), d.id))
         lang = lang if lang in ("zh", "en") else "zh"
         return [{"label": f"{t(lang, 'kind.' + device_kind(console, d))} · {d.id} · "
                           f"{d.name_zh if lang == 'zh' and d.name_zh else d.name}", "value": d.id}
-                for d in devices], None
+                for d in devices], device_id if device_id in {d.id for d in devices} else None  # kept over a redraw
 
-    @app.callback(Output("subsystems-points", "children"), Input("drill-device", "value"), State("lang", "data"),
-                  prevent_initial_call=True)
+    @app.callback(Output("subsystems-points", "children"), Input("drill-device", "value"), State("lang", "data"))
     def _points(device_id: str | None, lang: str) -> Any:
+        if drawn_by_layout(device_id is None):
+            return no_update
         return points_table(console, lang, device_id)

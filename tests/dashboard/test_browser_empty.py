@@ -13,9 +13,9 @@ from tests.dashboard.conftest import RunningConsole, _users, goto, sign_in_brows
 from tests.support.processes import free_port
 
 pytestmark = pytest.mark.browser
-# Reports and Plan have no empty states of ours; Carbon's year model takes ~40 s over an empty store (planning/
-# cost.py's coverage, a Python lambda per interval): its empty charts are checked in test_empty_states.py
+# Reports and Plan have no empty states of ours (Plan's is in test_empty_states.py); Carbon has its own test below
 PAGES = ["/", "/renewables", "/subsystems", "/ev", "/alarms"]
+NO_TICK_MS = 3_600_000  # the live tick never comes in these tests: a first view must be right without it
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def empty_console(site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ru
     data_dir = tmp_path_factory.mktemp("empty-console")
     store = DuckDBStore(data_dir / "zerocarbon.duckdb", site.info.timezone)
     journal = AlarmJournal(data_dir / "alarms.sqlite")
-    app = create_app(store, site, journal, Settings(data_dir=data_dir), users=_users(data_dir))
+    app = create_app(store, site, journal, Settings(data_dir=data_dir), users=_users(data_dir), refresh_ms=NO_TICK_MS)
     server = ConsoleServer(app, "127.0.0.1", free_port()).start()
     yield RunningConsole(server.url, app, app.zerocarbon_console, journal, data_dir)  # type: ignore[attr-defined]
     server.stop()
@@ -71,4 +71,61 @@ def test_every_page_of_a_fresh_install_says_why_it_is_empty_in_both_languages(
                 name = path.strip("/") or "overview"
                 page.screenshot(path=str(artifacts_dir / f"empty-{name}-{lang}.png"), full_page=True)
     finally:
+        page.context.close()
+
+
+# every tile of the Carbon page that sums meter readings (the report model answers 0 over an empty store)
+CARBON_METERED = ["#carbon-peak", "#carbon-peak-reduction", "#carbon-avoided-energy", "#carbon-eui-ytd", "#carbon-eui",
+                  "#carbon-intensity", "#carbon-pr", "#carbon-wind-cf", "#carbon-cop", "#carbon-self-sufficiency",
+                  "#carbon-self-consumption", "#carbon-on-site-share", "#carbon-total-share", "#carbon-avoided"]
+
+
+def test_the_carbon_page_of_a_fresh_install_shows_dashes_with_the_reason_not_zeros_in_both_languages(
+    browser, empty_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
+) -> None:
+    from dashboard.i18n import t
+
+    page = sign_in_browser(browser, empty_console, "admin")
+    try:
+        goto(page, "/carbon")
+        for lang in ("zh", "en"):
+            page.click(f"#lang-{lang}")
+            # the year's report model: seconds over an empty store, shared by both languages
+            page.wait_for_selector(f"#carbon-body >> text={t(lang, 'carbon.ytd_fuel_only')}", timeout=180_000)
+            shown = {tile: page.inner_text(tile) for tile in CARBON_METERED}
+            assert set(shown.values()) == {"—"}, shown  # was 0.0 kW, 0.0 kWh/m², 0.0 tCO2e beside the warning
+            why = t(lang, "carbon.no_readings_tile")  # under each of those tiles, the storage line and the YTD note
+            assert page.inner_text("#carbon-body").count(why) == len(CARBON_METERED) + 2
+            assert why in page.inner_text("#carbon-storage-unavailable")  # not 0 yuan saved
+            page.wait_for_selector("#carbon-coverage-warning")
+            page.screenshot(path=str(artifacts_dir / f"empty-carbon-{lang}.png"), full_page=True)
+    finally:
+        page.context.close()
+
+
+def test_a_first_view_counts_an_alarm_raised_since_the_last_view_in_tile_and_badge(
+    browser, empty_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """The Overview is shared for a tick: its alarm tile came from that copy and lagged the badge by a tick."""
+    import time
+
+    from dashboard.i18n import t
+
+    page = sign_in_browser(browser, empty_console, "operator")  # draws (and shares) the Overview with 0 alarms
+    journal = empty_console.journal
+    try:
+        assert page.inner_text("#kpi-alarms") == "0"
+        journal.condition_raised("comm:ev", "comm", "ev-platform.sessions", "high",  # type: ignore[attr-defined]
+                                 "EV platform comm loss", None, time.time())
+        for lang in ("en", "zh"):  # the language switch draws the page again: a first view, no tick in between
+            page.click(f"#lang-{lang}")
+            page.wait_for_selector(f"#overview-page >> text={t(lang, 'kpi.active_alarms')}")
+            page.wait_for_selector(f"#alarm-badge >> text={t(lang, 'alarms.topbar', count=1)}")
+            assert page.inner_text("#kpi-alarms") == "1"
+        page.reload()
+        page.wait_for_selector("#overview-page #kpi-consumption")
+        assert page.inner_text("#kpi-alarms") == "1"
+        page.screenshot(path=str(artifacts_dir / "first-view-alarm-count-zh.png"))
+    finally:
+        journal.condition_cleared("comm:ev", "back to normal", None, time.time())  # type: ignore[attr-defined]
         page.context.close()

@@ -1,0 +1,58 @@
+"""A language switch in real headless Chromium: the page is drawn again in the other language with every choice
+the user made on it (period, comparison, subsystem), and the date picker speaks the page's language (weekday
+initials and month names). Screenshots go to tests/artifacts/ (looked at)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.dashboard.conftest import RunningConsole, poll
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_language_switch_keeps_the_chosen_period_comparison_and_subsystem(
+    console_page, running_console: RunningConsole, artifacts_dir: Path  # type: ignore[no-untyped-def]
+) -> None:
+    from dashboard.pages.subsystem_detail import figures
+    from tests.dashboard.test_browser import _choose
+
+    c = running_console.console
+    now = c.now()  # type: ignore[attr-defined]
+    week = figures(c, "chiller_plant", c.local_midnight() - timedelta(days=6), now)  # type: ignore[attr-defined,arg-type]
+    page = console_page("viewer", "/subsystems")
+    page.click("#subsystems-period >> text=近7天")
+    page.click("#subsystems-compare >> text=环比")
+    _choose(page, "#subsystem-focus", "冷站系统")
+    page.wait_for_selector("#focus-comparison table")
+    assert page.inner_text("#focus-kwh") == f"{week[0]:,.0f}"
+    page.click("#lang-en")
+    page.wait_for_selector("#subsystems-page >> text=Share of the building")  # drawn again, in English
+    assert "Chiller plant" in page.inner_text("#subsystem-focus")
+    assert page.is_checked('#subsystems-period input[value="week"]')
+    assert page.is_checked('#subsystems-compare input[value="previous"]')
+    page.wait_for_selector("#focus-comparison >> text=Earlier period")
+    shown = poll(page, lambda: page.inner_text("#focus-kwh"), lambda v: v == f"{week[0]:,.0f}", 60, 500)
+    assert shown == f"{week[0]:,.0f}"  # the week's figure, not today's (the layout's default)
+    page.screenshot(path=str(artifacts_dir / "language-kept-subsystems-en.png"), full_page=True)
+
+
+def test_the_date_picker_names_weekdays_and_months_in_the_page_language(
+    console_page, artifacts_dir: Path  # type: ignore[no-untyped-def]
+) -> None:
+    page = console_page("viewer", "/ev")
+    for lang, monday, month_mark in (("zh", "一", "年"), ("en", "Mo", "")):
+        page.click(f"#lang-{lang}")
+        page.wait_for_selector(f"#ev-page >> text={'充电' if lang == 'zh' else 'EV charging'}")
+        page.click("#ev-range")
+        calendar = page.locator(".dash-datepicker-calendar").first
+        calendar.wait_for()
+        header = page.locator(".dash-datepicker-calendar-container").first.inner_text()
+        assert monday in header.split(), (lang, header)  # weeks start on Monday, named in the page's language
+        if month_mark:
+            assert month_mark in header
+        page.screenshot(path=str(artifacts_dir / f"date-picker-{lang}.png"))
+        page.keyboard.press("Escape")
