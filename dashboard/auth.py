@@ -1,18 +1,20 @@
 """Console users, their roles, and the server-side guard every request and sensitive callback goes through.
 
-Users live in ``<data_dir>/users.json`` with werkzeug password hashes (never the password). A fresh install
+Users live in ``<data_dir>/users.json`` with Argon2id password hashes (never the password). A fresh install
 creates one ``admin`` whose password comes from ``ZEROCARBON_ADMIN_PASSWORD`` or is generated and printed once:
 there is no default password. Roles are checked on the server (``before_request`` for pages and Dash's own
 endpoints, :func:`authorize` inside each sensitive callback): a hidden button is not protection.
 
-An unknown user name costs the same scrypt check as a wrong password (against a dummy hash), so the answer
+An unknown user name costs the same hash check as a wrong password (against a dummy hash), so the answer
 time does not tell which names exist (issue 15 measured 3-5 ms against 158-209 ms before).
 
-Hashes are scrypt with N=2^14, r=8, p=1 (:data:`HASH_METHOD`): the parameters scrypt's author gives for
-interactive logins and Django's default, 16 MiB per check. werkzeug's default (N=2^15) cost 0.18-0.21 s of a
-core per sign-in on the 2-core machine, most of a sign-in, and the check is made while twenty others load pages
-(issue 15: sign-in < 1 s under load). A stored hash made with other parameters still verifies and is rewritten
-with these at its user's next good sign-in.
+Hashes are Argon2id with 19 MiB, 2 passes, 1 lane (:data:`HASHER`): the OWASP Password Storage Cheat Sheet's
+first choice at its minimum. One check costs 0.027 s of a core here, where scrypt at OWASP's minimum (N=2^17,
+r=8, p=1, or N=2^14 with p=5) costs 0.21-0.49 s and the N=2^14, p=1 used before (below that minimum) 0.040 s:
+twenty users sign in while others load pages, and fifty may press "sign in" in the same second (issue 15,
+docs/benchmarks.md). argon2-cffi releases the interpreter lock while it hashes, so the two sign-in threads use
+both cores. A stored hash of another kind (werkzeug scrypt or pbkdf2 from before) or with other parameters
+still verifies and is rewritten with these at its user's next good sign-in.
 """
 
 from __future__ import annotations
@@ -26,14 +28,18 @@ from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_request_context, request
 from flask_login import UserMixin, current_user
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from models.errors import UserError
 
 ADMIN_PASSWORD_ENV = "ZEROCARBON_ADMIN_PASSWORD"
-HASH_METHOD = "scrypt:16384:8:1"  # see the module docstring
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16,
+                        type=Type.ID)  # see the module docstring
+ARGON2_PREFIX = "$argon2id$"
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -145,16 +151,16 @@ class UserBook:
         and wrong passwords)."""
         entry = self._load().get(name)
         if entry is None:
-            check_password_hash(_dummy_hash(), password)  # the time of a real check, answer discarded
+            verify_password(_dummy_hash(), password)  # the time of a real check, answer discarded
             return None
-        if not check_password_hash(entry["password_hash"], password):
+        if not verify_password(entry["password_hash"], password):
             return None
-        if not entry["password_hash"].startswith(HASH_METHOD + "$"):
+        if needs_rehash(entry["password_hash"]):
             self._rehash(name, entry["password_hash"], password)
         return User(name, Role(entry["role"]))
 
     def _rehash(self, name: str, old: str, password: str) -> None:
-        """Store the hash with :data:`HASH_METHOD` (unless the password changed meanwhile)."""
+        """Store the hash made with :data:`HASHER` (unless the password changed meanwhile)."""
         new = hash_password(password)
         with self._lock:
             users = self._load()
@@ -164,12 +170,27 @@ class UserBook:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=HASH_METHOD)
+    return HASHER.hash(password)
+
+
+def verify_password(stored: str, password: str) -> bool:
+    """Whether ``password`` matches ``stored``: an Argon2id hash, or a werkzeug hash written before them."""
+    if not stored.startswith("$argon2"):
+        return check_password_hash(stored, password)
+    try:
+        return HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    """A hash of another kind, or Argon2id with other parameters than :data:`HASHER`'s."""
+    return not stored.startswith(ARGON2_PREFIX) or HASHER.check_needs_rehash(stored)
 
 
 @cache
 def _dummy_hash() -> str:
-    """A hash made like real ones (:data:`HASH_METHOD`), of a password nobody knows."""
+    """A hash made like real ones (:data:`HASHER`), of a password nobody knows."""
     return hash_password(secrets.token_urlsafe(16))
 
 

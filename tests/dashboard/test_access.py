@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 
 from dashboard.auth import ADMIN_PASSWORD_ENV, Role, UserBook, ensure_admin
 from models.errors import UserError
@@ -112,8 +113,7 @@ def test_fresh_install_without_env_generates_a_password_once(tmp_path: Path) -> 
     assert first.check("admin", "admin") is None
 
 
-def test_hashes_use_the_interactive_scrypt_parameters_and_older_hashes_are_rewritten_on_sign_in(
-        tmp_path: Path) -> None:
+def test_hashes_are_argon2id_at_owasp_minimum_and_older_hashes_are_rewritten_on_sign_in(tmp_path: Path) -> None:
     from werkzeug.security import generate_password_hash
 
     book = UserBook(tmp_path / "users.json")
@@ -122,17 +122,29 @@ def test_hashes_use_the_interactive_scrypt_parameters_and_older_hashes_are_rewri
     def stored(name: str) -> str:
         return str(json.loads(book.path.read_text())["users"][name]["password_hash"])
 
-    assert stored("ops").startswith("scrypt:16384:8:1$")
-    # a users file written before (werkzeug's default scrypt, N=2^15) still signs in, and is then rewritten
+    # OWASP Password Storage Cheat Sheet: Argon2id, at least 19 MiB, 2 iterations, 1 degree of parallelism
+    assert stored("ops").startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     users = json.loads(book.path.read_text())
-    users["users"]["old"] = {"role": "viewer", "password_hash": generate_password_hash("old-password")}
+    # users files written before: werkzeug's default scrypt (N=2^15), the N=2^14 of session 3, and an Argon2id
+    # hash with weaker parameters; each still signs in, and is then rewritten
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash("weak-argon2")
+    users["users"].update({
+        "old": {"role": "viewer", "password_hash": generate_password_hash("old-password")},
+        "s3": {"role": "viewer", "password_hash": generate_password_hash("s3-password", "scrypt:16384:8:1")},
+        "weak": {"role": "viewer", "password_hash": weak}})
     book.path.write_text(json.dumps(users))
     assert stored("old").startswith("scrypt:32768:8:1$")
     assert book.check("old", "wrong-password") is None
     assert stored("old").startswith("scrypt:32768:8:1$")  # a wrong password rewrites nothing
-    assert book.check("old", "old-password") == book.get("old")
-    assert stored("old").startswith("scrypt:16384:8:1$")
-    assert book.check("old", "old-password") == book.get("old")
+    for name, password in (("old", "old-password"), ("s3", "s3-password"), ("weak", "weak-argon2")):
+        assert book.check(name, password) == book.get(name)
+        assert stored(name).startswith("$argon2id$v=19$m=19456,t=2,p=1$"), name
+        assert book.check(name, password) == book.get(name)
+        assert book.check(name, password + "x") is None
+    broken = json.loads(book.path.read_text())
+    broken["users"]["old"]["password_hash"] = "$argon2id$v=19$m=19456,t=2,p=1$not-a-hash"
+    book.path.write_text(json.dumps(broken))
+    assert book.check("old", "old-password") is None  # a damaged hash refuses, it does not raise
 
 
 def test_weak_passwords_and_duplicate_users_are_refused(tmp_path: Path) -> None:
