@@ -6,9 +6,12 @@ What runs (the path users run):
 - a store holding the demo's history: ``simulators.backfill.backfill`` at 1 minute for every point of
   ``config/site.yaml`` over ``--days`` (30, as ``zerocarbon demo``), rollups built; cached in
   ``data/bench/console-load.duckdb`` and topped up to now on later runs;
-- the console served in a separate process, exactly as ``zerocarbon demo``/``run`` serve it
-  (``--server waitress``: ``create_app`` + ``dashboard.server.ConsoleServer``) or as ``zerocarbon dashboard``
-  (``--server gunicorn``), so the load generator does not share the server's interpreter lock;
+- the console served in a separate process, so the load generator does not share the server's interpreter
+  lock: ``--server waitress`` as ``zerocarbon demo``/``run`` serve it (``create_app`` +
+  ``dashboard.server.ConsoleServer``); ``--server dashboard`` runs the ``zerocarbon dashboard`` command itself
+  (the production path: docker-compose.yml; the same ConsoleServer since issue 15's last round);
+  ``--server gunicorn``: one gunicorn gthread worker, what ``zerocarbon dashboard`` served before (and serves
+  with ``--workers N`` over InfluxDB);
 - each client is its own signed-in session (its own cookie and CSRF token) that loads the Overview as a
   browser does, the JavaScript bundles excepted (browsers cache them): ``GET /``, ``/_dash-layout``,
   ``/_dash-dependencies``, the routing callback that draws the page, the two live-tick callbacks (power
@@ -18,7 +21,8 @@ What runs (the path users run):
 - the level's clients sign in all at once before it starts (timed: "all sign in at once"), then a prober signs
   in with a fresh client every 2 s during the level: sign-in latency under the load.
 Baseline in the same run: the 1-client level; ratios are p50 and p99 against it. The server's CPU per load
-(``/proc/<pid>/stat`` of the server process over the level, divided by the loads and sign-ins served) is the
+(``/proc/<pid>/stat`` of the server process and its children, gunicorn's workers, over the level, divided by
+the loads and sign-ins served) is the
 figure other work on a shared machine does not change much: one core's worth of it is the console's capacity.
 
 ``--pages``: the done-when of issue 15 ("20 users at once get every page within 5 s"): each client opens every
@@ -26,7 +30,7 @@ page of the console in turn (``bench/console_pages.py``: the page, layout, depen
 fires on load, found as Dash's renderer finds them), one page per tick, each client starting at a different
 page; p50 and p99 per page. Levels 1 and 20 (``--levels`` chooses).
 
-Run: ``.venv/bin/python bench/bench_console_load.py [--seconds 40] [--days 30] [--server waitress|gunicorn]
+Run: ``.venv/bin/python bench/bench_console_load.py [--seconds 40] [--days 30] [--server waitress|dashboard|gunicorn]
 [--pages] [--levels 1,20,50]``
 """
 
@@ -119,13 +123,22 @@ def serve_waitress(data_dir: Path, port: int) -> None:
     ConsoleServer(app, "127.0.0.1", port).run()
 
 
+def serve_gunicorn(port: int) -> None:
+    """One gunicorn gthread worker building the console after the fork (runs in the server subprocess; the
+    data dir and site come from the environment, as for the command)."""
+    from zerocarbon.commands.dashboard import _gunicorn
+
+    _gunicorn(f"127.0.0.1:{port}", 1).run()
+
+
 def start_server(kind: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ZEROCARBON_DATA_DIR": str(data_dir), "ZEROCARBON_ADMIN_PASSWORD": PASSWORD,
            "ZEROCARBON_SITE": str(ROOT / "config" / "site.yaml")}
-    if kind == "gunicorn":
+    env.pop("ZEROCARBON_HEALTH_PORT", None)
+    if kind == "dashboard":
         cmd = [sys.executable, "-m", "zerocarbon", "dashboard", "--port", str(port)]
     else:
-        cmd = [sys.executable, __file__, "--serve", str(data_dir), "--port", str(port)]
+        cmd = [sys.executable, __file__, "--serve", str(data_dir), "--port", str(port), "--server", kind]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -152,9 +165,30 @@ class Level:
 
 
 def process_cpu_s(pid: int) -> float:
-    """utime + stime of ``pid`` from /proc: what the console cost, whatever else shares the machine."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """utime + stime of ``pid`` and every process under it, from /proc: what the console cost, whatever else
+    shares the machine. gunicorn's pages are served by worker processes the master forked (the master alone
+    only watches them), and a child's CPU reaches the parent's ``cutime`` only once it has exited."""
+    total = 0.0
+    for each in [pid, *descendants(pid)]:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # exited between the listing and the read
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process under ``pid`` (/proc/<pid>/task/<tid>/children, recursively)."""
+    found: list[int] = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            kids = [int(k) for k in children.read_text().split()]
+        except FileNotFoundError:
+            continue
+        for kid in kids:
+            found += [kid, *descendants(kid)]
+    return found
 
 
 async def sign_in(client: httpx.AsyncClient) -> float:
@@ -288,14 +322,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=40.0, help="duration of each level")
     parser.add_argument("--days", type=float, default=30.0, help="days of history in the store")
-    parser.add_argument("--server", choices=("waitress", "gunicorn"), default="waitress")
+    parser.add_argument("--server", choices=("waitress", "dashboard", "gunicorn"), default="waitress")
     parser.add_argument("--port", type=int, default=18515)
     parser.add_argument("--pages", action="store_true", help="every page in turn, not only the Overview")
     parser.add_argument("--levels", default=None, help="client counts, e.g. 1,20 (default 1,20,50; --pages 1,20)")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # the server subprocess
     args = parser.parse_args()
     if args.serve:
-        serve_waitress(args.serve, args.port)
+        serve_gunicorn(args.port) if args.server == "gunicorn" else serve_waitress(args.serve, args.port)
         return 0
     counts = [int(n) for n in args.levels.split(",")] if args.levels else ([1, 20] if args.pages else list(LEVELS))
     from bench.console_pages import pages

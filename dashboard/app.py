@@ -22,6 +22,7 @@ from dashboard.context import Console, ConsoleSettings
 from dashboard.i18n import t
 from dashboard.login import install_login
 from dashboard.pages import alarms, audit, carbon, ev, overview, plan, renewables, reports, subsystems
+from dashboard.server import Lanes
 from models.site import Site
 from storage.base import Store
 
@@ -50,6 +51,8 @@ def create_app(store: Store, site: Site, journal: Any, settings: ConsoleSettings
         title=t("zh", "app.title"),
         update_title=None,
     )
+    # page requests share PAGE_SLOTS, sign-in has its own (dashboard.server.Lanes), under any WSGI server
+    app.server.wsgi_app = Lanes(app.server.wsgi_app)  # type: ignore[method-assign]
     _trust_proxies(app, int(getattr(settings, "proxy_hops", 0)))
     # ZEROCARBON_COOKIE_SECURE: cookies only over HTTPS (set it when a TLS proxy is in front)
     install_login(app.server, users, Path(settings.data_dir), bool(getattr(settings, "cookie_secure", False)))

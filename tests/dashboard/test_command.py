@@ -1,4 +1,5 @@
-"""``zerocarbon dashboard`` under gunicorn on a fresh install with an empty store, and ``zerocarbon users``."""
+"""``zerocarbon dashboard`` (one process, waitress, as ``demo`` and ``run`` serve it) on a fresh install with an
+empty store, and ``zerocarbon users``."""
 
 from __future__ import annotations
 
@@ -46,6 +47,10 @@ def _wait_until_serving(url: str, timeout_s: float = 60) -> None:
     raise AssertionError(f"{url} never answered")
 
 
+def list_children(pid: int) -> list[int]:
+    return [int(k) for f in Path(f"/proc/{pid}/task").glob("*/children") for k in f.read_text().split()]
+
+
 def test_fresh_install_prints_admin_password_once_and_serves_an_empty_store(tmp_path: Path) -> None:
     port, health_port = free_ports(2)
     env = {**os.environ, "ZEROCARBON_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1",
@@ -58,7 +63,12 @@ def test_fresh_install_prints_admin_password_once_and_serves_an_empty_store(tmp_
         url = f"http://127.0.0.1:{port}"
         _wait_until_serving(url)
         with httpx.Client(base_url=url, timeout=60) as client:
-            assert sign_in(client, "admin", password).status_code == 302
+            signed_in = sign_in(client, "admin", password)
+            assert signed_in.status_code == 302
+            # the measured production path: dashboard.server.ConsoleServer (waitress names itself so), in this
+            # one process, not gunicorn's master and worker
+            assert signed_in.headers["server"] == "zerocarbon"
+            assert not list_children(proc.pid)
             route = {"output": "..topbar.children...page.children..",
                      "outputs": [{"id": "topbar", "property": "children"}, {"id": "page", "property": "children"}],
                      "inputs": [{"id": "url", "property": "pathname", "value": "/"},
@@ -73,8 +83,35 @@ def test_fresh_install_prints_admin_password_once_and_serves_an_empty_store(tmp_
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+    assert proc.returncode == 0  # docker stop: the server, journal and store closed in order
     users = json.loads((tmp_path / "data" / "users.json").read_text())["users"]
     assert list(users) == ["admin"] and password not in json.dumps(users)
+
+
+def test_workers_over_influxdb_run_under_gunicorn_and_sign_in(influxd, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``--workers 2`` (InfluxDB only): gunicorn's master and two workers, each with the app and its lanes."""
+    (port,) = free_ports(1)
+    env = {**os.environ, "ZEROCARBON_DATA_DIR": str(tmp_path / "data"), "ZEROCARBON_STORE": "influxdb",
+           "ZEROCARBON_INFLUX_URL": influxd.url, "ZEROCARBON_INFLUX_DB": "console_workers",
+           "ZEROCARBON_ADMIN_PASSWORD": "workers-secret-1"}
+    env.pop("ZEROCARBON_HEALTH_PORT", None)
+    proc = subprocess.Popen([sys.executable, "-m", "zerocarbon", "dashboard", "--port", str(port), "--workers", "2"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_until_serving(url)
+        with httpx.Client(base_url=url, timeout=60) as client:
+            signed_in = sign_in(client, "admin", "workers-secret-1")
+            assert signed_in.status_code == 302
+            assert signed_in.headers["server"] == "gunicorn"
+            assert client.get("/_dash-layout").status_code == 200  # sessions live on disk: any worker knows it
+        deadline = time.monotonic() + 30
+        while len(list_children(proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(list_children(proc.pid)) == 2
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
 
 
 def test_users_add_and_passwd(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

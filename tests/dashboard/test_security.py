@@ -240,13 +240,14 @@ def test_role_protected_actions_and_refusals_are_audited(serve) -> None:  # type
 
 
 def test_a_request_whose_client_hung_up_while_queued_is_dropped(site, console_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """Fill every server thread, queue a request, hang up: it never runs (before: waitress computed it anyway)."""
+    """Fill every page slot, queue a request, hang up: it never runs (before: waitress computed it anyway)."""
     import dash
 
     from dashboard import security
-    from dashboard.server import THREADS, ConsoleServer
+    from dashboard.server import PAGE_SLOTS, ConsoleServer, Lanes
 
     app = dash.Dash(__name__)
+    app.server.wsgi_app = Lanes(app.server.wsgi_app)  # type: ignore[method-assign]  # as create_app does
     app.layout = dash.html.Div()  # Dash refuses every request of an app without one
     ran: list[str] = []
     busy_now: list[int] = []
@@ -256,12 +257,12 @@ def test_a_request_whose_client_hung_up_while_queued_is_dropped(site, console_st
     security.install(app.server, [])
     server = ConsoleServer(app, "127.0.0.1", free_port()).start()
     busy = [threading.Thread(target=httpx.get, args=(f"{server.url}/slow",), kwargs={"timeout": 40})
-            for _ in range(THREADS)]
+            for _ in range(PAGE_SLOTS)]
     try:
         for thread in busy:
             thread.start()
         deadline = time.monotonic() + 20
-        while len(busy_now) < THREADS and time.monotonic() < deadline:  # every thread is held
+        while len(busy_now) < PAGE_SLOTS and time.monotonic() < deadline:  # every page slot is held
             time.sleep(0.05)
         with socket.create_connection(("127.0.0.1", server.port)) as gone:
             gone.sendall(b"GET /work HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
@@ -278,9 +279,9 @@ def test_a_request_whose_client_hung_up_while_queued_is_dropped(site, console_st
 
 
 def test_sign_in_answers_while_every_page_thread_is_busy(serve) -> None:  # type: ignore[no-untyped-def]
-    """Hold every page thread and queue more behind them: a sign-in still answers at once, on its own threads
+    """Hold every page slot and queue more behind them: a sign-in still answers at once, in its own lane
     (before: it waited in waitress's one queue behind the page callbacks, up to 13.5 s under 20 users)."""
-    from dashboard.server import THREADS
+    from dashboard.server import PAGE_SLOTS
 
     console = serve()
     busy_now: list[int] = []
@@ -290,18 +291,18 @@ def test_sign_in_answers_while_every_page_thread_is_busy(serve) -> None:  # type
         assert sign_in(client, "viewer").status_code == 302
         cookies = dict(client.cookies)
     busy = [threading.Thread(target=httpx.get, args=(f"{console.url}/slow",),
-                             kwargs={"timeout": 70, "cookies": cookies}) for _ in range(THREADS + 4)]
+                             kwargs={"timeout": 70, "cookies": cookies}) for _ in range(PAGE_SLOTS + 4)]
     try:
         for thread in busy:
             thread.start()
         deadline = time.monotonic() + 20
-        while len(busy_now) < THREADS and time.monotonic() < deadline:
+        while len(busy_now) < PAGE_SLOTS and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert len(busy_now) == THREADS  # every page thread is held, four more requests queue behind them
+        assert len(busy_now) == PAGE_SLOTS  # every page slot is held, four more requests queue behind them
         with httpx.Client(base_url=console.url, timeout=15) as prober:
             assert sign_in(prober, "operator").status_code == 302
             assert prober.get("/login").status_code == 200
-        assert len(busy_now) == THREADS  # the queued ones are still waiting
+        assert len(busy_now) == PAGE_SLOTS  # the queued ones are still waiting
     finally:
         release.set()
         for thread in busy:

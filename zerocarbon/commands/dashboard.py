@@ -1,8 +1,12 @@
-"""``zerocarbon dashboard``: serve the console with gunicorn; ``zerocarbon users``: console accounts.
+"""``zerocarbon dashboard``: serve the console; ``zerocarbon users``: console accounts.
 
-gunicorn builds the app inside its worker (after the fork), so the DuckDB file is opened by exactly one
-process. With the embedded DuckDB store there is one worker with threads; with InfluxDB, several workers may
-share the load. ``zerocarbon demo`` and ``zerocarbon run`` serve the console in-process with waitress instead.
+One process (the default, and the only choice with the embedded DuckDB store, which one process may open)
+serves the console with waitress in this process, exactly as ``zerocarbon demo`` and ``run`` do
+(``dashboard.server.ConsoleServer``). Measured under 1, 20 and 50 users (docs/benchmarks.md, issue 15), gunicorn
+with one gthread worker was slower at every level, its sign-ins and the 50 users' sign-in burst slower still,
+and it dropped 8-11 of about 400 Overview loads at 50 users (connections closed without an answer); waitress
+dropped none. With InfluxDB, ``--workers N`` runs N gunicorn worker processes, each building the app after
+the fork.
 """
 
 from __future__ import annotations
@@ -12,11 +16,10 @@ from typing import Any
 import typer
 
 from dashboard.auth import Role, UserBook, ensure_admin
-from dashboard.server import DEFAULT_HOST, DEFAULT_PORT
+from dashboard.server import DEFAULT_HOST, DEFAULT_PORT, THREADS
 from models.errors import UserError
 
 users_app = typer.Typer(help="Console accounts (stored hashed in <data_dir>/users.json).", no_args_is_help=True)
-THREADS_PER_WORKER = 16  # as dashboard.server.THREADS: 20 browsers on 2 cores with shared snapshots
 REQUEST_TIMEOUT_S = 180  # a year's PDF report can take a while; the live tick never comes near this
 
 
@@ -26,8 +29,8 @@ def _book() -> UserBook:
     return UserBook(load_settings().data_dir / "users.json")
 
 
-def _build_app() -> Any:
-    """Open the site, store and journal, and build the console (runs in the gunicorn worker)."""
+def _open_console() -> tuple[Any, Any, Any]:
+    """Open the site, store and journal, and build the console: ``(app, store, journal)``."""
     from alerts.journal import AlarmJournal
     from dashboard.app import create_app
     from models.loader import load_site
@@ -39,7 +42,23 @@ def _build_app() -> Any:
     site = load_site(settings.site)
     store = open_store(settings, site)
     journal = AlarmJournal(journal_path(settings))
-    return create_app(store, site, journal, settings, config_dir=settings.site.parent)
+    return create_app(store, site, journal, settings, config_dir=settings.site.parent), store, journal
+
+
+def _serve_in_process(host: str, port: int) -> None:
+    """waitress in this process until SIGINT or SIGTERM (docker stop), then close the server, journal, store."""
+    from dashboard.server import ConsoleServer
+    from zerocarbon.signals import stop_on_signals
+
+    stop = stop_on_signals()
+    app, store, journal = _open_console()
+    try:
+        server = ConsoleServer(app, host, port).start()
+        stop.wait()
+        server.stop()
+    finally:
+        journal.close()
+        store.close()
 
 
 def _gunicorn(bind: str, workers: int) -> Any:
@@ -50,12 +69,12 @@ def _gunicorn(bind: str, workers: int) -> Any:
             self.cfg.set("bind", bind)
             self.cfg.set("workers", workers)
             self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", THREADS_PER_WORKER)
+            self.cfg.set("threads", THREADS)  # more than the app's page slots: sign-in finds a free thread
             self.cfg.set("timeout", REQUEST_TIMEOUT_S)
             self.cfg.set("accesslog", "-")
 
         def load(self) -> Any:
-            return _build_app().server
+            return _open_console()[0].server  # in the worker, after the fork
 
     return ConsoleApplication()
 
@@ -63,9 +82,10 @@ def _gunicorn(bind: str, workers: int) -> Any:
 def dashboard(
     host: str = typer.Option(DEFAULT_HOST, help="address to listen on (127.0.0.1: this machine only)"),
     port: int = typer.Option(DEFAULT_PORT, help="TCP port"),
-    workers: int = typer.Option(1, min=1, help="gunicorn worker processes (more than 1 needs the InfluxDB store)"),
+    workers: int = typer.Option(1, min=1, help="1: one process (waitress); more: gunicorn worker processes "
+                                               "(needs the InfluxDB store)"),
 ) -> None:
-    """Serve the building management console at http://HOST:PORT with gunicorn."""
+    """Serve the building management console at http://HOST:PORT."""
     from zerocarbon.settings import load_settings
 
     settings = load_settings()
@@ -80,14 +100,17 @@ def dashboard(
     typer.echo(f"console on http://{host}:{port}")
     health = _serve_health(settings, port)
     try:
-        _gunicorn(f"{host}:{port}", workers).run()
+        if workers == 1:
+            _serve_in_process(host, port)
+        else:
+            _gunicorn(f"{host}:{port}", workers).run()
     finally:
         if health is not None:
             health.stop()
 
 
 def _serve_health(settings: Any, port: int) -> Any:
-    """/health and /metrics from the gunicorn master; the ``console`` check asks a worker for the login page."""
+    """/health and /metrics on their own port; the ``console`` check asks the console for its login page."""
     import httpx
 
     from zerocarbon.health import checks, serve_health
