@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,8 @@ class SimulatedSite:
         self._loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None
         self._ticker: asyncio.Task[None] | None = None
+        self._tick_lock = asyncio.Lock()
+        self._physics: ThreadPoolExecutor | None = None
         self._last: tuple[float, dict[str, dict[str, Value]]] = (0.0, {})
 
     # --- clock and state -------------------------------------------------------------------------------------
@@ -100,15 +103,27 @@ class SimulatedSite:
         return dict(self._last[1].get(device_id, {}))
 
     def tick(self) -> None:
+        """One tick on the caller's thread (before the serving loop runs)."""
         ts = self.now()
-        values = self.state.advance(ts)
+        self._show(ts, self.state.advance(ts))
+
+    def _show(self, ts: float, values: dict[str, dict[str, Value]]) -> None:
         for device_id, endpoint in self.served.items():
             endpoint.update(values[device_id])
         self._last = (ts, values)
 
+    async def _tick_served(self) -> None:
+        """A tick while serving: the physics run on a worker thread, because a new day or plan file recomputes
+        the whole day (~1 s, many on a loaded host) and the serving loop must keep answering meanwhile (on the
+        loop, a read in flight timed out). The registers change on the loop, one tick at a time, in order."""
+        async with self._tick_lock:
+            ts = self.now()
+            values = await asyncio.get_running_loop().run_in_executor(self._physics, self.state.advance, ts)
+            self._show(ts, values)
+
     async def _tick_forever(self) -> None:
         while True:
-            self.tick()
+            await self._tick_served()
             await asyncio.sleep(self.tick_s)
 
     # --- lifecycle -------------------------------------------------------------------------------------------
@@ -116,6 +131,7 @@ class SimulatedSite:
         for endpoint in self.served.values():
             endpoint.prepare()
         self.tick()
+        self._physics = ThreadPoolExecutor(1, thread_name_prefix="sim-physics")
         ready = threading.Event()
 
         async def serve() -> None:
@@ -151,6 +167,8 @@ class SimulatedSite:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
         self._thread = None
+        if self._physics is not None:
+            self._physics.shutdown(wait=True)
 
     def __enter__(self) -> SimulatedSite:
         return self.start()
@@ -181,7 +199,7 @@ class SimulatedSite:
         return self.state.describe()
 
     async def _retick(self) -> None:
-        self.tick()  # registers reflect a new fault at once, not at the next tick
+        await self._tick_served()  # registers reflect a new fault at once, not at the next tick
 
     def _on_loop(self, coro: Any) -> None:
         if self._thread is None:

@@ -27,7 +27,7 @@ QUARTERS = pd.date_range(pd.Timestamp("2026-10-14", tz=TZ), periods=96, freq="15
 
 def _storage(site: Site, device: str) -> tuple[float, float]:
     """(p_kw, soc %) of a storage PCS over Modbus: int32 0.1 kW, low word first; uint16 0.1 %."""
-    client = modbus_client(site, device, timeout_s=10.0)  # a new plan recomputes the day: ~1 s on a busy host
+    client = modbus_client(site, device, timeout_s=10.0)  # a deadline for a loaded host, not a speed goal
     try:
         low, high, soc = read(client, 0, 3)
     finally:
@@ -37,14 +37,15 @@ def _storage(site: Site, device: str) -> tuple[float, float]:
 
 
 def _meter_kw(site: Site, device: str) -> float:
-    client = modbus_client(site, device, timeout_s=10.0)  # a new plan recomputes the day: ~1 s on a busy host
+    client = modbus_client(site, device, timeout_s=10.0)
     try:
         return float32(read(client, 4, 2))
     finally:
         client.close()
 
 
-def _until(check: Callable[[], bool], timeout_s: float = 15.0) -> None:
+def _until(check: Callable[[], bool], timeout_s: float = 60.0) -> None:
+    """Wait for the plan to be taken up: the day's recompute it causes takes ~1 s quiet, far longer at load 10."""
     deadline = time.monotonic() + timeout_s
     while not check():
         assert time.monotonic() < deadline, "the simulator did not take up the plan file"
@@ -71,13 +72,18 @@ def test_live_storage_and_ev_follow_the_plan_file_within_limits(site: Site, tmp_
 
         write_plan(tmp_path, {"day": "2026-10-14"}, TZ, _plan(site))
         _until(lambda: abs(_storage(handle.site, "storage-1")[0] - 300.0) < 0.2)
+        before = handle.snapshot()[0]  # the registers read next are of a tick between these two instants
         kw, soc = _storage(handle.site, "storage-1")
-        # discharging since 10:00; the frame's SoC is the state at the end of each minute, interpolated between
-        minutes = (handle.snapshot()[0] - START.timestamp()) / 60.0 + 5.0 + 1.0
+        after = handle.snapshot()[0]
         capacity = site.energy_systems.storage[0].capacity_kwh
-        # full (95 %) from the night's charge at the 500 kW rating, minus 300 kW since 10:00 through 95 % efficiency
-        expected = (0.95 * capacity - 300.0 * minutes / 60.0 / 0.95) / capacity * 100.0
-        assert soc == pytest.approx(expected, abs=0.15)
+
+        def expected(ts: float) -> float:
+            """Full (95 %) from the night's charge at the 500 kW rating, minus 300 kW since 10:00 through 95 %
+            efficiency; the frame's SoC is the state at the end of each minute, interpolated between."""
+            minutes = (ts - START.timestamp()) / 60.0 + 5.0 + 1.0
+            return (0.95 * capacity - 300.0 * minutes / 60.0 / 0.95) / capacity * 100.0
+
+        assert expected(after) - 0.15 <= soc <= expected(before) + 0.15  # discharging: SoC falls with time
         assert _storage(handle.site, "storage-2") == pytest.approx((0.0, 10.0), abs=0.05)  # at its reserve
         assert handle.state.plan_in_use == str(tmp_path / "2026-10-14.json")
 
