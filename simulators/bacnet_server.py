@@ -59,18 +59,36 @@ class CountingApplication(Application):  # type: ignore[misc]  # bacpypes3 is un
         await super().indication(apdu)
 
 
+_PICKED: set[int] = set()  # ports the OS picked for endpoints of this process: each is given out once
+
+
 def free_udp_port(host: str, wanted: int = 0) -> int:
     """``wanted`` when nobody holds it, else a port the OS picks. Checked by binding without SO_REUSEPORT, which
-    fails on a port a bacpypes3 application holds (two simulators or test runs on one machine)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.bind((host, wanted))
-        except OSError:
-            if not wanted:
-                raise
-            log.warning("UDP %s:%d is taken; serving this BACnet device on a free port", host, wanted)
-            s.bind((host, 0))
-        return int(s.getsockname()[1])
+    fails on a port a bacpypes3 application holds (two simulators or test runs on one machine). An endpoint
+    binds only when it starts, so a picked port is never picked again in this process: the OS may hand a
+    just-closed port out twice, and two devices would then share one port."""
+    held: list[socket.socket] = []
+    try:
+        while True:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            held.append(s)  # a port picked before stays held while the OS picks another
+            try:
+                s.bind((host, wanted))
+            except OSError:
+                if not wanted:
+                    raise
+                log.warning("UDP %s:%d is taken; serving this BACnet device on a free port", host, wanted)
+                wanted = 0
+                continue
+            port = int(s.getsockname()[1])
+            if wanted:
+                return port
+            if port not in _PICKED:
+                _PICKED.add(port)
+                return port
+    finally:
+        for s in held:
+            s.close()
 
 
 def make_object(p: BacnetPoint) -> Any:

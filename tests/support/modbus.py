@@ -1,32 +1,32 @@
 """A real pymodbus TCP server on loopback, serving a register table that tests set directly.
 
 Faults for tests: ``delay_s`` answers slowly, ``exception_code`` answers every request with a Modbus exception,
-``stop()`` closes the port (comm loss). Requests are counted per function code.
+``stop()`` closes the port (comm loss). Requests are counted per function code, and their arrival times kept.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import Counter
 
 from pymodbus.constants import ExcCodes
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
-from tests.support.processes import free_port
-
 
 class RegisterServer:
     def __init__(self, unit_id: int = 1, port: int | None = None) -> None:
         self.unit_id = unit_id
-        self.port = port or free_port()
+        self.port = port or 0
         self.holding: dict[int, int] = {}
         self.input: dict[int, int] = {}
         self.delay_s = 0.0
         self.exception_code: ExcCodes | None = None
         self.requests: Counter[int] = Counter()
         self.reads: list[tuple[int, int, int]] = []  # (function code, address, count)
+        self.arrivals: list[float] = []  # time.time() of each request's arrival, for concurrency checks
         self._loop = asyncio.new_event_loop()
         self._server: ModbusTcpServer | None = None
         self._thread: threading.Thread | None = None
@@ -40,6 +40,7 @@ class RegisterServer:
         current_registers: list[int],
         set_values: list[int] | None,
     ) -> ExcCodes | None:
+        self.arrivals.append(time.time())
         self.requests[function_code] += 1
         self.reads.append((function_code, address, count))
         if self.delay_s:
@@ -58,7 +59,8 @@ class RegisterServer:
             target[address + i] = v & 0xFFFF
 
     def start(self) -> RegisterServer:
-        ready = threading.Event()
+        """Listening when this returns. Port 0 (the default): the OS picks a port as the server binds, so no
+        other test or process can take it between choosing and binding; ``port`` tells which."""
 
         async def serve() -> None:
             device = SimDevice(
@@ -67,34 +69,18 @@ class RegisterServer:
                 action=self._action,
             )
             self._server = ModbusTcpServer(device, address=("127.0.0.1", self.port))
-            ready.set()
-            await self._server.serve_forever()
+            await self._server.serve_forever(background=True)
+            self.port = int(self._server.transport.sockets[0].getsockname()[1])  # type: ignore[union-attr]
 
-        def run() -> None:
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(serve())
-
-        self._thread = threading.Thread(target=run, name=f"modbus-{self.port}", daemon=True)
+        self._thread = threading.Thread(target=self._loop.run_forever, name="modbus-register-server", daemon=True)
         self._thread.start()
-        ready.wait(5)
-        _wait_listening(self.port)
+        asyncio.run_coroutine_threadsafe(serve(), self._loop).result(60)
         return self
 
     def stop(self) -> None:
         if self._server is not None and self._loop.is_running():
-            asyncio.run_coroutine_threadsafe(self._server.shutdown(), self._loop).result(10)
+            asyncio.run_coroutine_threadsafe(self._server.shutdown(), self._loop).result(60)
         if self._thread is not None:
-            self._thread.join(5)
-
-
-def _wait_listening(port: int, timeout_s: float = 5.0) -> None:
-    import socket
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.02)
-    raise RuntimeError(f"modbus server on {port} did not start")
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._thread = None

@@ -16,23 +16,32 @@ from pathlib import Path
 
 import httpx
 
+_HANDED_OUT: set[int] = set()  # every port this process gave a test: never given twice
+
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port nobody listens on, never one this process handed out before: the kernel may give a
+    just-closed port again (two calls gave one port to two simulated meters), and a port handed out earlier may
+    be about to be bound by a server still starting."""
+    return free_ports(1)[0]
 
 
 def free_ports(count: int) -> list[int]:
-    """``count`` distinct free ports: each socket stays bound until all are chosen, so the kernel cannot hand
-    one port out twice (calling free_port() in a loop can, and two devices then look like one unit)."""
-    socks = [socket.socket() for _ in range(count)]
+    """``count`` distinct free ports (see :func:`free_port`): each socket stays bound until all are chosen."""
+    held: list[socket.socket] = []
+    ports: list[int] = []
     try:
-        for s in socks:
+        while len(ports) < count:
+            s = socket.socket()
+            held.append(s)  # one handed out before is held too, so the kernel picks another
             s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in socks]
+            port = int(s.getsockname()[1])
+            if port not in _HANDED_OUT:
+                ports.append(port)
+                _HANDED_OUT.add(port)
+        return ports
     finally:
-        for s in socks:
+        for s in held:
             s.close()
 
 
@@ -140,11 +149,11 @@ class Influxd(ServerProcess):
 def start_influxd(workdir: Path, port: int | None = None) -> Influxd:
     binary = require_binary("influxd", "influxdb")
     workdir.mkdir(parents=True, exist_ok=True)
-    port = port or free_port()
+    port, rpc_port = (port, free_port()) if port else free_ports(2)
     conf = workdir / "influxdb.conf"
     conf.write_text(
         f"""reporting-disabled = true
-bind-address = "127.0.0.1:{free_port()}"
+bind-address = "127.0.0.1:{rpc_port}"
 [meta]
   dir = "{workdir}/meta"
 [data]
