@@ -70,7 +70,7 @@ class RegisterServer:
             )
             self._server = ModbusTcpServer(device, address=("127.0.0.1", self.port))
             await self._server.serve_forever(background=True)
-            self.port = int(self._server.transport.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+            self.port = int(self._server.transport.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
 
         self._thread = threading.Thread(target=self._loop.run_forever, name="modbus-register-server", daemon=True)
         self._thread.start()
