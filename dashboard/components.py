@@ -112,8 +112,8 @@ def empty_figure(message: str, height: int = 320) -> go.Figure:
 
 def graph(graph_id: str, figure: go.Figure | dict[str, Any] | None = None) -> html.Div:
     """A chart with its CSV and Excel download buttons (what it shows, see dashboard/exports.py)."""
-    return html.Div([dcc.Graph(id=graph_id, figure=plain_figure(figure), config={"displaylogo": False},
-                               className="graph"),
+    return html.Div([html.Div(dcc.Graph(id=graph_id, figure=plain_figure(figure), config={"displaylogo": False},
+                                        className="graph"), className="graph-scroll"),
                      export_buttons(graph_id)])
 
 

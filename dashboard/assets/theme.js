@@ -43,9 +43,30 @@ window.dash_clientside.zerocarbon.exportView = function (clicks) {
 // pickers (date-fns) take the locale in window.dateFns.locale that the browser's languages name, else the first
 // one loaded; so only the page's language is left there (none: date-fns' own English). date-fns-zh-CN.min.js
 // registered zhCN before this file ran (assets load in name order).
+// The charts' date ticks and tool tips too (plotly-locale-zh-cn.js): plotly's default locale for every chart
+// drawn from now on.
 window.dash_clientside.zerocarbon.dateLocale = function (lang) {
   const loaded = window.zerocarbonDateLocales =
     window.zerocarbonDateLocales || Object.assign({}, (window.dateFns || {}).locale);
   window.dateFns = Object.assign({}, window.dateFns, {locale: lang === "en" ? {} : {zhCN: loaded.zhCN}});
+  window.zerocarbonPlotLocale = lang === "en" ? "en-US" : "zh-CN";
+  if (window.Plotly && window.Plotly.setPlotConfig) {
+    window.Plotly.setPlotConfig({locale: window.zerocarbonPlotLocale});
+  }
   return lang;
 };
+
+// Dash loads plotly.js asynchronously and may draw the first chart the moment it arrives, before any callback
+// could set its locale: catch plotly's own `window.Plotly = ...` and set the locale in that instant.
+if (!window.Plotly) {
+  Object.defineProperty(window, "Plotly", {
+    configurable: true,
+    get: function () { return undefined; },
+    set: function (plotly) {
+      Object.defineProperty(window, "Plotly", {value: plotly, writable: true, configurable: true, enumerable: true});
+      if (plotly && plotly.setPlotConfig) {
+        plotly.setPlotConfig({locale: window.zerocarbonPlotLocale || "zh-CN"});
+      }
+    }
+  });
+}

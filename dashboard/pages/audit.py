@@ -32,13 +32,20 @@ def layout(console: Console, lang: str) -> html.Div:
     rows = [html.Tr([html.Th(t(lang, k)) for k in head])]
     rows += [html.Tr([
         html.Td(datetime.fromtimestamp(e.ts, UTC).astimezone(console.timezone).strftime("%Y-%m-%d %H:%M:%S")),
-        html.Td(e.event), html.Td(e.user), html.Td(e.address), html.Td(e.detail),
+        html.Td(event_name(e.event, lang), title=e.event), html.Td(e.user), html.Td(e.address), html.Td(e.detail),
     ], className=f"audit-row {e.event}") for e in entries]
     return html.Div([
         html.H2(t(lang, TITLE)),
         html.Section([html.P(t(lang, "audit.intro"), className="muted"),
                       html.Table(rows, className="table audit", id="audit-table")], className="card"),
     ], id="audit-page")
+
+
+def event_name(event: str, lang: str) -> str:
+    """An audit event in the reader's language; one the catalog does not know yet stays as recorded."""
+    key = f"audit.event.{event}"
+    named = t(lang, key)
+    return event if named == key else named
 
 
 def register(app: Dash, console: Console) -> None:

@@ -122,7 +122,8 @@ def demand_tiles(d: dict[str, Any], lang: str, metered: bool = True) -> list[Any
         kpi("carbon-peak", t(lang, "carbon.peak_kw"), number(metered_only(peak.get("peak_kw"), metered), 1), "kW",
             note=why),
         kpi("carbon-peak-reduction", t(lang, "carbon.peak_reduction"),
-            number(metered_only(peak.get("reduction_kw"), metered), 1), "kW", note=why),
+            number(metered_only(peak.get("reduction_kw"), metered), 1), "kW",
+            note=why or (t(lang, "carbon.peak_raised_note") if (peak.get("reduction_kw") or 0) < 0 else "")),
         kpi("carbon-avoided-energy", t(lang, "carbon.avoided_energy"),
             number(metered_only(d.get("avoided_energy_kwh"), metered)), "kWh", note=why),
     ], className="kpi-row"), *storage_tiles(d.get("storage_dispatch") or {}, lang, metered),
@@ -138,7 +139,8 @@ def storage_tiles(s: dict[str, Any], lang: str, metered: bool = True) -> list[An
         return [html.P(t(lang, "carbon.storage_not_computed", reason=reason), className="muted",
                        id="carbon-storage-unavailable")]
     return [html.Div([
-        kpi("carbon-storage-saved-yuan", t(lang, "carbon.storage_saved_yuan"), number(s["saved_yuan"]), "¥"),
+        kpi("carbon-storage-saved-yuan", t(lang, "carbon.storage_saved_yuan"), number(s["saved_yuan"]), "¥",
+            note=t(lang, "carbon.storage_cost_note") if s["saved_yuan"] < 0 else ""),  # a "saving" below 0 is a cost
         kpi("carbon-storage-saved-co2", t(lang, "carbon.storage_saved_co2"), number(s.get("saved_tco2e"), 2),
             "tCO₂e", note=t(lang, "carbon.storage_co2_note") if (s.get("saved_tco2e") or 0) < 0 else ""),
     ], className="kpi-row"), html.P(tariff_placeholder_text(s.get("tariff_placeholders"), lang),

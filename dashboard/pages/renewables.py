@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from dash import Dash, Output, State, html, no_update
 
 from carbon.efficiency import performance_ratio, wind_capacity_factor
+from dashboard.alarm_text import device_name
 from dashboard.comparison import PeriodChoice, site_today
 from dashboard.components import (
     ROLE_COLOURS,
@@ -148,12 +149,13 @@ def wind_section(console: Console, lang: str, start: Any, end: Any, by: str) -> 
     for turbine in console.site.energy_systems.wind:
         kwh = float(energy.loc[energy["device"] == turbine.device, "energy_kwh"].sum()) if measured else 0.0
         cf = wind_capacity_factor(kwh, turbine.rated_kw, hours) if measured else None
-        tiles.append(kpi(f"wind-cf-{turbine.id}", t(lang, "renewables.capacity_factor", turbine=turbine.id),
+        name = device_name(console.site, turbine.device, lang)  # 1号风机, not wind-1
+        tiles.append(kpi(f"wind-cf-{turbine.id}", t(lang, "renewables.capacity_factor", turbine=name),
                          percent(cf), "%"))
         own = [p.id for p in power_points if p.device == turbine.device]
         power = series(console, own, start, end, "hour").set_index("ts")["value"]
         both = pd.concat({"speed": speeds, "power": power}, axis=1).dropna()
-        fig.add_trace(go.Scatter(x=both["speed"], y=both["power"], mode="markers", name=turbine.id))
+        fig.add_trace(go.Scatter(x=both["speed"], y=both["power"], mode="markers", name=name))
     fig.update_xaxes(title_text="m/s")
     fig.update_yaxes(title_text="kW")
     if not fig.data or all(len(trace.x) == 0 for trace in fig.data):
@@ -161,12 +163,18 @@ def wind_section(console: Console, lang: str, start: Any, end: Any, by: str) -> 
     return [html.Div(tiles, className="kpi-row"), graph("wind-power-curve", figure_layout(fig))]
 
 
+def unit_name(console: Console, point_id: str, lang: str) -> str:
+    """A chart legend names the unit in the reader's language (1号光储单元), not its point id (storage-1.soc_pct)."""
+    device = next((p.device for p in console.points if p.id == point_id), point_id)
+    return device_name(console.site, device, lang)
+
+
 def storage_section(console: Console, lang: str, start: Any, end: Any, by: str) -> list[Any]:
     soc = [p.id for p in console.points_by_role(EnergyRole.SOC)]
     resolution = "15min" if by == "15min" else "hour"
     frame = series(console, soc, start, end, resolution)
-    fig = go.Figure([go.Scatter(x=g["ts"], y=g["value"], name=pid, mode="lines") for pid, g in frame.groupby(
-        "point_id")])
+    fig = go.Figure([go.Scatter(x=g["ts"], y=g["value"], name=unit_name(console, pid, lang), mode="lines")
+                     for pid, g in frame.groupby("point_id")])
     fig.update_yaxes(title_text="SOC %", range=[0, 100])
     counters = [p for role in (EnergyRole.BATTERY_CHARGE, EnergyRole.BATTERY_DISCHARGE)
                 for p in console.points_by_role(role)]
@@ -175,6 +183,7 @@ def storage_section(console: Console, lang: str, start: Any, end: Any, by: str) 
     charged = float(energy.loc[energy["role"] == "battery_charge", "energy_kwh"].sum()) if measured else None
     discharged = float(energy.loc[energy["role"] == "battery_discharge", "energy_kwh"].sum()) if measured else None
     capacity = sum(s.capacity_kwh for s in console.site.energy_systems.storage)
+    shaved = _peak_shaved_kw(console, start, end)
     tiles = [
         kpi("storage-charged", t(lang, "renewables.charged"), number(charged), "kWh"),
         kpi("storage-discharged", t(lang, "renewables.discharged"), number(discharged), "kWh"),
@@ -182,13 +191,13 @@ def storage_section(console: Console, lang: str, start: Any, end: Any, by: str) 
         kpi("storage-cycles", t(lang, "renewables.cycles"),
             number(discharged / capacity if capacity and discharged is not None else None, 2),
             ""),
-        kpi("storage-peak-shaving", t(lang, "renewables.peak_shaving"), number(_peak_shaved_kw(console, start, end)),
-            "kW"),
+        kpi("storage-peak-shaving", t(lang, "renewables.peak_shaving"), number(shaved), "kW",
+            t(lang, "carbon.peak_raised_note") if (shaved or 0) < 0 else ""),  # charging in the peak raised it
     ]
     battery = series(console, [p.id for p in console.points_by_role(EnergyRole.BATTERY_POWER)], start, end,
                      resolution)
-    power = go.Figure([go.Scatter(x=g["ts"], y=g["value"], name=pid, mode="lines", fill="tozeroy")
-                       for pid, g in battery.groupby("point_id")])
+    power = go.Figure([go.Scatter(x=g["ts"], y=g["value"], name=unit_name(console, pid, lang), mode="lines",
+                                  fill="tozeroy") for pid, g in battery.groupby("point_id")])
     power.update_yaxes(title_text=t(lang, "renewables.battery_kw"))
     if frame.empty:
         fig = empty_figure(t(lang, "renewables.no_storage_readings"))

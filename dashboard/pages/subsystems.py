@@ -115,6 +115,8 @@ def _versus(earlier: dict[str, float] | None, totals: dict[str, float], subsyste
             lang: str) -> Any:
     if earlier is None:
         return ""
+    if earlier.get(subsystem) is None:  # the history does not reach back: say so, not "previous — kWh, —%"
+        return html.Div(t(lang, f"compare.vs_{compare}_none"), className="sub-versus", id=f"sub-versus-{subsystem}")
     delta = change(totals.get(subsystem), earlier.get(subsystem))
     arrow = "" if delta is None else ("▲" if delta > 0 else "▼")
     return html.Div(t(lang, f"compare.vs_{compare}", kwh=number(earlier.get(subsystem)),

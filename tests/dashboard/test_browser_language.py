@@ -1,6 +1,6 @@
 """A language switch in real headless Chromium: the page is drawn again in the other language with every choice
-the user made on it (period, comparison, subsystem), and the date picker speaks the page's language (weekday
-initials and month names). Screenshots go to tests/artifacts/ (looked at)."""
+the user made on it (period, comparison, subsystem), and the date picker and the charts' date axes speak the
+page's language (weekday initials, month and day names). Screenshots go to tests/artifacts/ (looked at)."""
 
 from __future__ import annotations
 
@@ -47,18 +47,27 @@ def test_a_language_switch_keeps_the_chosen_period_comparison_and_subsystem(
     assert page.is_checked('#subsystems-period input[value="week"]')
     assert page.is_checked('#subsystems-compare input[value="previous"]')
     page.wait_for_selector("#focus-comparison >> text=Earlier period")
+    # the week before has no readings (3 days of history): each card says so, not "previous — kWh, —%"
+    page.wait_for_selector("#sub-versus-chiller_plant >> text=previous: no readings stored for that period")
     shown = poll(page, lambda: page.inner_text("#focus-kwh"), lambda v: v == f"{week[0]:,.0f}", 60, 500)
     assert shown == f"{week[0]:,.0f}"  # the week's figure, not today's (the layout's default)
     page.screenshot(path=str(artifacts_dir / "language-kept-subsystems-en.png"), full_page=True)
 
 
-def test_the_date_picker_names_weekdays_and_months_in_the_page_language(
+def test_the_date_picker_and_the_charts_name_days_and_months_in_the_page_language(
     console_page, artifacts_dir: Path  # type: ignore[no-untyped-def]
 ) -> None:
     page = console_page("viewer", "/ev")
     for lang, monday, month_mark in (("zh", "一", "年"), ("en", "Mo", "")):
         page.click(f"#lang-{lang}")
         page.wait_for_selector(f"#ev-page >> text={'充电' if lang == 'zh' else 'EV charging'}")
+        zh = lang == "zh"  # a date axis: 00:00 … and the day, 2026年12月3日 / Dec 3, 2026
+
+        def axis() -> str:
+            return page.text_content("#ev-in-use .xaxislayer-above") or ""
+
+        shown = poll(page, axis, lambda v, zh=zh: ("年" in v) == zh and "00:00" in v, 60, 500)
+        assert ("年" in shown) == zh and "00:00" in shown, (lang, shown)
         _open_calendar(page, "#ev-range")
         header = page.locator(".dash-datepicker-calendar-container").first.inner_text()
         assert monday in header.split(), (lang, header)  # weeks start on Monday, named in the page's language

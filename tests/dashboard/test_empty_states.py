@@ -85,3 +85,17 @@ def test_the_plan_page_of_a_fresh_install_says_why_in_both_languages(site, tmp_p
     finally:
         journal.close()
         store.close()
+
+
+def test_a_negative_storage_saving_says_it_is_a_cost_in_both_languages() -> None:
+    """Storage that charged in the peak raised it and the bill: -106 kW "reduced" needs the reason beside it."""
+    from dashboard.pages.carbon import demand_tiles
+
+    d = {"peak_demand": {"peak_kw": 3298.6, "reduction_kw": -106.0},
+         "storage_dispatch": {"saved_yuan": -3297.0, "saved_tco2e": -0.42, "tariff_placeholders": []}}
+    for lang, words in (("zh", ("负值：储能抬高了最大需量", "负值：储能增加了电费")),
+                        ("en", ("negative: storage raised the peak", "negative: storage added to the bill"))):
+        text = str(demand_tiles(d, lang))
+        assert all(w in text for w in words), text
+    d["peak_demand"]["reduction_kw"], d["storage_dispatch"]["saved_yuan"] = 40.0, 900.0
+    assert "negative" not in str(demand_tiles(d, "en")).replace("negative: conversion", "")

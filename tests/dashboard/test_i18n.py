@@ -70,3 +70,20 @@ def test_the_carbon_page_speaks_to_the_user_about_baseline_forecast_and_coverage
     assert "8.6 %" in coverage_warning(report, "en")[0].children
     report["strategies"]["management"]["coverage_below_threshold"] = False
     assert coverage_warning(report, "en") == []
+
+
+def test_every_audit_event_the_code_records_is_named_in_both_languages() -> None:
+    """The audit page showed raw event ids (login_failed) on the Chinese page."""
+    import re
+    from pathlib import Path
+
+    from dashboard.pages.audit import event_name
+
+    root = Path(__file__).resolve().parents[2]
+    sources = [*root.joinpath("dashboard").rglob("*.py"), *root.joinpath("zerocarbon").rglob("*.py")]
+    events = {m for f in sources for m in re.findall(r'(?:audit|\.record)\("([a-z_]+)"', f.read_text(encoding="utf-8"))}
+    assert {"login", "login_failed", "shelve", "password_changed"} <= events
+    for event in events:
+        assert event_name(event, "zh") != event and event_name(event, "en") != event, event
+    assert (event_name("login_failed", "zh"), event_name("login_failed", "en")) == ("登录失败", "sign-in failed")
+    assert event_name("added_next_year", "zh") == "added_next_year"  # unknown: shown as recorded, never blank
