@@ -39,7 +39,7 @@ NAME = "plan"
 PATH = "/plan"
 TITLE = "page.plan"
 log = logging.getLogger("dashboard.plan")
-PLAN_TTL_S = 600.0  # the plan changes only with new history: solve it at most every ten minutes
+PLAN_TTL_S = 600.0  # the plan changes only with new history or a new forecast: solve it at most every ten minutes
 
 
 def tomorrow(console: Console) -> Any:
@@ -49,7 +49,9 @@ def tomorrow(console: Console) -> Any:
 
 def layout(console: Console, lang: str) -> html.Div:
     day = tomorrow(console)
-    body = console.snapshot(NAME, str(day), lang, lambda: _body(console, lang, day), PLAN_TTL_S)
+    forecasts = Path(console.settings.data_dir) / FORECASTS_DIR  # a newly kept forecast is a new plan at once
+    newest = max((p.name for p in forecasts.glob("*.json")), default="") if forecasts.is_dir() else ""
+    body = console.snapshot(NAME, f"{day} {newest}", lang, lambda: _body(console, lang, day), PLAN_TTL_S)
     return html.Div([html.H2(t(lang, TITLE)), html.P(t(lang, "plan.advice"), className="note"), *body],
                     id="plan-page")
 

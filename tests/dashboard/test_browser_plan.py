@@ -67,9 +67,8 @@ def test_plan_page_shows_tomorrows_forecast_plan_and_saving_in_both_languages(
     page.screenshot(path=str(artifacts_dir / "dashboard-plan-zh.png"), full_page=True)
     try:
         _keep_forecast_from_the_broker(running_console, mosquitto.port, str(day))
-        console.snapshots.clear()  # type: ignore[attr-defined]  # the page's ten-minute cache, not the point here
         with_forecast = compute(console, day)  # type: ignore[arg-type]
-        page.reload()
+        page.reload()  # a newly kept forecast is a new plan at once, not after the page's ten-minute cache
         page.wait_for_selector("#plan-source >> text=发布的天气预报", timeout=90_000)
         issued = pd.Timestamp(with_forecast["pv_forecast"]["issued"]).tz_convert(console.timezone)  # type: ignore[attr-defined]
         assert issued.strftime("%H:%M") == "18:00"  # the simulator issues at 18:00 the evening before
