@@ -30,8 +30,11 @@ page of the console in turn (``bench/console_pages.py``: the page, layout, depen
 fires on load, found as Dash's renderer finds them), one page per tick, each client starting at a different
 page; p50 and p99 per page. Levels 1 and 20 (``--levels`` chooses).
 
+``--hash scrypt-n14`` (waitress only): the server hashes passwords as before Argon2id (werkzeug scrypt N=2^14,
+r=8, p=1), to compare the sign-in figures, above all the burst, before and after in one window.
+
 Run: ``.venv/bin/python bench/bench_console_load.py [--seconds 40] [--days 30] [--server waitress|dashboard|gunicorn]
-[--pages] [--levels 1,20,50]``
+[--pages] [--levels 1,20,50] [--hash argon2id|scrypt-n14]``
 """
 
 from __future__ import annotations
@@ -131,14 +134,26 @@ def serve_gunicorn(port: int) -> None:
     _gunicorn(f"127.0.0.1:{port}", 1).run()
 
 
-def start_server(kind: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def use_old_hash() -> None:
+    """--hash scrypt-n14: the console's hashing as it was before Argon2id (in the server subprocess only)."""
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    from dashboard import auth
+
+    auth.hash_password = lambda password: generate_password_hash(password, "scrypt:16384:8:1")  # type: ignore[assignment]
+    auth.verify_password = check_password_hash  # type: ignore[assignment]
+    auth.needs_rehash = lambda stored: False  # type: ignore[assignment]
+
+
+def start_server(kind: str, data_dir: Path, port: int, hash_kind: str = "argon2id") -> subprocess.Popen[bytes]:
     env = {**os.environ, "ZEROCARBON_DATA_DIR": str(data_dir), "ZEROCARBON_ADMIN_PASSWORD": PASSWORD,
            "ZEROCARBON_SITE": str(ROOT / "config" / "site.yaml")}
     env.pop("ZEROCARBON_HEALTH_PORT", None)
     if kind == "dashboard":
         cmd = [sys.executable, "-m", "zerocarbon", "dashboard", "--port", str(port)]
     else:
-        cmd = [sys.executable, __file__, "--serve", str(data_dir), "--port", str(port), "--server", kind]
+        cmd = [sys.executable, __file__, "--serve", str(data_dir), "--port", str(port), "--server", kind,
+               "--hash", hash_kind]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -160,6 +175,7 @@ class Level:
     by_page: dict[str, list[float]] = field(default_factory=dict)  # --pages: load times of each page
     errors: list[str] = field(default_factory=list)
     server_cpu_s: float = 0.0  # CPU the server process used during the level (all its threads)
+    burst_cpu_s: float = 0.0  # of which during the burst: all but ~1 ms per sign-in is the password hash
     client_cpu_s: float = 0.0  # CPU this load generator used (httpx parsing the answers): it shares the cores
     seconds: float = 0.0
 
@@ -254,13 +270,16 @@ async def prober(url: str, level: Level, until: float) -> None:
         await asyncio.sleep(2.0)
 
 
-async def run_level(url: str, clients: int, seconds: float, all_pages: bool = False) -> Level:
-    """All ``clients`` sign in at once (timed apart: the burst), then load for ``seconds`` while the prober
-    signs in every 2 s."""
+async def run_level(url: str, clients: int, seconds: float, all_pages: bool = False, pid: int = 0) -> Level:
+    """All ``clients`` sign in at once (timed apart: the burst, with the server's CPU over it when ``pid`` is
+    the server's), then load for ``seconds`` while the prober signs in every 2 s."""
     level = Level(clients)
     sessions = [httpx.AsyncClient(base_url=url, timeout=PAGE_TIMEOUT_S if all_pages else 60) for _ in range(clients)]
     try:
-        for outcome in await asyncio.gather(*(sign_in(c) for c in sessions), return_exceptions=True):
+        cpu = process_cpu_s(pid) if pid else 0.0
+        burst = await asyncio.gather(*(sign_in(c) for c in sessions), return_exceptions=True)
+        level.burst_cpu_s = process_cpu_s(pid) - cpu if pid else 0.0
+        for outcome in burst:
             if isinstance(outcome, float):
                 level.burst.append(outcome)
             else:
@@ -289,14 +308,16 @@ def median(values: list[float]) -> float:
 def report(levels: list[Level], loads: list[tuple[float, float]]) -> None:
     base = levels[0]
     print("clients | loads | errors | p50 s | p99 s | p50, p99 vs 1 client | sign-in p50 / max s | "
-          "all sign in at once: p50 / max s | server CPU ms per load | cores used: server, bench | load average")
+          "all sign in at once: p50 / max s, server CPU s | server CPU ms per load | cores used: server, bench | "
+          "load average")
     for level, (before, after) in zip(levels, loads, strict=True):
         p50, p99 = pct(level.loads, 0.5), pct(level.loads, 0.99)
         cpu_ms = 1000 * level.server_cpu_s / max(1, len(level.loads) + len(level.logins) + len(level.burst))
         print(f"{level.clients:7d} | {len(level.loads):5d} | {len(level.errors):6d} | {p50:5.2f} | {p99:5.2f} | "
               f"{p50 / pct(base.loads, 0.5):5.1f}x, {p99 / pct(base.loads, 0.99):5.1f}x | "
               f"{median(level.logins):.2f} / {max(level.logins, default=float('nan')):.2f} | "
-              f"{median(level.burst):.2f} / {max(level.burst, default=float('nan')):.2f} | {cpu_ms:.0f} | "
+              f"{median(level.burst):.2f} / {max(level.burst, default=float('nan')):.2f}, {level.burst_cpu_s:.2f} | "
+              f"{cpu_ms:.0f} | "
               f"{level.server_cpu_s / level.seconds:.2f}, {level.client_cpu_s / level.seconds:.2f} | "
               f"{before:.2f} -> {after:.2f}")
         for error in sorted(set(level.errors))[:3]:
@@ -326,9 +347,14 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=18515)
     parser.add_argument("--pages", action="store_true", help="every page in turn, not only the Overview")
     parser.add_argument("--levels", default=None, help="client counts, e.g. 1,20 (default 1,20,50; --pages 1,20)")
+    parser.add_argument("--hash", choices=("argon2id", "scrypt-n14"), default="argon2id")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # the server subprocess
     args = parser.parse_args()
+    if args.hash != "argon2id" and args.server != "waitress":
+        parser.error("--hash scrypt-n14 needs --server waitress (the bench's own server process)")
     if args.serve:
+        if args.hash == "scrypt-n14":
+            use_old_hash()
         serve_gunicorn(args.port) if args.server == "gunicorn" else serve_waitress(args.serve, args.port)
         return 0
     counts = [int(n) for n in args.levels.split(",")] if args.levels else ([1, 20] if args.pages else list(LEVELS))
@@ -339,7 +365,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="zc-bench-console-") as tmp:
         data_dir = Path(tmp)
         (data_dir / "zerocarbon.duckdb").symlink_to(store)
-        proc = start_server(args.server, data_dir, args.port)
+        proc = start_server(args.server, data_dir, args.port, args.hash)
         url = f"http://127.0.0.1:{args.port}"
         try:
             # warm-up: the first computations, not measured (with --pages, one client opens every page)
@@ -348,7 +374,7 @@ def main() -> int:
             for clients in counts:
                 before, cpu = os.getloadavg()[0], process_cpu_s(proc.pid)
                 mine, started = time.process_time(), time.monotonic()
-                levels.append(asyncio.run(run_level(url, clients, args.seconds, args.pages)))
+                levels.append(asyncio.run(run_level(url, clients, args.seconds, args.pages, proc.pid)))
                 levels[-1].server_cpu_s = process_cpu_s(proc.pid) - cpu
                 levels[-1].client_cpu_s = time.process_time() - mine
                 levels[-1].seconds = time.monotonic() - started
@@ -356,7 +382,8 @@ def main() -> int:
         finally:
             proc.terminate()
             proc.wait(30)
-    print(f"console load ({'every page' if args.pages else 'Overview'}), {args.server}, store {store.name} "
+    what = "every page" if args.pages else "Overview"
+    print(f"console load ({what}), {args.server}, {args.hash}, store {store.name} "
           f"({args.days:.0f} days), {args.seconds:.0f} s per level, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     report(levels, loads)
     return 0

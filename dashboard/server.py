@@ -85,7 +85,8 @@ class ConsoleServer:
         """Close the listening socket and every connection, then end the request threads. The sockets are
         closed by the event loop itself (waitress's trigger runs the thunk in the loop's thread): closed from
         here, one could vanish under the loop's select() (EBADF in the server thread); open connections kept
-        the loop running, and the request threads outlived the server."""
+        the loop running, and the request threads outlived the server. ``trigger`` and ``task_dispatcher`` are
+        waitress's own (public names, not documented API): every test that serves a console stops it here."""
         if self._thread is not None and self._thread.is_alive():
             self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._sockets))
             self._thread.join(timeout=5)
