@@ -21,6 +21,8 @@ from models.errors import UserError
 
 users_app = typer.Typer(help="Console accounts (stored hashed in <data_dir>/users.json).", no_args_is_help=True)
 REQUEST_TIMEOUT_S = 180  # a year's PDF report can take a while; the live tick never comes near this
+# gunicorn closes a connection idle this long; at its default 2 s every browser's 5 s tick found it closing
+KEEPALIVE_S = 75
 
 
 def _book() -> UserBook:
@@ -71,6 +73,7 @@ def _gunicorn(bind: str, workers: int) -> Any:
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", THREADS)  # more than the app's page slots: sign-in finds a free thread
             self.cfg.set("timeout", REQUEST_TIMEOUT_S)
+            self.cfg.set("keepalive", KEEPALIVE_S)
             self.cfg.set("accesslog", "-")
 
         def load(self) -> Any:
