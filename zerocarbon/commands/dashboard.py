@@ -2,11 +2,11 @@
 
 One process (the default, and the only choice with the embedded DuckDB store, which one process may open)
 serves the console with waitress in this process, exactly as ``zerocarbon demo`` and ``run`` do
-(``dashboard.server.ConsoleServer``). Measured under 1, 20 and 50 users (docs/benchmarks.md, issue 15), gunicorn
-with one gthread worker was slower at every level, its sign-ins and the 50 users' sign-in burst slower still,
-and at its default 2 s keep-alive it dropped 8-11 of about 400 Overview loads at 50 users (connections closed
-as clients reused them; none with :data:`KEEPALIVE_S`); waitress dropped none. With InfluxDB, ``--workers N`` runs N gunicorn worker processes, each building the app after
-the fork.
+(``dashboard.server.ConsoleServer``). Measured under 1, 20 and 50 users (docs/benchmarks.md, issue 15),
+gunicorn with one gthread worker was slower at 20 and 50 users, and so were its sign-ins and the 50 users'
+sign-in burst; at its default 2 s keep-alive it dropped 8-11 of about 400 Overview loads at 50 users
+(connections closed as clients reused them; none with :data:`KEEPALIVE_S`); waitress dropped none. With
+InfluxDB, ``--workers N`` runs N gunicorn worker processes, each building the app after the fork.
 """
 
 from __future__ import annotations
