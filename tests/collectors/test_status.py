@@ -8,7 +8,9 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 from collectors.service import CollectorService
 from collectors.spool import Spool
@@ -27,17 +29,32 @@ def status(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def run_collector(tmp_path: Path, data_dir: Path, register_server: RegisterServer) -> None:
-    site = write_site(tmp_path, [
-        modbus_device("meter-ok", "energy-meter", register_server.port, poll_s={"default": 0.2, "energy": 60}),
-        modbus_device("meter-dead", "energy-meter", free_port(), poll_s={"default": 0.2, "energy": 60}),
-    ])
+    """Run a collector until its health snapshot shows the live meter ok and the dead one marked."""
+
+    def meter(device: str, port: int) -> dict[str, Any]:  # a timeout a loaded host keeps (0.18 s did not)
+        return {**modbus_device(device, "energy-meter", port, poll_s={"default": 1.0, "energy": 60}),
+                "connection": {"host": "127.0.0.1", "port": port, "unit_id": 1, "timeout_s": 0.9}}
+
+    site = write_site(tmp_path, [meter("meter-ok", register_server.port), meter("meter-dead", free_port())])
     spool = Spool(data_dir / "spool")  # nothing drains it: its depth is what was collected
-    service = CollectorService(site, spool, status_path=data_dir / "status" / "collector.json",
+    snapshot = data_dir / "status" / "collector.json"
+    service = CollectorService(site, spool, status_path=snapshot,
                                status_extra=lambda: {"spool": spool.status()}, health_interval_s=0.2)
+
+    def shown() -> bool:
+        try:
+            rows = {d["device"]: d for d in json.loads(snapshot.read_text())["devices"]}
+        except (OSError, ValueError):
+            return False
+        return rows["meter-ok"]["state"] == "ok" and rows["meter-ok"]["requests_per_cycle"] == {
+            "default": 1, "energy": 1} and rows["meter-dead"]["state"] == "comm_loss"
 
     async def run() -> None:
         task = asyncio.create_task(service.run())
-        await asyncio.sleep(1.0)
+        deadline = time.monotonic() + 60
+        while not shown():
+            assert time.monotonic() < deadline and not task.done(), "no health snapshot within 60 s"
+            await asyncio.sleep(0.05)
         await service.stop()  # its last snapshot is seconds old: status still calls it running
         await task
 

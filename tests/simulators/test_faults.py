@@ -80,15 +80,24 @@ def test_inverter_fault_sets_state_and_event_bits(sim: SimulatedSite) -> None:
     assert evt1 == (1 << 7) | (1 << 0)  # OVER_TEMP (bit 7) + GROUND_FAULT (bit 0)
 
 
+def ticks_later(sim: SimulatedSite, ticks: int, deadline_s: float = 30.0) -> None:
+    """Return once the simulator has ticked ``ticks`` times since now (a loaded host stretches tick_s)."""
+    since = sim.snapshot()[0]
+    deadline = time.monotonic() + deadline_s
+    while sim.snapshot()[0] < since + ticks * sim.tick_s:
+        assert time.monotonic() < deadline, f"the simulator did not tick {ticks} times in {deadline_s} s"
+        time.sleep(0.02)
+
+
 def test_stuck_device_repeats_the_same_registers(sim: SimulatedSite) -> None:
     client = modbus_client(sim.site, "meter-chiller-plant")
     try:
         first = read(client, 0, 12) + read(client, 100, 4)
-        time.sleep(sim.tick_s * 3)
+        ticks_later(sim, 3)
         moving = read(client, 0, 12) + read(client, 100, 4)
         sim.fault("meter-chiller-plant", "stuck")
         frozen = read(client, 0, 12) + read(client, 100, 4)
-        time.sleep(sim.tick_s * 3)
+        ticks_later(sim, 3)
         still = read(client, 0, 12) + read(client, 100, 4)
     finally:
         client.close()
@@ -152,10 +161,13 @@ def _first(subscriber: Subscriber, topic: str, shows_fault: Callable[[bytes], bo
 def test_mqtt_comm_loss_stops_publishing(sim: SimulatedSite, mosquitto: Mosquitto) -> None:
     assert sim.publisher is not None
     sim.fault("parking-guidance", "comm_loss")
-    time.sleep(sim.publisher.publish_s * 2)  # let a cycle in flight when the fault was set go by
     subscriber = Subscriber(mosquitto.port, "zc/#")
     try:
-        subscriber.next_on("zc/queue/queue")  # the broker and the other gateways still talk
+        subscriber.next_on("zc/queue/queue", timeout_s=30)  # the broker and the other gateways still talk
+        # One publisher connection delivers in order: a parking message of a cycle in flight at the fault came
+        # before this queue message, so what comes from now on is after the fault.
+        subscriber.next_on("zc/queue/queue", timeout_s=30)
+        subscriber.drain()
         with pytest.raises(AssertionError, match="nothing on"):
             subscriber.next_on("zc/parking/occupancy", timeout_s=sim.publisher.publish_s * 3)
     finally:
