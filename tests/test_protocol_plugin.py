@@ -72,9 +72,19 @@ async def main():
     service = CollectorService(site, Sink(), devices=toys, status_path=status_dir / "collector.json",
                                health_interval_s=0.5)
     task = asyncio.create_task(service.run())
-    await asyncio.sleep(1.5)
+
+    async def until(done):  # each phase runs until its readings are in (a loaded host stretches cycles)
+        deadline = loop.time() + 60
+        while not done():
+            assert loop.time() < deadline and not task.done(), got
+            await asyncio.sleep(0.05)
+
+    def seen(point, quality):
+        return any(p == point and q == quality for p, _, q in got)
+
+    await until(lambda: seen("toy-1.humidity_pct", "good") and seen("toy-2.temp_c", "good"))
     devices[1].close()  # toy-2 goes offline
-    await asyncio.sleep(1.5)
+    await until(lambda: seen("toy-2.temp_c", "comm_loss") and seen("toy-1.temp_c", "good"))
     service.write_status()
     await service.stop()
     await task

@@ -83,11 +83,12 @@ def test_influx_lease_has_exactly_one_winner_among_concurrent_claims(influxd: In
 
 def test_influx_lease_lapses_after_ttl_and_release_frees_it_at_once(influxd: Influxd) -> None:
     influxd.create_database("ops_lease_ttl")
-    a = influx_lease(influxd, "ops_lease_ttl", "host-a", ttl_s=1.0)
-    b = influx_lease(influxd, "ops_lease_ttl", "host-b", ttl_s=1.0)
+    # 3 s: each try is two HTTP round trips and a 0.2 s settle, which took most of a 1 s ttl on a loaded host
+    a = influx_lease(influxd, "ops_lease_ttl", "host-a", ttl_s=3.0)
+    b = influx_lease(influxd, "ops_lease_ttl", "host-b", ttl_s=3.0)
     assert a.try_acquire()
     assert not b.try_acquire()
-    time.sleep(1.1)  # host-a died: no renewal within ttl_s
+    time.sleep(3.1)  # host-a died: no renewal within ttl_s
     assert b.try_acquire()
     assert not a.try_acquire()
     b.release()
