@@ -63,7 +63,19 @@ def has_readings(frame: pd.DataFrame) -> bool:
     energy counts as well.)"""
     if frame.empty:
         return False
-    return bool((frame["quality"] != "gap").any() or (frame["energy_kwh"].astype(float).abs() > 0).any())
+    return bool(_measured(frame).any())
+
+
+def measured_share(frame: pd.DataFrame) -> float | None:
+    """The share of an energy frame's intervals in which anything was measured (:func:`has_readings` per
+    interval); None without intervals. A period's figure from part of it says so, or is scaled by it."""
+    if frame.empty:
+        return None
+    return float(_measured(frame).groupby(frame["start"]).any().mean())
+
+
+def _measured(frame: pd.DataFrame) -> pd.Series:
+    return (frame["quality"] != "gap") | (frame["energy_kwh"].astype(float).abs() > 0)
 
 
 def balance(frame: pd.DataFrame) -> Balance:

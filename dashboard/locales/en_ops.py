@@ -142,6 +142,7 @@ EN_OPS: dict[str, str] = {
     "audit.event.acknowledge": "alarm acknowledged",
     "audit.event.shelve": "alarm shelved",
     "audit.event.password_changed": "password changed",
+    "common.covered": "meter data for {share} % of the period: a lower bound",
     "carbon.no_year_data": ("No readings this year yet, so there is nothing to chart: start the collectors "
                             "(zerocarbon run) or fill in history (zerocarbon simulate --backfill)"),
     "alarms.no_history": "No alarm events in the last {days} days",

@@ -143,6 +143,7 @@ ZH_OPS: dict[str, str] = {
     "audit.event.acknowledge": "确认告警",
     "audit.event.shelve": "搁置告警",
     "audit.event.password_changed": "修改密码",
+    "common.covered": "仅 {share} % 的时段有电表数据：为下限值",
     "carbon.no_year_data": ("今年还没有读数，无图可画：请启动采集（zerocarbon run）"
                             "或补录历史（zerocarbon simulate --backfill）"),
     "alarms.no_history": "近 {days} 天没有告警事件",

@@ -40,6 +40,7 @@ from dashboard.sources import balance, energy_frame, has_readings, latest_values
 from models.errors import EnergyBalanceError
 from models.vocabulary import EnergyRole
 
+COLUMNS = ["start", "ev_kwh", "renewable_kwh", "measured"]  # measured: the chargers' meter read in the interval
 NAME = "ev"
 PATH = "/ev"
 TITLE = "page.ev"
@@ -67,20 +68,22 @@ def renewable_ev(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Per interval: EV kWh and the part from on-site renewables; and how many intervals had no valid balance."""
     rows, skipped = [], 0
     for start, part in frame.groupby("start"):
-        ev = float(part.loc[part["role"] == str(EnergyRole.EV_CHARGING), "energy_kwh"].sum())
+        chargers = part[part["role"] == str(EnergyRole.EV_CHARGING)]
+        ev = float(chargers["energy_kwh"].sum())
         try:
             share = renewable_share(carbon_balance(balance(part)))["on_site_share"]
         except EnergyBalanceError:
             share, skipped = None, skipped + 1
-        rows.append({"start": start, "ev_kwh": ev, "renewable_kwh": None if share is None else ev * share})
-    return pd.DataFrame(rows, columns=["start", "ev_kwh", "renewable_kwh"]), skipped
+        rows.append({"start": start, "ev_kwh": ev, "renewable_kwh": None if share is None else ev * share,
+                     "measured": has_readings(chargers)})
+    return pd.DataFrame(rows, columns=COLUMNS), skipped
 
 
 def charging(console: Console, start: Any, end: Any) -> tuple[pd.DataFrame, int]:
     """:func:`renewable_ev` of ``[start, end)`` at the span's intervals, on the site's local time axis."""
     frame = energy_frame(console, start, end, by=energy_interval_for(end - start))
-    if not has_readings(frame):  # no meter read: nothing to say about charging (not "0 kWh charged")
-        return pd.DataFrame(columns=["start", "ev_kwh", "renewable_kwh"]), 0
+    if not has_readings(frame[frame["role"] == str(EnergyRole.EV_CHARGING)]):  # the chargers' meter never read
+        return pd.DataFrame(columns=COLUMNS), 0  # nothing to say about charging (not "0 kWh charged")
     frame = frame.assign(start=pd.to_datetime(frame["start"], utc=True).dt.tz_convert(console.timezone))
     return renewable_ev(frame)
 
@@ -129,11 +132,13 @@ def tiles(console: Console, lang: str, per_interval: pd.DataFrame, skipped: int,
                                   or p.device == "parking-guidance"])
     energy, sessions, share = headline(console, points, per_interval, span)
     note = t(lang, "ev.share_note", skipped=skipped) if skipped else t(lang, "ev.share_basis")
+    covered = float(per_interval["measured"].mean()) if not per_interval.empty else None
+    part = t(lang, "common.covered", share=percent(covered)) if covered is not None and covered < 1 else ""
     return [
         kpi("ev-chargers-in-use", t(lang, "ev.chargers_in_use"), number(now.get(points.get("chargers_active", ""))),
             f"/ {number(fleet)}", t(lang, "ev.faulted", count=number(now.get(points.get("chargers_fault", ""))))),
-        kpi("ev-energy-kwh", t(lang, "ev.energy_kwh"), number(energy), "kWh"),
-        kpi("ev-sessions", t(lang, "ev.sessions"), number(sessions), ""),
+        kpi("ev-energy-kwh", t(lang, "ev.energy_kwh"), number(energy), "kWh", part),  # a lower bound: says so
+        kpi("ev-sessions", t(lang, "ev.sessions"), number(sessions), "", part),
         kpi("ev-renewable-share", t(lang, "ev.renewable_share"), percent(share), "%", note),
         kpi("ev-parking", t(lang, "ev.parking"), number(now.get("parking-guidance.occupied")), f"/ {number(spaces)}"),
     ]

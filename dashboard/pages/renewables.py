@@ -31,7 +31,7 @@ from dashboard.components import (
 from dashboard.context import Console
 from dashboard.i18n import t
 from dashboard.periods import energy_interval_for
-from dashboard.sources import has_readings, point_energy, series
+from dashboard.sources import has_readings, measured_share, point_energy, series
 from models.vocabulary import EnergyRole, PointKind
 
 NAME = "renewables"
@@ -147,11 +147,15 @@ def wind_section(console: Console, lang: str, start: Any, end: Any, by: str) -> 
     speeds = series(console, [p.id for p in speed_points], start, end, "hour").set_index("ts")["value"]
     measured = has_readings(energy)
     for turbine in console.site.energy_systems.wind:
-        kwh = float(energy.loc[energy["device"] == turbine.device, "energy_kwh"].sum()) if measured else 0.0
-        cf = wind_capacity_factor(kwh, turbine.rated_kw, hours) if measured else None
+        metered = energy[energy["device"] == turbine.device]
+        kwh = float(metered["energy_kwh"].sum()) if measured else 0.0
+        # over the hours its meter read, not the whole period: a week with 3 days of data is not a calm week
+        share = measured_share(metered) if measured else None
+        cf = wind_capacity_factor(kwh, turbine.rated_kw, hours * share) if share else None
         name = device_name(console.site, turbine.device, lang)  # 1号风机, not wind-1
         tiles.append(kpi(f"wind-cf-{turbine.id}", t(lang, "renewables.capacity_factor", turbine=name),
-                         percent(cf), "%"))
+                         percent(cf), "%", t(lang, "carbon.measured_hours", hours=number(hours * share))
+                         if share is not None and share < 1 else ""))
         own = [p.id for p in power_points if p.device == turbine.device]
         power = series(console, own, start, end, "hour").set_index("ts")["value"]
         both = pd.concat({"speed": speeds, "power": power}, axis=1).dropna()

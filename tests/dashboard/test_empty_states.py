@@ -99,3 +99,36 @@ def test_a_negative_storage_saving_says_it_is_a_cost_in_both_languages() -> None
         assert all(w in text for w in words), text
     d["peak_demand"]["reduction_kw"], d["storage_dispatch"]["saved_yuan"] = 40.0, 900.0
     assert "negative" not in str(demand_tiles(d, "en")).replace("negative: conversion", "")
+
+
+def test_a_period_the_history_covers_in_part_says_so_and_wind_is_judged_on_measured_hours(  # type: ignore[no-untyped-def]
+    site, console_store, console_now, tmp_path
+) -> None:
+    """A week over 3 days of history: the EV tiles say they are a lower bound; a turbine's capacity factor divides
+    by the hours its meter read (72), not the week's 168 (which made a windy week look calm)."""
+    from datetime import timedelta
+
+    from carbon.efficiency import wind_capacity_factor
+    from dashboard.comparison import PeriodChoice
+    from dashboard.context import Console
+    from dashboard.pages import ev, renewables
+    from dashboard.sources import measured_share, point_energy
+    from models.vocabulary import EnergyRole, PointKind
+    from zerocarbon.settings import Settings
+
+    c = Console(console_store, site, None, Settings(data_dir=tmp_path), clock=lambda: console_now)
+    start, end, _ = PeriodChoice("week").span(c)
+    per_interval, skipped = ev.charging(c, start, end)
+    assert 0.3 < per_interval["measured"].mean() < 0.6  # 3 days of 6 and a bit
+    tiles = str(ev.tiles(c, "zh", per_interval, skipped, ev._fleet_points(c), (start, end)))
+    assert tiles.count("的时段有电表数据：为下限值") == 2  # energy and sessions
+    counters = [p for p in c.points_by_role(EnergyRole.WIND) if p.kind is PointKind.ENERGY_COUNTER]
+    energy = point_energy(c, counters, start, end, "hour")
+    turbine = site.energy_systems.wind[0]
+    own = energy[energy["device"] == turbine.device]
+    period_h = (end - start) / timedelta(hours=1)
+    hours = period_h * measured_share(own)  # type: ignore[operator]  # the period's hours its meter read
+    assert abs(hours - 24 * 3) <= 2 and hours < period_h / 2
+    cf = wind_capacity_factor(float(own["energy_kwh"].sum()), turbine.rated_kw, hours)
+    tile = str(renewables.wind_section(c, "en", start, end, "hour")[0])
+    assert f"'{cf * 100:.1f}'" in tile and f"over {hours:,.0f} hours with data" in tile
