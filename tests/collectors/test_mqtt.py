@@ -156,6 +156,30 @@ def _collect(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([str(exe), "collect"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
+def sentinel_seen_by(proc: subprocess.Popen[bytes], port: int, status: Path, deadline_s: float = 60.0) -> None:
+    """Publish a chiller-plant message until ``proc``'s health snapshot shows the device seen: the collector is
+    subscribed, and has taken every message the broker queued for it before this one."""
+    sentinel = json.dumps({"ts": T0, "plant": {"electric_kw": 1.0, "cooling_kw": 1.0, "chillers_running": 1},
+                           "chw": {"supply_c": 7.0, "return_c": 12.0}, "outdoor": {"temp_c": 30.0}}).encode()
+
+    def seen() -> bool:
+        try:
+            snap = json.loads(status.read_text())
+        except (OSError, ValueError):
+            return False
+        return snap.get("pid") == proc.pid and any(
+            d["device"] == "chiller-plant" and d["state"] == "ok" for d in snap.get("devices", []))
+
+    deadline = time.monotonic() + deadline_s
+    while not seen():
+        assert proc.poll() is None, f"zerocarbon collect exited with {proc.returncode}"
+        assert time.monotonic() < deadline, f"the collector did not see a message within {deadline_s} s"
+        publish(port, [("zc/chiller/telemetry", sentinel)])
+        again = time.monotonic() + 2.0  # published before the subscription took hold: lost, so send again
+        while not seen() and time.monotonic() < again:
+            time.sleep(0.05)
+
+
 @pytest.mark.parametrize("client", ["paho", "wire"])
 def test_kill_9_of_collect_loses_no_message(tmp_path: Path, fresh_mosquitto: Mosquitto, client: str) -> None:
     site = mqtt_site(tmp_path, fresh_mosquitto.port)
@@ -164,8 +188,7 @@ def test_kill_9_of_collect_loses_no_message(tmp_path: Path, fresh_mosquitto: Mos
            "ZEROCARBON_STORE": "duckdb", "ZEROCARBON_MQTT_CLIENT": client}
     status = data / "status" / "collector.json"
     proc = _collect(tmp_path, env)
-    wait_for(status.exists, 30)
-    time.sleep(0.5)
+    sentinel_seen_by(proc, fresh_mosquitto.port, status)  # subscribed: its persistent session queues from now on
     n = 3000
     publish(fresh_mosquitto.port, [("zc/fire/status", status_payload(i)) for i in range(n // 2)])
     os.kill(proc.pid, signal.SIGKILL)  # whatever it had in flight is either spooled or not yet acknowledged
@@ -179,7 +202,9 @@ def test_kill_9_of_collect_loses_no_message(tmp_path: Path, fresh_mosquitto: Mos
             snap["spool"]["depth"] == 0 and time.time() - snap["written"] < 3
 
     wait_for(drained, 60)
-    time.sleep(1.5)  # let the broker's queue run dry
+    # A last message on the other device's topic: the broker sends the session's queue in order, so once the
+    # collector has seen it, every message before it is in (a fixed 1.5 s for the queue to run dry was a guess).
+    sentinel_seen_by(proc, fresh_mosquitto.port, status)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(30) == 0
     from storage.duckdb_store import DuckDBStore
