@@ -88,7 +88,10 @@ class ConsoleServer:
         the loop running, and the request threads outlived the server. ``trigger`` and ``task_dispatcher`` are
         waitress's own (public names, not documented API): every test that serves a console stops it here."""
         if self._thread is not None and self._thread.is_alive():
-            self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._sockets))
+            try:
+                self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._sockets))
+            except OSError:  # the trigger is closed: the loop is already ending (seen once at load 11, EBADF)
+                wasyncore.close_all(self._sockets)
             self._thread.join(timeout=5)
         else:
             wasyncore.close_all(self._sockets)
