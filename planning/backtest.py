@@ -75,7 +75,7 @@ def load_forecast(site: Site, frame: pd.DataFrame, calendar: WorkCalendar, test_
         eve = block_start - pd.Timedelta(days=1)
         train = (days < eve) & ((days >= eve - pd.Timedelta(days=window_days)) if window_days else True)
         models = lf.fit(x.loc[train], loads.loc[train], max_iter=max_iter)
-        parts.append(lf.predict(models, x.loc[days.isin(block)]))
+        parts.append(lf.predict(models, x.loc[days.isin(block)], loads))  # lags: D-2, measured by D's eve
     return pd.concat(parts)
 
 

@@ -10,7 +10,12 @@ Features of an instant (all available when tomorrow's plan is made):
   follows daylight);
 * ``visitors``: expected tickets, the mean of the same day type's last four days (the queue system's count);
 * ``sun_elevation_deg`` at the middle of the quarter hour (pvlib's solar position): street lights switch at dusk,
-  which moves by 1 h 20 min over Zhuhai's year, so the clock alone mistimes them.
+  which moves by 1 h 20 min over Zhuhai's year, so the clock alone mistimes them;
+* per subsystem, its own load at the same instant 2 days before (``LAG_DAYS``): the latest whole day measured
+  when the plan is made on the eve. It carries what the other features miss (recent dusk switching, the
+  season's cooling level). Lags of 2, 7 and 2 + 7 days were compared on a validation year (2025, trained on
+  2024) and scored on the test year 2026; the 7-day lag brought last week's noise into the occupancy-only
+  sub-meters (docs/methodology.md §11).
 
 Gradient-boosted trees need no scaling and model the interactions (cooling × opening hours) without a formula;
 HistGradientBoosting bins features, so a year of 15-minute rows fits in well under a second per subsystem.
@@ -35,6 +40,7 @@ from planning.model_cache import SHARED, ModelCache, Models, window_key
 
 FEATURES = ("quarter", "dow", "day_type", "temp_c", "ghi_wm2", "visitors", "sun_elevation_deg")
 CATEGORICAL = [True, True, True, False, False, False, False]
+LAG_DAYS = (2,)  # the subsystem's own load this many days before (D-1, the eve, is still being measured)
 TREE_PARAMS = {"max_iter": 100, "learning_rate": 0.1, "max_leaf_nodes": 15, "max_bins": 127}
 
 
@@ -80,8 +86,16 @@ def expected_visitors(daily_tickets: pd.Series, calendar: WorkCalendar, days: pd
     return pd.Series(out, index=days, dtype=float)
 
 
+def lagged(loads: pd.Series, index: pd.DatetimeIndex) -> np.ndarray:
+    """Rows of ``LAG_DAYS`` lags of one subsystem's load at ``index``: the value at the same instant N days
+    before, taken from ``loads`` (NaN where it holds none: the trees treat it as missing)."""
+    columns = [loads.reindex(index - pd.Timedelta(days=n)).to_numpy(dtype=float) for n in LAG_DAYS]
+    return np.column_stack(columns) if columns else np.empty((len(index), 0))
+
+
 def fit(x: pd.DataFrame, loads: pd.DataFrame, max_iter: int = TREE_PARAMS["max_iter"], seed: int = 0) -> Models:
-    """One model per load column (subsystem). Rows with a missing target are left out of that model.
+    """One model per load column (subsystem), on the shared features and the column's own lags (from
+    ``loads``: the training window's first ``LAG_DAYS`` have none). Rows with a missing target are left out.
 
     One OpenMP thread: on the shared 2-core host, under a load average of 11, one fit of a year of quarter hours
     took 66 s with the default threads (spinning workers starve each other) and 1.8 s with one."""
@@ -91,23 +105,26 @@ def fit(x: pd.DataFrame, loads: pd.DataFrame, max_iter: int = TREE_PARAMS["max_i
 
 def _fit(x: pd.DataFrame, loads: pd.DataFrame, max_iter: int, seed: int) -> Models:
     models: Models = {}
-    rows = x[list(FEATURES)].to_numpy()
+    shared = x[list(FEATURES)].to_numpy()
     for column in loads.columns:
         y = loads[column].to_numpy()
         keep = np.isfinite(y)
+        rows = np.hstack([shared, lagged(loads[column], x.index)])
         rows_kept = _known_or_constant(rows[keep])
         # 15 leaves and 127 bins: 1.65x faster than the defaults (31, 255) for the same nMAE (0.0449 vs 0.0454,
         # 17 subsystems, 61 days of training, 14 days of test, measured 2026-12-04)
         params = {**TREE_PARAMS, "max_iter": max_iter}
-        model = HistGradientBoostingRegressor(**params, categorical_features=CATEGORICAL, random_state=seed)
+        model = HistGradientBoostingRegressor(**params, categorical_features=CATEGORICAL + [False] * len(LAG_DAYS),
+                                              random_state=seed)
         models[column] = model.fit(rows_kept, y[keep])
     return models
 
 
 def _known_or_constant(rows: np.ndarray) -> np.ndarray:
     """A feature with no value at all in the training rows (a short history: the visitors expected from days
-    before the first) as a constant 0: it carries no information either way, and scikit-learn's binning fails on
-    an all-NaN column ("window shape cannot be larger than input array shape")."""
+    before the first, or the lags of two days of history) as a constant 0: it carries no information either way,
+    and scikit-learn's binning fails on an all-NaN column ("window shape cannot be larger than input array
+    shape")."""
     empty = np.isnan(rows).all(axis=0)
     if not empty.any():
         return rows
@@ -116,12 +133,16 @@ def _known_or_constant(rows: np.ndarray) -> np.ndarray:
     return rows
 
 
-def predict(models: Models, x: pd.DataFrame) -> pd.DataFrame:
-    """kW per subsystem (columns) at ``x``'s instants; never below zero."""
-    rows = x[list(FEATURES)].to_numpy()
+def predict(models: Models, x: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """kW per subsystem (columns) at ``x``'s instants; never below zero. ``history``: the measured
+    ``load_kw/*`` columns the lags are taken from (the days before the eve)."""
+    shared = x[list(FEATURES)].to_numpy()
+    out = {}
     with threadpool_limits(limits=1):
-        return pd.DataFrame({k: np.maximum(m.predict(rows), 0.0) for k, m in models.items()},  # type: ignore[attr-defined]
-                            index=x.index)
+        for column, model in models.items():
+            lags = lagged(history[column] if column in history else pd.Series(dtype=float), x.index)
+            out[column] = np.maximum(model.predict(np.hstack([shared, lags])), 0.0)  # type: ignore[attr-defined]
+    return pd.DataFrame(out, index=x.index)
 
 
 Reader = Callable[[pd.Timestamp, pd.Timestamp], pd.DataFrame]
@@ -135,7 +156,7 @@ def forecast_loads(site: Site, calendar: WorkCalendar, recent: pd.DataFrame, ind
     ``recent``: the planning frame of the last weeks (``load_kw/*``, ``temp_c``, ``ghi_wm2``, ``visitors``);
     ``weather``: ``temp_c`` and ``ghi_wm2`` on ``index``. The models come from :func:`day_models`."""
     models, _ = day_models(site, calendar, recent, index, cache, read_training, training_days)
-    return predict(models, features(index, weather, calendar, _visitors(recent, calendar, index), site))
+    return predict(models, features(index, weather, calendar, _visitors(recent, calendar, index), site), recent)
 
 
 def day_models(site: Site, calendar: WorkCalendar, recent: pd.DataFrame, index: pd.DatetimeIndex,
@@ -150,7 +171,7 @@ def day_models(site: Site, calendar: WorkCalendar, recent: pd.DataFrame, index: 
     columns = sorted(c for c in recent.columns if c.startswith("load_kw/") and recent[c].notna().any())
     end = index[0] - pd.Timedelta(days=1)
     first = end - pd.Timedelta(days=training_days)
-    config = {"params": TREE_PARAMS, "features": FEATURES, "columns": columns,
+    config = {"params": TREE_PARAMS, "features": FEATURES, "lag_days": LAG_DAYS, "columns": columns,
               "site": hashlib.sha256(site.model_dump_json().encode()).hexdigest(),
               "calendar": hashlib.sha256(calendar.model_dump_json().encode()).hexdigest()}
 

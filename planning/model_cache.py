@@ -40,7 +40,7 @@ import sklearn
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # bump when the pickled payload or the meaning of a feature changes
+FORMAT = 3  # bump when the pickled payload or the meaning of a feature changes
 Models = dict[str, Any]
 
 

@@ -109,7 +109,7 @@ def forecast_day(site: Site, calendar: WorkCalendar, config: PlanningConfig, his
     models, fitted_at = lf.day_models(site, calendar, history, index, None, read_training,
                                       config.forecast.history_days)  # fitted once a day on a year, then kept
     visitors = lf.expected_visitors_of(history, calendar, index)
-    predicted = lf.predict(models, lf.features(index, fc_weather, calendar, visitors, site))
+    predicted = lf.predict(models, lf.features(index, fc_weather, calendar, visitors, site), history)
     out = predicted.copy()
     out["load_kw"], out["pv_kw"] = predicted.sum(axis=1), pv.sum(axis=1).fillna(0.0)
     return out, fitted_at

@@ -150,3 +150,22 @@ def test_weighted_clearness_by_hand():
     assert r[2] == pytest.approx(764 / 1430, rel=1e-2)  # no measurement on day 3: the ratio stays
     window = daily_ratio(measured, modelled, 2, weighted=False)["inv"].to_numpy()
     assert window[1] == pytest.approx((96 * 8 + 95 * 4) / (96 * 10 + 95 * 10))
+
+
+def test_the_lag_feature_reads_only_days_measured_by_the_eve(site, frame):  # type: ignore[no-untyped-def]
+    """Each subsystem's own load two days before is a feature: the eve (still being measured) and the planned
+    day itself must not change the forecast; the day before the eve must."""
+    day = frame.index[-96:]
+    loads = frame[KEEP]
+    train = frame.index < day[0] - pd.Timedelta(days=1)
+    x_all = lf.training_rows(site, CALENDAR, frame, KEEP)[0]
+    models = lf.fit(x_all.loc[train], loads.loc[train])
+    x_day = x_all.loc[day]
+    base = lf.predict(models, x_day, loads)
+    eve_and_day = loads.copy()
+    eve_and_day.loc[eve_and_day.index >= day[0] - pd.Timedelta(days=1)] *= 3.0
+    pd.testing.assert_frame_equal(base, lf.predict(models, x_day, eve_and_day))
+    before_eve = loads.copy()
+    two_days = (before_eve.index >= day[0] - pd.Timedelta(days=2)) & (before_eve.index < day[0] - pd.Timedelta(days=1))
+    before_eve.loc[two_days] *= 3.0
+    assert not base.equals(lf.predict(models, x_day, before_eve))
