@@ -9,11 +9,11 @@ An unknown user name costs the same hash check as a wrong password (against a du
 time does not tell which names exist (issue 15 measured 3-5 ms against 158-209 ms before).
 
 Hashes are Argon2id with 19 MiB, 2 passes, 1 lane (:data:`HASHER`): the OWASP Password Storage Cheat Sheet's
-first choice at its minimum. One check costs 0.027 s of a core here, where scrypt at OWASP's minimum (N=2^17,
-r=8, p=1, or N=2^14 with p=5) costs 0.21-0.49 s and the N=2^14, p=1 used before (below that minimum) 0.040 s:
+first choice at its minimum. One check costs 22 ms of a core here, where scrypt at OWASP's minimum (N=2^17,
+r=8, p=1, or N=2^14 with p=5) costs 0.21-0.49 s and the N=2^14, p=1 used before (below that minimum) 40 ms:
 twenty users sign in while others load pages, and fifty may press "sign in" in the same second (issue 15,
-docs/benchmarks.md). argon2-cffi releases the interpreter lock while it hashes, so the two sign-in threads use
-both cores. A stored hash of another kind (werkzeug scrypt or pbkdf2 from before) or with other parameters
+docs/benchmarks.md). argon2-cffi releases the interpreter lock while it hashes, so the two sign-in slots
+(dashboard.server.Lanes) use both cores. A stored hash of another kind (werkzeug scrypt or pbkdf2 from before) or with other parameters
 still verifies and is rewritten with these at its user's next good sign-in.
 """
 
