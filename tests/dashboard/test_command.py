@@ -80,6 +80,8 @@ def test_fresh_install_prints_admin_password_once_and_serves_an_empty_store(tmp_
         health = httpx.get(f"http://127.0.0.1:{health_port}/health", timeout=10)
         assert health.status_code == 200, health.text
         assert health.json()["checks"]["console"] == {"ok": True, "detail": "login page HTTP 200"}
+        metrics = httpx.get(f"http://127.0.0.1:{health_port}/metrics", timeout=10)
+        assert metrics.status_code == 200 and 'service="dashboard"' in metrics.text
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
