@@ -13,8 +13,8 @@ first choice at its minimum. One check costs 22 ms of a core here, where scrypt 
 r=8, p=1, or N=2^14 with p=5) costs 0.21-0.49 s and the N=2^14, p=1 used before (below that minimum) 40 ms:
 twenty users sign in while others load pages, and fifty may press "sign in" in the same second (issue 15,
 docs/benchmarks.md). argon2-cffi releases the interpreter lock while it hashes, so the two sign-in slots
-(dashboard.server.Lanes) use both cores. A stored hash of another kind (werkzeug scrypt or pbkdf2 from before) or with other parameters
-still verifies and is rewritten with these at its user's next good sign-in.
+(dashboard.server.Lanes) use both cores. A stored hash of another kind (werkzeug scrypt or pbkdf2 from
+before) or with other parameters still verifies and is rewritten with these at its user's next good sign-in.
 """
 
 from __future__ import annotations
