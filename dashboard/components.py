@@ -178,9 +178,11 @@ Row = tuple[str, float | None, float | None, str, int]  # label, this period, th
 
 
 def comparison_table(table_id: str, rows: list[Row], compare: str, earlier: tuple[Any, Any] | None,
-                     timezone: Any, lang: str) -> Any:
+                     timezone: Any, lang: str, partial: str = "") -> Any:
     """This period beside the earlier one with the change, or nothing when no comparison is chosen. An
-    earlier period without data says so (the store's history may not reach back a year) instead of -100 %."""
+    earlier period without data says so (the store's history may not reach back a year) instead of -100 %;
+    ``partial`` says which period has meter data for only part of its days, and no change is computed then
+    (3 days of data against 30 is not a fall of 90 %)."""
     if compare == "none" or earlier is None:
         return html.Div(id=table_id)
     days = f"{earlier[0].astimezone(timezone):%Y-%m-%d %H:%M} – {earlier[1].astimezone(timezone):%Y-%m-%d %H:%M}"
@@ -188,10 +190,23 @@ def comparison_table(table_id: str, rows: list[Row], compare: str, earlier: tupl
                                                    "compare.change")])
     body = [html.Tr([html.Td(label), html.Td(f"{number(now, digits)} {unit}"),
                      html.Td(f"{number(before, digits)} {unit}" if before else t(lang, "compare.no_earlier")),
-                     html.Td(_change_text(now, before, unit, lang))]) for label, now, before, unit, digits in rows]
+                     html.Td("—" if partial else _change_text(now, before, unit, lang))])
+            for label, now, before, unit, digits in rows]
     return html.Div([html.Div(t(lang, f"compare.{compare}") + f" · {days}", className="note"),
-                     html.Table([head, *body], className="table comparison"), export_buttons(table_id)],
-                    id=table_id, className="comparison-block")
+                     html.Table([head, *body], className="table comparison"), export_buttons(table_id),
+                     *coverage_line(partial, table_id)], id=table_id, className="comparison-block")
+
+
+def coverage_line(partial: str, table_id: str) -> list[Any]:
+    return [html.P(partial, className="kpi-problem", id=f"{table_id}-coverage")] if partial else []
+
+
+def partial_periods(now: Any, before: Any, lang: str) -> str:
+    """Which of two :class:`dashboard.kpis.PeriodSummary` rest on meter data for only part of their days."""
+    said = [t(lang, key, share=percent(s.covered)) for key, s in (("compare.covered_now", now),
+                                                                  ("compare.covered_earlier", before))
+            if s.covered is not None and 0 < s.covered < 1]
+    return " ".join(said)
 
 
 def _change_text(now: float | None, before: float | None, unit: str, lang: str) -> str:
@@ -225,6 +240,9 @@ def summary_comparison(console: Any, lang: str, table_id: str, choice: Any) -> A
         (t(lang, "compare.scope2"), now.scope2_location_kg, before.scope2_location_kg, "kgCO₂e", 0),
     ]
     if choice.compare == "none" or earlier is None:  # no comparison chosen: the period's own figures
-        return html.Table([html.Tr([html.Td(r[0]), html.Td(f"{number(r[1], r[4])} {r[3]}")]) for r in rows],
-                          className="table comparison", id=table_id)
-    return comparison_table(table_id, rows, choice.compare, earlier, console.timezone, lang)
+        partial = partial_periods(now, PeriodSummary(), lang)
+        return html.Div([html.Table([html.Tr([html.Td(r[0]), html.Td(f"{number(r[1], r[4])} {r[3]}")])
+                                     for r in rows], className="table comparison", id=table_id),
+                         *coverage_line(partial, table_id)])
+    return comparison_table(table_id, rows, choice.compare, earlier, console.timezone, lang,
+                            partial_periods(now, before, lang))

@@ -18,7 +18,7 @@ from carbon.offsets import (
 )
 from dashboard.context import Console
 from dashboard.report_bridge import budget_kg, location_kg, year_before_today_kg
-from dashboard.sources import Balance, balance, energy_frame, has_readings
+from dashboard.sources import Balance, balance, energy_frame, has_readings, measured_share
 from models.errors import CarbonUnavailable, ConfigError, EnergyBalanceError
 
 
@@ -125,6 +125,7 @@ class PeriodSummary:
     grid_import_kwh: float | None = None
     self_sufficiency: float | None = None
     scope2_location_kg: float | None = None
+    covered: float | None = None  # the share of the period's days with a meter reading (below 1: lower bounds)
 
 
 def period_summary(console: Console, start: datetime, end: datetime) -> PeriodSummary:
@@ -148,4 +149,5 @@ def period_summary(console: Console, start: datetime, end: datetime) -> PeriodSu
         grid_import_kwh=totals.grid_import,
         self_sufficiency=self_sufficiency_ratio(site_balance) if site_balance else None,
         scope2_location_kg=scope2,
+        covered=measured_share(frame),
     )

@@ -153,6 +153,10 @@ EN_OPS: dict[str, str] = {
     "compare.vs_previous": "previous {kwh} kWh, {change}",
     "compare.vs_previous_none": "previous: no readings stored for that period",
     "compare.vs_last_year_none": "a year earlier: no readings stored for that period",
+    "compare.covered_now": ("This period has meter data on {share} % of its days: its figures are lower bounds, "
+                            "so no change is shown."),
+    "compare.covered_earlier": ("The earlier period has meter data on {share} % of its days: its figures are lower "
+                                "bounds, so no change is shown."),
     "compare.vs_last_year": "a year earlier {kwh} kWh, {change}",
     "compare.from": "From",
     "compare.to": "To",

@@ -154,6 +154,8 @@ ZH_OPS: dict[str, str] = {
     "compare.vs_previous": "上期 {kwh} kWh，{change}",
     "compare.vs_previous_none": "上期：该时段没有存储的读数",
     "compare.vs_last_year_none": "去年同期：该时段没有存储的读数",
+    "compare.covered_now": "本期仅 {share} % 的天数有电表数据：数值为下限，故不计算变化。",
+    "compare.covered_earlier": "对比期仅 {share} % 的天数有电表数据：数值为下限，故不计算变化。",
     "compare.vs_last_year": "去年同期 {kwh} kWh，{change}",
     "compare.from": "开始日期",
     "compare.to": "结束日期",

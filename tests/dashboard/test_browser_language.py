@@ -9,9 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboard.conftest import RunningConsole, choose, poll
+from tests.dashboard.conftest import RunningConsole, choose, goto, poll
 
 pytestmark = pytest.mark.browser
+
+
+def _column(page, table: str, index: int) -> list[str]:  # type: ignore[no-untyped-def]
+    return [row.query_selector_all("td")[index].inner_text() for row in page.query_selector_all(f"{table} tr")
+            if row.query_selector_all("td")]
 
 
 def _open_calendar(page, picker: str, tries: int = 4) -> None:  # type: ignore[no-untyped-def]
@@ -78,3 +83,6 @@ def test_the_date_picker_and_the_charts_name_days_and_months_in_the_page_languag
     page.click("#ev-period >> text=7 days")  # 3 days of history: the week's figures say they are a lower bound
     page.wait_for_selector("#ev-kpis >> text=meter data for")
     page.screenshot(path=str(artifacts_dir / "ev-week-partly-covered-en.png"), full_page=True)
+    goto(page, "/carbon")  # 30 days against the 30 before, over 3 days of history: no "change" of -90 %
+    page.wait_for_selector("#carbon-comparison-coverage >> text=This period has meter data on")
+    assert set(_column(page, "#carbon-comparison", 3)) == {"—"}

@@ -132,3 +132,26 @@ def test_a_period_the_history_covers_in_part_says_so_and_wind_is_judged_on_measu
     cf = wind_capacity_factor(float(own["energy_kwh"].sum()), turbine.rated_kw, hours)
     tile = str(renewables.wind_section(c, "en", start, end, "hour")[0])
     assert f"'{cf * 100:.1f}'" in tile and f"over {hours:,.0f} hours with data" in tile
+
+
+def test_a_comparison_over_partly_covered_periods_shows_no_change_and_says_why(  # type: ignore[no-untyped-def]
+    site, console_store, console_now, tmp_path
+) -> None:
+    from dashboard.comparison import PeriodChoice
+    from dashboard.components import summary_comparison
+    from dashboard.context import Console
+    from dashboard.kpis import period_summary
+    from zerocarbon.settings import Settings
+
+    c = Console(console_store, site, None, Settings(data_dir=tmp_path), clock=lambda: console_now)
+    start, end, _ = PeriodChoice("week").span(c)
+    assert 0.3 < period_summary(c, start, end).covered < 0.8  # type: ignore[operator]  # 3 or 4 of 7 days
+    week = str(summary_comparison(c, "zh", "t", PeriodChoice("week", "previous")))
+    assert "本期仅" in week and "▼" not in week and "▲" not in week
+    from datetime import timedelta
+
+    evening = c.local_midnight() - timedelta(seconds=1)  # "today" is then all of yesterday, whatever the hour
+    c = Console(console_store, site, None, Settings(data_dir=tmp_path), clock=lambda: evening)
+    assert period_summary(c, c.local_midnight(), evening).covered == 1.0
+    today = str(summary_comparison(c, "en", "t", PeriodChoice("day", "previous")))
+    assert "meter data on" not in today and ("▼" in today or "▲" in today)  # today against yesterday: whole days
