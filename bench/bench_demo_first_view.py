@@ -29,10 +29,17 @@ TARGET_S = 60.0
 PASSWORD = "bench-first-view-1"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _free_ports(count: int) -> list[int]:
+    """Distinct free ports: each socket stays bound until all are chosen (two calls of a one-port helper can
+    return one port twice, and the console and its health endpoint would then collide)."""
+    socks = [socket.socket() for _ in range(count)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 def _overview_drawn(url: str) -> None:
@@ -71,10 +78,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="zc-first-view-") as tmp:
         clone = Path(tmp) / "zerocarbon"
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-        port = _free_port()
+        port, health_port = _free_ports(2)
         url = f"http://127.0.0.1:{port}"
         env = dict(os.environ, ZEROCARBON_ADMIN_PASSWORD=PASSWORD, ZEROCARBON_DATA_DIR=str(Path(tmp) / "data"),
-                   ZEROCARBON_HEALTH_PORT=str(_free_port()), DEMO_ARGS=f"--port {port}")
+                   ZEROCARBON_HEALTH_PORT=str(health_port), DEMO_ARGS=f"--port {port}")
         log = Path(tmp) / "demo.log"
         t0 = time.monotonic()
         proc = subprocess.Popen(["make", "demo"], cwd=clone, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
