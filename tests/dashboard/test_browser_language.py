@@ -78,6 +78,8 @@ def test_the_date_picker_and_the_charts_name_days_and_months_in_the_page_languag
         assert monday in header.split(), (lang, header)  # weeks start on Monday, named in the page's language
         if month_mark:
             assert month_mark in header
+        year = page.locator(".dash-datepicker-controls .dash-input-element").first
+        assert year.evaluate("e => e.scrollWidth - e.clientWidth") <= 0  # the year reads 2026, not "202("
         page.screenshot(path=str(artifacts_dir / f"date-picker-{lang}.png"))
         page.keyboard.press("Escape")
     page.click("#ev-period >> text=7 days")  # 3 days of history: the week's figures say they are a lower bound
