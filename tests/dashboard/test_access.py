@@ -4,6 +4,7 @@ can do is what matters, not which buttons are drawn."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -184,9 +185,7 @@ def test_shelving_needs_the_role_and_a_reason(running_console: RunningConsole) -
 
 
 def test_alarm_history_filters_by_event(running_console: RunningConsole) -> None:
-    outputs = [("alarm-active", "children"), ("shelve-alarm", "options"), ("alarm-history", "children")]
-    body = {"output": "..alarm-active.children...shelve-alarm.options...alarm-history.children..",
-            "outputs": [{"id": i, "property": p} for i, p in outputs],
+    body = {"output": "alarm-history.children", "outputs": {"id": "alarm-history", "property": "children"},
             "inputs": [{"id": "tick", "property": "n_intervals", "value": 1},
                        {"id": "alarm-changed", "property": "data", "value": None},
                        {"id": "history-event", "property": "value", "value": "raised"},
@@ -220,3 +219,34 @@ def test_reports_offer_any_month_quarter_or_year_and_refuse_other_labels(running
     with _signed_in(running_console, "auditor") as client:
         bad = client.get("/download/report?period=2026-13&format=json")
     assert bad.status_code == 400 and "YYYY-Qn" in bad.text
+
+
+def _active_refresh(key: str | None) -> dict[str, object]:
+    """The body Dash's renderer posts when the live tick refreshes the open-alarm table it drew under ``key``."""
+    outputs = [("alarm-active", "children"), ("shelve-alarm", "options"), ("alarm-active-key", "data")]
+    return {"output": "..alarm-active.children...shelve-alarm.options...alarm-active-key.data..",
+            "outputs": [{"id": i, "property": p} for i, p in outputs],
+            "inputs": [{"id": "tick", "property": "n_intervals", "value": 7},
+                       {"id": "alarm-changed", "property": "data", "value": None}],
+            "changedPropIds": ["tick.n_intervals"],
+            "state": [{"id": "alarm-active-key", "property": "data", "value": key},
+                      {"id": "lang", "property": "data", "value": "en"}]}
+
+
+def test_a_tick_redraws_the_open_alarms_only_when_they_changed(running_console: RunningConsole) -> None:
+    # a redraw resets every ack button's n_clicks: one landing while a click is on its way would lose the click
+    journal = running_console.journal
+    with _signed_in(running_console, "operator") as client:
+        first = client.post("/_dash-update-component", json=_active_refresh(None))
+        key = first.json()["response"]["alarm-active-key"]["data"]
+        assert "ack-button" in json.dumps(first.json()["response"]["alarm-active"])
+        assert client.post("/_dash-update-component", json=_active_refresh(key)).json()["response"] == {}  # kept
+        now = time.time()
+        raised = journal.condition_raised("tick-test:meter-lighting.p_kw", "tick-test", "meter-lighting.p_kw",  # type: ignore[attr-defined]
+                                          "low", "tick test", 1.0, now).alarm
+        try:
+            changed = client.post("/_dash-update-component", json=_active_refresh(key)).json()["response"]
+        finally:  # leave the shared journal's open alarms as the other tests expect them
+            journal.condition_cleared("tick-test:meter-lighting.p_kw", "tick test over", 0.0, now + 1)  # type: ignore[attr-defined]
+            journal.acknowledge(raised.id, "operator")  # type: ignore[attr-defined]
+    assert changed["alarm-active-key"]["data"] != key and f"alarm-row-{raised.id}" in json.dumps(changed)
