@@ -52,6 +52,10 @@ def register(app: Dash, console: Console) -> None:
     def _badge(_tick: int, _path: str | None, lang: str | None) -> tuple[str, str]:
         return topbar_badge(console, lang if lang in ("zh", "en") else "zh")
 
+    @app.callback(Output("logout", "children"), Input("lang", "data"))
+    def _logout(lang: str | None) -> str:
+        return t(lang if lang in ("zh", "en") else "zh", "nav.logout")
+
     @app.callback(Output("fill-banner", "children"), Output("fill-banner", "hidden"),
                   Input("tick", "n_intervals"), Input("lang", "data"))
     def _fill(_tick: int, lang: str | None) -> tuple[list[Any], bool]:

@@ -48,6 +48,7 @@ def test_a_language_switch_keeps_the_chosen_period_comparison_and_subsystem(
     assert page.inner_text("#focus-kwh") == f"{week[0]:,.0f}"
     page.click("#lang-en")
     page.wait_for_selector("#subsystems-page >> text=Share of the building")  # drawn again, in English
+    page.wait_for_selector("#logout >> text='Sign out'")  # the top bar's sign-out too (it read 退出 / Sign out)
     assert "Chiller plant" in page.inner_text("#subsystem-focus")
     assert page.is_checked('#subsystems-period input[value="week"]')
     assert page.is_checked('#subsystems-compare input[value="previous"]')
