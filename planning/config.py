@@ -33,7 +33,9 @@ class ForecastWindows(_Strict):
     clearness_days: float = Field(default=7, gt=0)  # half-life of the weighted clearness, days
     history_days: int = Field(default=364, ge=7)  # load models' training, read once a day for the day's fit
     recent_days: int = Field(default=56, ge=14)  # read by every plan: clearness, calibration, visitors, month peak
-    weather_topic: str = Field(default="zc/forecast/weather", min_length=1, pattern=r"^[^#+]+$")  # no wildcards
+    # no wildcards, and outside the gateways' zc/ tree: their collector subscribes zc/# and dead-letters what no
+    # device uses (the demo logged an unknown_topic for every forecast)
+    weather_topic: str = Field(default="forecast/weather", min_length=1, pattern=r"^[^#+]+$")
 
 
 class PlanningConfig(_Strict):

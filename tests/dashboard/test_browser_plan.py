@@ -16,7 +16,7 @@ from tests.dashboard.conftest import RunningConsole
 from tests.support.processes import Mosquitto
 
 pytestmark = pytest.mark.browser
-TOPIC = "zc/forecast/weather"  # config/planning.yaml's forecast.weather_topic
+TOPIC = "forecast/weather"  # config/planning.yaml's forecast.weather_topic
 
 
 def _keep_forecast_from_the_broker(console: RunningConsole, broker_port: int, day: str) -> None:

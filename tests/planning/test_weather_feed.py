@@ -17,7 +17,7 @@ from storage.weather_forecasts import ForecastArchive
 from tests.collectors.test_mqtt import wait_for
 from tests.support.processes import Mosquitto
 
-TOPIC = "zc/forecast/weather"
+TOPIC = "forecast/weather"
 
 
 def body(**fields: object) -> bytes:
