@@ -31,6 +31,10 @@ class LeaseRecord:
     expires: float
 
 
+PARTIAL_ROW_TRIES = 5
+PARTIAL_ROW_WAIT_S = 0.05
+
+
 class InfluxLease:
     """A lease row in InfluxDB (1.x, or 2.x through its v1-compatible API), written and read back."""
 
@@ -71,7 +75,21 @@ class InfluxLease:
             self._write(0.0)  # expired at once: the next contender need not wait ttl_s
 
     def current(self) -> LeaseRecord | None:
-        """The newest lease point, whoever wrote it."""
+        """The newest lease point, whoever wrote it. InfluxDB 1.x applies a point's fields one at a time, so a
+        read racing a claim can see its holder without its expiry (seen as ``float(None)`` in a 4-way race):
+        read again, and if the row stays partial, say the lease is unreadable rather than guess."""
+        for _ in range(PARTIAL_ROW_TRIES):
+            row = self._newest()
+            if row is None:
+                return None
+            holder, expires = row
+            if holder is not None and expires is not None:
+                return LeaseRecord(holder=holder, expires=expires)
+            time.sleep(PARTIAL_ROW_WAIT_S)
+        raise StoreUnavailable(f"scheduler lease {self.name!r} in {self.database}: the newest lease row stayed "
+                               "partial (holder or expires missing); another instance may be writing it")
+
+    def _newest(self) -> tuple[str | None, float | None] | None:
         q = (
             f'SELECT "holder", "expires" FROM "{LEASE_MEASUREMENT}" WHERE "name" = \'{self.name}\' '
             "ORDER BY time DESC LIMIT 1"
@@ -80,8 +98,8 @@ class InfluxLease:
         series = (body.get("results") or [{}])[0].get("series") or []
         if not series:
             return None
-        _, holder, expires = series[0]["values"][0]
-        return LeaseRecord(holder=str(holder), expires=float(expires))
+        _, holder, expires = series[0]["values"][0]  # JSON: a string, a number, or null for a missing field
+        return (None if holder is None else str(holder)), (None if expires is None else float(expires))
 
     def close(self) -> None:
         self._http.close()

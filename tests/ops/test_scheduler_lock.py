@@ -131,3 +131,19 @@ def test_store_setting_chooses_the_lease_kind(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setenv("ZEROCARBON_INSTANCE_ID", "collector-2")
     lock = open_scheduler_lock(load_settings())
     assert isinstance(lock, InfluxLease) and lock.holder == "collector-2" and lock.ttl_s == 30.0
+
+
+def test_a_partial_lease_row_is_read_again_and_never_guessed(influxd: Influxd) -> None:
+    import httpx
+
+    from storage.influx_lease import LEASE_MEASUREMENT
+
+    influxd.create_database("ops_lease_partial")
+    lease = influx_lease(influxd, "ops_lease_partial", "host-a", name="partial")
+    assert lease.try_acquire() and lease.current().holder == "host-a"  # type: ignore[union-attr]
+    # a newer point carrying the holder only: what a reader racing another claim's write can see
+    line = f'{LEASE_MEASUREMENT},name=partial holder="host-b" {time.time_ns()}'
+    httpx.post(f"{influxd.url}/write", params={"db": "ops_lease_partial", "precision": "ns"}, content=line.encode())
+    with pytest.raises(StoreUnavailable, match="partial"):
+        lease.current()
+    lease.close()
