@@ -1,5 +1,6 @@
-"""The plan's scheduled work in the long-running service (``zerocarbon run``, the demo): fit tomorrow's load
-models ahead of the first Plan view, and keep the operators' weather-forecast feed.
+"""The plan's scheduled work in the long-running services (``zerocarbon run``, the demo, and
+``zerocarbon dashboard``, which the compose stack runs instead of ``run``): fit tomorrow's load models ahead of
+the first Plan view, and keep the operators' weather-forecast feed.
 
 * **Fit ahead.** The day's load models (``planning.tomorrow.fit_ahead``, 5.9-16.5 s for the 17 sub-meters on a
   year) are fitted 30 s after start-up and every day at 00:30 site time (once the day before's rollups are in),

@@ -130,3 +130,33 @@ def test_users_add_and_passwd(tmp_path: Path, monkeypatch) -> None:  # type: ign
     assert book.check("ops", "second-pass-2").role == "operator"
     weak = runner.invoke(cli, ["users", "add", "shorty"], input="abc\nabc\n")
     assert weak.exit_code == 1 and "at least 8" in weak.output
+
+
+def test_the_served_console_keeps_the_weather_forecast_feed_as_run_does(mosquitto, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # the compose stack serves the console with `zerocarbon dashboard` and runs no `zerocarbon run`: the Plan
+    # page's forecast feed must be kept by the dashboard process itself
+    from datetime import date, timedelta
+
+    from models.loader import load_site
+    from models.site import MqttBroker
+    from simulators.weather_forecast import day_ahead_payload, publish
+
+    site = load_site(ROOT / "config" / "site.yaml")
+    day = str(date.today() + timedelta(days=1))
+    publish(MqttBroker(host="127.0.0.1", port=mosquitto.port), "forecast/weather", day_ahead_payload(site, day, seed=3))
+    port, health_port = free_ports(2)
+    data = tmp_path / "data"
+    env = {**os.environ, "ZEROCARBON_DATA_DIR": str(data), "PYTHONUNBUFFERED": "1", "ZEROCARBON_ADMIN_PASSWORD":
+           "admin-secret-1", "ZEROCARBON_HEALTH_PORT": str(health_port), "ZEROCARBON_MQTT_HOST": "127.0.0.1",
+           "ZEROCARBON_MQTT_PORT": str(mosquitto.port)}
+    proc = subprocess.Popen([sys.executable, "-m", "zerocarbon", "dashboard", "--port", str(port)], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not list((data / "weather_forecasts").glob("*")):
+            assert time.monotonic() < deadline and proc.poll() is None, "the dashboard kept no weather forecast"
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out

@@ -48,19 +48,39 @@ def _open_console() -> tuple[Any, Any, Any]:
 
 
 def _serve_in_process(host: str, port: int) -> None:
-    """waitress in this process until SIGINT or SIGTERM (docker stop), then close the server, journal, store."""
+    """waitress in this process until SIGINT or SIGTERM (docker stop), then close the server, journal, store.
+    The Plan page's own work runs here too, as in ``zerocarbon run``: the compose stack runs no ``run``, and
+    without it the day's first Plan view fitted the load models itself and no weather forecast was kept."""
     from dashboard.server import ConsoleServer
     from zerocarbon.signals import stop_on_signals
 
     stop = stop_on_signals()
     app, store, journal = _open_console()
+    plan = _start_plan_services(store)
     try:
         server = ConsoleServer(app, host, port).start()
         stop.wait()
         server.stop()
     finally:
+        for service in plan:
+            service.stop()
         journal.close()
         store.close()
+
+
+def _start_plan_services(store: Any) -> list[Any]:
+    """Tomorrow's load models fitted ahead and the weather-forecast feed (:mod:`zerocarbon.plan_service`). The
+    fit takes the ``plan`` lease, not ``scheduler``: that one tells the collector shards which runs rollups."""
+    from models.loader import load_site
+    from zerocarbon.plan_service import FitAhead, start_weather_feed
+    from zerocarbon.scheduler_lock import open_scheduler_lock
+    from zerocarbon.settings import load_settings
+
+    settings = load_settings()
+    site = load_site(settings.site)
+    fits = FitAhead(store, site, settings, open_scheduler_lock(settings, name="plan")).start()
+    feed = start_weather_feed(settings, site)
+    return [fits] if feed is None else [fits, feed]
 
 
 def _gunicorn(bind: str, workers: int) -> Any:
