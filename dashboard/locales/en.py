@@ -213,6 +213,10 @@ EN: dict[str, str] = {
     "plan.saved_co2": "Expected emissions avoided",
     "plan.peak": "Planned peak import",
     "plan.peak_idle": "{kw} kW with the storage idle",
+    "plan.peak_month": ("; this month's peak so far {kw} kW: the plan may charge up to it, the demand charge is "
+                        "already paid to there"),
+    "plan.saved_co2_negative": ("below zero: charging and discharging lose energy, so the plan imports more from "
+                                "the grid than the storage gives back"),
     "plan.source": "Plan for {day}; PV from {source}; {days} days of recent history "
                    "(load models refitted daily on up to a year).",
     "plan.source_weather": "the weather forecast",

@@ -207,6 +207,8 @@ ZH: dict[str, str] = {
     "plan.saved_co2": "预计减排",
     "plan.peak": "计划最大需量",
     "plan.peak_idle": "储能闲置时 {kw} kW",
+    "plan.peak_month": "；本月至今最大需量 {kw} kW：计划可充电至此，此前的需量电费已产生",
+    "plan.saved_co2_negative": "低于零：储能充放电有损耗，计划从电网多购入的电量多于储能放出的电量",
     "plan.source": "{day} 的计划；光伏预测来自{source}；近期历史 {days} 天（负荷模型每日基于最多一年的数据重新训练）。",
     "plan.source_weather": "天气预报",
     "plan.source_clear": "晴空模型 × 近期晴空指数（未提供天气预报）",

@@ -91,14 +91,24 @@ def _body(console: Console, lang: str, day: Any) -> list[Any]:
     tiles = html.Div([
         kpi("plan-saved-yuan", t(lang, "plan.saved_yuan"), number(e["saved_yuan"]), "¥",
             t(lang, "plan.vs_idle").format(plan=number(e["plan_yuan"]), idle=number(e["idle_yuan"]))),
-        kpi("plan-saved-co2", t(lang, "plan.saved_co2"), number(e["saved_tco2e"], 3), "tCO2e"),
-        kpi("plan-peak", t(lang, "plan.peak"), number(e["peak_kw_plan"]), "kW",
-            t(lang, "plan.peak_idle").format(kw=number(e["peak_kw_idle"]))),
+        kpi("plan-saved-co2", t(lang, "plan.saved_co2"), number(e["saved_tco2e"], 3), "tCO₂e",
+            t(lang, "plan.saved_co2_negative") if e["saved_tco2e"] < 0 else ""),
+        kpi("plan-peak", t(lang, "plan.peak"), number(e["peak_kw_plan"]), "kW", _peak_note(record, lang)),
     ], className="kpi-row")
     return [tiles, html.P(_source_note(record, lang, console), id="plan-source", className="note"),
             html.P(tariff_placeholder_text(record.get("tariff_placeholders"), lang), id="plan-tariff-placeholder",
                    className="kpi-problem"),
             section(t(lang, "plan.chart"), graph("plan-chart", _figure(record, lang)))]
+
+
+def _peak_note(record: dict[str, Any], lang: str) -> str:
+    """The idle peak, and the month's peak so far when the plan reaches above the idle one: the LP charges up to
+    the month's peak at no demand cost (planning/dispatch.py), which reads as a fault without it said."""
+    e = record["expected"]
+    note = t(lang, "plan.peak_idle").format(kw=number(e["peak_kw_idle"]))
+    if e["peak_kw_plan"] > e["peak_kw_idle"]:
+        note += t(lang, "plan.peak_month").format(kw=number(record["month_peak_kw_so_far"]))
+    return note
 
 
 def _source_note(record: dict[str, Any], lang: str, console: Console) -> str:

@@ -57,6 +57,11 @@ def test_plan_page_shows_tomorrows_forecast_plan_and_saving_in_both_languages(
     assert "明日预计节省" in page.inner_text("#plan-page .kpi-row")
     assert page.inner_text("#plan-saved-yuan") == number(expected["expected"]["saved_yuan"])
     assert page.inner_text("#plan-peak") == number(expected["expected"]["peak_kw_plan"])
+    e, tiles = expected["expected"], page.inner_text("#plan-page .kpi-row")
+    assert f"储能闲置时 {number(e['peak_kw_idle'])} kW" in tiles
+    month_said = f"本月至今最大需量 {number(expected['month_peak_kw_so_far'])} kW" in tiles
+    assert month_said == (e["peak_kw_plan"] > e["peak_kw_idle"])  # said when the plan's peak is above idle
+    assert ("低于零" in tiles) == (e["saved_tco2e"] < 0)
     source = page.inner_text("#plan-source")
     assert str(day) in source and "晴空模型 × 近期晴空指数" in source  # no forecast kept yet
     fitted = pd.Timestamp(expected["load_models_fitted_at"]).tz_convert(console.timezone)  # type: ignore[attr-defined]

@@ -87,3 +87,14 @@ def test_every_audit_event_the_code_records_is_named_in_both_languages() -> None
         assert event_name(event, "zh") != event and event_name(event, "en") != event, event
     assert (event_name("login_failed", "zh"), event_name("login_failed", "en")) == ("登录失败", "sign-in failed")
     assert event_name("added_next_year", "zh") == "added_next_year"  # unknown: shown as recorded, never blank
+
+
+def test_the_plans_peak_tile_says_the_months_peak_only_when_the_plan_reaches_above_idle() -> None:
+    from dashboard.pages.plan import _peak_note
+
+    above = {"month_peak_kw_so_far": 2500.0, "expected": {"peak_kw_plan": 2346.0, "peak_kw_idle": 1655.0}}
+    below = {"month_peak_kw_so_far": 2500.0, "expected": {"peak_kw_plan": 1500.0, "peak_kw_idle": 1655.0}}
+    assert _peak_note(above, "en") == ("1,655 kW with the storage idle; this month's peak so far 2,500 kW: the plan "
+                                       "may charge up to it, the demand charge is already paid to there")
+    assert _peak_note(above, "zh").endswith("本月至今最大需量 2,500 kW：计划可充电至此，此前的需量电费已产生")
+    assert _peak_note(below, "en") == "1,655 kW with the storage idle"
