@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from typing import Any
 
 import plotly.graph_objects as go
-from dash import Input, ctx, dcc, html
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboard.comparison import COMPARE, change
+from dashboard.comparison import COMPARE, PeriodChoice, change
 from dashboard.i18n import t
 from dashboard.periods import PRESET_DAYS
 
@@ -172,6 +173,18 @@ def period_inputs(page: str) -> list[Input]:
     """The header's inputs in :meth:`PeriodChoice.of`'s order: preset, comparison, first day, last day."""
     return [Input(f"{page}-period", "value"), Input(f"{page}-compare", "value"),
             Input(f"{page}-range", "start_date"), Input(f"{page}-range", "end_date")]
+
+
+def register_period_body(app: Dash, page: str, body: Callable[[str, PeriodChoice], Any]) -> None:
+    """``{page}-body`` redrawn by ``body(lang, choice)`` when the page's period header changes. Dash's first call
+    is skipped while the header holds the layout's own choice (a choice kept over a language switch is drawn)."""
+
+    @app.callback(Output(f"{page}-body", "children"), *period_inputs(page), State("lang", "data"))
+    def _period(preset: str, compare: str | None, first: str | None, last: str | None, lang: str) -> Any:
+        choice = PeriodChoice.of(preset, compare, first, last)
+        if drawn_by_layout(choice == PeriodChoice()):
+            return no_update
+        return body(lang, choice)
 
 
 Row = tuple[str, float | None, float | None, str, int]  # label, this period, the earlier one, unit, digits

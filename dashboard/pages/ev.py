@@ -12,14 +12,13 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Dash, Output, State, html, no_update
+from dash import Dash, html
 
 from carbon.offsets import renewable_share
 from dashboard.comparison import PeriodChoice, site_today
 from dashboard.components import (
     ROLE_COLOURS,
     comparison_table,
-    drawn_by_layout,
     empty_figure,
     figure_layout,
     graph,
@@ -28,7 +27,7 @@ from dashboard.components import (
     number,
     percent,
     period_header,
-    period_inputs,
+    register_period_body,
     section,
     updated_note,
 )
@@ -184,10 +183,5 @@ def in_use_figure(console: Console, points: dict[str, str], start: Any, end: Any
 
 
 def register(app: Dash, console: Console) -> None:
-    @app.callback(Output("ev-body", "children"), *period_inputs(NAME), State("lang", "data"))
-    def _period(preset: str, compare: str | None, first: str | None, last: str | None, lang: str) -> Any:
-        choice = PeriodChoice.of(preset, compare, first, last)
-        if drawn_by_layout(choice == PeriodChoice()):
-            return no_update
-        return shared_body(console, lang, choice)
+    register_period_body(app, NAME, lambda lang, choice: shared_body(console, lang, choice))
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Dash, Output, State, html, no_update
+from dash import Dash, html
 
 from carbon.efficiency import performance_ratio, wind_capacity_factor
 from dashboard.alarm_text import device_name
@@ -15,7 +15,6 @@ from dashboard.comparison import PeriodChoice, site_today
 from dashboard.components import (
     ROLE_COLOURS,
     comparison_table,
-    drawn_by_layout,
     empty_figure,
     figure_layout,
     graph,
@@ -24,7 +23,7 @@ from dashboard.components import (
     number,
     percent,
     period_header,
-    period_inputs,
+    register_period_body,
     section,
     updated_note,
 )
@@ -226,9 +225,4 @@ def _peak_shaved_kw(console: Console, start: Any, end: Any) -> float | None:
 
 
 def register(app: Dash, console: Console) -> None:
-    @app.callback(Output("renewables-body", "children"), *period_inputs(NAME), State("lang", "data"))
-    def _period(preset: str, compare: str | None, first: str | None, last: str | None, lang: str) -> Any:
-        choice = PeriodChoice.of(preset, compare, first, last)
-        if drawn_by_layout(choice == PeriodChoice()):
-            return no_update
-        return shared_body(console, lang, choice)
+    register_period_body(app, NAME, lambda lang, choice: shared_body(console, lang, choice))

@@ -24,6 +24,7 @@ from dashboard.components import (
     percent,
     period_header,
     period_inputs,
+    register_period_body,
     section,
     updated_note,
 )
@@ -195,12 +196,7 @@ def points_table(console: Console, lang: str, device_id: str | None) -> Any:
 
 
 def register(app: Dash, console: Console) -> None:
-    @app.callback(Output("subsystems-body", "children"), *period_inputs(NAME), State("lang", "data"))
-    def _period(preset: str, compare: str | None, first: str | None, last: str | None, lang: str) -> Any:
-        choice = PeriodChoice.of(preset, compare, first, last)
-        if drawn_by_layout(choice == PeriodChoice()):
-            return no_update
-        return shared_body(console, lang, choice)
+    register_period_body(app, NAME, lambda lang, choice: shared_body(console, lang, choice))
 
     @app.callback(Output("subsystem-focus-body", "children"), Input("subsystem-focus", "value"),
                   *period_inputs(NAME), State("lang", "data"))
