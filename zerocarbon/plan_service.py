@@ -6,7 +6,8 @@ the first Plan view, and keep the operators' weather-forecast feed.
   year) are fitted 30 s after start-up and every day at 00:30 site time (once the day before's rollups are in),
   for tomorrow, in a background thread, and kept in ``<data_dir>/forecast_models/``: a restart finds them there and
   does not refit, and the console's first Plan view only predicts. With several instances on one data dir only the
-  scheduler lease's holder fits (``zerocarbon.scheduler_lock``); the others read its file.
+  holder of the lease it is given fits (``zerocarbon.scheduler_lock``: ``run`` passes its ``scheduler`` lease,
+  ``dashboard`` a ``plan`` lease of its own); the others read its file.
 * **Weather feed.** The MQTT topic ``forecast.weather_topic`` of ``config/planning.yaml`` is listened to
   (``collectors.weather_feed``) and each good forecast kept in ``<data_dir>/weather_forecasts/``, where the plan
   and the Plan page take the latest one spanning the day.

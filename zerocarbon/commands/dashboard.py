@@ -11,7 +11,7 @@ InfluxDB, ``--workers N`` runs N gunicorn worker processes, each building the ap
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import typer
 
@@ -31,8 +31,16 @@ def _book() -> UserBook:
     return UserBook(load_settings().data_dir / "users.json")
 
 
-def _open_console() -> tuple[Any, Any, Any]:
-    """Open the site, store and journal, and build the console: ``(app, store, journal)``."""
+class OpenConsole(NamedTuple):
+    app: Any
+    store: Any
+    journal: Any
+    site: Any
+    settings: Any
+
+
+def _open_console() -> OpenConsole:
+    """Open the site, store and journal, and build the console."""
     from alerts.journal import AlarmJournal
     from dashboard.app import create_app
     from models.loader import load_site
@@ -44,7 +52,8 @@ def _open_console() -> tuple[Any, Any, Any]:
     site = load_site(settings.site)
     store = open_store(settings, site)
     journal = AlarmJournal(journal_path(settings))
-    return create_app(store, site, journal, settings, config_dir=settings.site.parent), store, journal
+    return OpenConsole(create_app(store, site, journal, settings, config_dir=settings.site.parent), store, journal,
+                       site, settings)
 
 
 def _serve_in_process(host: str, port: int) -> None:
@@ -55,31 +64,28 @@ def _serve_in_process(host: str, port: int) -> None:
     from zerocarbon.signals import stop_on_signals
 
     stop = stop_on_signals()
-    app, store, journal = _open_console()
-    plan = _start_plan_services(store)
+    console = _open_console()
+    plan = _start_plan_services(console)
     try:
-        server = ConsoleServer(app, host, port).start()
+        server = ConsoleServer(console.app, host, port).start()
         stop.wait()
         server.stop()
     finally:
         for service in plan:
             service.stop()
-        journal.close()
-        store.close()
+        console.journal.close()
+        console.store.close()
 
 
-def _start_plan_services(store: Any) -> list[Any]:
+def _start_plan_services(console: OpenConsole) -> list[Any]:
     """Tomorrow's load models fitted ahead and the weather-forecast feed (:mod:`zerocarbon.plan_service`). The
     fit takes the ``plan`` lease, not ``scheduler``: that one tells the collector shards which runs rollups."""
-    from models.loader import load_site
     from zerocarbon.plan_service import FitAhead, start_weather_feed
     from zerocarbon.scheduler_lock import open_scheduler_lock
-    from zerocarbon.settings import load_settings
 
-    settings = load_settings()
-    site = load_site(settings.site)
-    fits = FitAhead(store, site, settings, open_scheduler_lock(settings, name="plan")).start()
-    feed = start_weather_feed(settings, site)
+    lock = open_scheduler_lock(console.settings, name="plan")
+    fits = FitAhead(console.store, console.site, console.settings, lock).start()
+    feed = start_weather_feed(console.settings, console.site)
     return [fits] if feed is None else [fits, feed]
 
 
@@ -97,7 +103,7 @@ def _gunicorn(bind: str, workers: int) -> Any:
             self.cfg.set("accesslog", "-")
 
         def load(self) -> Any:
-            return _open_console()[0].server  # in the worker, after the fork
+            return _open_console().app.server  # in the worker, after the fork
 
     return ConsoleApplication()
 
