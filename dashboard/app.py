@@ -19,7 +19,7 @@ from flask_login import current_user
 from dashboard import downloads, security, shell_extras
 from dashboard.auth import UserBook, allowed, ensure_admin
 from dashboard.context import Console, ConsoleSettings
-from dashboard.i18n import t
+from dashboard.i18n import known_lang, t
 from dashboard.login import install_login
 from dashboard.pages import alarms, audit, carbon, ev, overview, plan, renewables, reports, subsystems
 from dashboard.server import Lanes
@@ -131,7 +131,7 @@ def _register_shell(app: dash.Dash, console: Console) -> None:
     @app.callback(Output("topbar", "children"), Output("page", "children"), Input("url", "pathname"),
                   Input("lang", "data"))
     def _route(path: str | None, lang: str | None) -> tuple[list[Any], Any]:
-        lang = lang if lang in ("zh", "en") else "zh"
+        lang = known_lang(lang)
         page = next((p for p in PAGES if p.PATH == path), overview if path in (None, "/") else None)
         if page is None:
             return _nav(lang, path or "/"), html.H2(t(lang, "page.not_found"), className="not-found")

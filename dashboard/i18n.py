@@ -18,6 +18,11 @@ EN: dict[str, str] = {**EN_PAGES, **EN_OPS}
 CATALOG: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
 
 
+def known_lang(lang: str | None) -> str:
+    """The browser's stored language if the console speaks it, else Chinese (a cleared or foreign store)."""
+    return lang if lang in LANGUAGES else "zh"
+
+
 def t(lang: str, key: str, **values: object) -> str:
     text = CATALOG.get(lang, ZH).get(key, key)
     return text.format(**values) if values else text

@@ -13,7 +13,7 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, dcc, html, no_upd
 
 from dashboard.context import Console
 from dashboard.fill_status import status_of
-from dashboard.i18n import t
+from dashboard.i18n import known_lang, t
 from dashboard.pages.alarms import topbar_badge
 
 
@@ -50,16 +50,16 @@ def register(app: Dash, console: Console) -> None:
     @app.callback(Output("alarm-badge", "children"), Output("alarm-badge", "className"),
                   Input("tick", "n_intervals"), Input("url", "pathname"), Input("lang", "data"))
     def _badge(_tick: int, _path: str | None, lang: str | None) -> tuple[str, str]:
-        return topbar_badge(console, lang if lang in ("zh", "en") else "zh")
+        return topbar_badge(console, known_lang(lang))
 
     @app.callback(Output("logout", "children"), Input("lang", "data"))
     def _logout(lang: str | None) -> str:
-        return t(lang if lang in ("zh", "en") else "zh", "nav.logout")
+        return t(known_lang(lang), "nav.logout")
 
     @app.callback(Output("fill-banner", "children"), Output("fill-banner", "hidden"),
                   Input("tick", "n_intervals"), Input("lang", "data"))
     def _fill(_tick: int, lang: str | None) -> tuple[list[Any], bool]:
-        return fill_banner(console, lang if lang in ("zh", "en") else "zh")
+        return fill_banner(console, known_lang(lang))
 
     app.clientside_callback(ClientsideFunction("zerocarbon", "exportView"), Output("export-request", "data"),
                             Input({"type": "export", "target": ALL, "fmt": ALL}, "n_clicks"),

@@ -29,7 +29,7 @@ from dashboard.components import (
     updated_note,
 )
 from dashboard.context import Console
-from dashboard.i18n import t
+from dashboard.i18n import known_lang, t
 from dashboard.pages.subsystem_detail import POWER_DISTRIBUTION, focus_body, split_section
 from dashboard.sources import balance, energy_frame, series
 from models.vocabulary import EnergyRole, PointKind
@@ -214,7 +214,7 @@ def register(app: Dash, console: Console) -> None:
                  lang: str | None) -> tuple[list[dict[str, str]], str | None]:
         devices = sorted((d for d in console.site.devices if d.subsystem == subsystem_id),
                          key=lambda d: (device_kind(console, d), d.id))
-        lang = lang if lang in ("zh", "en") else "zh"
+        lang = known_lang(lang)
         return [{"label": f"{t(lang, 'kind.' + device_kind(console, d))} · {d.id} · "
                           f"{d.name_zh if lang == 'zh' and d.name_zh else d.name}", "value": d.id}
                 for d in devices], device_id if device_id in {d.id for d in devices} else None  # kept over a redraw
